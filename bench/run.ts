@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: benchmarks print ratios measured in the same run, never absolute targets.
+ * Engine benchmarks (ORT orchestration vs one fused graph) join this file as they land.
+ */
+import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '$lib/experiment';
+
+function timePerCall(fn: () => void, minMs = 300): number {
+	for (let i = 0; i < 50; i++) fn();
+	let calls = 0;
+	const start = performance.now();
+	while (performance.now() - start < minMs) {
+		fn();
+		calls++;
+	}
+	return (performance.now() - start) / calls;
+}
+
+const query = encodeQuery(defaultExperiment(catalog), catalog);
+const parseOnly = timePerCall(() => void [...new URLSearchParams(query)]);
+const decode = timePerCall(() => void decodeQuery(query, catalog));
+
+console.table([
+	{ benchmark: 'URLSearchParams parse (baseline)', 'µs/call': +(parseOnly * 1000).toFixed(2), ratio: 1 },
+	{ benchmark: 'decodeQuery (parse + validate)', 'µs/call': +(decode * 1000).toFixed(2), ratio: +(decode / parseOnly).toFixed(1) }
+]);

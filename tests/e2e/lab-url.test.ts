@@ -1,0 +1,46 @@
+import { expect, test } from '@playwright/test';
+import { watchErrors } from './console';
+
+test('a valid link shows its experiment and no problems', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/lab?len=1024&depth=0.25&seed=7');
+	const summary = page.getByTestId('experiment-summary');
+	await expect(summary).toContainText('1024 tokens');
+	await expect(summary).toContainText('0.25');
+	await expect(page.getByTestId('url-problems')).toHaveCount(0);
+	expect(errors).toEqual([]);
+});
+
+test('bad parameters are explained on the page and the page keeps working', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/lab?len=-5&attn=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&bogus=1&seed=9');
+	const problems = page.getByTestId('url-problems');
+	await expect(problems).toBeVisible();
+	await expect(problems).toContainText('"len" is "-5", which must be at least 16; using the default, 512.');
+	await expect(problems).toContainText('not a known attention pattern');
+	await expect(problems).toContainText('"bogus" is not a parameter of this lab');
+	// Injected markup is shown as text, never run or rendered.
+	await expect(problems).toContainText('<img src=x onerror=alert(1)>');
+	expect(await page.locator('main img').count()).toBe(0);
+	// The valid part survives and the defaults fill the rest.
+	const summary = page.getByTestId('experiment-summary');
+	await expect(summary).toContainText('512 tokens');
+	await expect(summary).toContainText('Full causal');
+	await expect(summary).toContainText('9');
+
+	// The page still works: the corrected link loads cleanly and keeps the seed.
+	await problems.getByRole('link', { name: 'Use this corrected link' }).click();
+	await expect(page.getByTestId('url-problems')).toHaveCount(0);
+	expect(new URL(page.url()).searchParams.get('seed')).toBe('9');
+	expect(errors).toEqual([]);
+});
+
+test('the canonical link reproduces the same experiment id', async ({ page, context }) => {
+	await page.goto('/lab?seed=42&depth=0.75');
+	const hash = await page.getByTestId('experiment-hash').textContent();
+	const href = await page.getByTestId('canonical-link').getAttribute('href');
+	const fresh = await context.newPage();
+	await fresh.goto(href!);
+	await expect(fresh.getByTestId('experiment-hash')).toHaveText(hash!);
+	await expect(fresh.getByTestId('url-problems')).toHaveCount(0);
+});

@@ -1,0 +1,35 @@
+import { expect, test } from '@playwright/test';
+import { watchErrors } from './console';
+
+const ROUTES = [
+	{ path: '/', heading: 'Longscope' },
+	{ path: '/lab', heading: 'Lab' },
+	{ path: '/models', heading: 'Models' },
+	{ path: '/notebooks/attention-sinks', heading: 'Notebook not found' }
+];
+
+for (const { path, heading } of ROUTES) {
+	test(`${path} renders without console errors`, async ({ page }) => {
+		const errors = watchErrors(page);
+		await page.goto(path);
+		await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
+		await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+		// The capability probe has finished once it names the WASM tier.
+		await expect(page.getByTestId('wasm')).toBeVisible();
+		expect(errors).toEqual([]);
+	});
+}
+
+test('pages are cross-origin isolated, so WASM can use threads', async ({ page }) => {
+	await page.goto('/lab');
+	expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+	await expect(page.getByTestId('wasm')).toHaveAttribute('data-isolated', 'true');
+});
+
+test('navigation moves between pages', async ({ page }) => {
+	await page.goto('/');
+	await page.getByRole('link', { name: 'Open the lab' }).click();
+	await expect(page).toHaveURL(/\/lab$/);
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Models');
+});

@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import {
+	FIELDS,
+	SLOTS,
+	VIEW_IDS,
+	decodeObject,
+	decodeQuery,
+	defaultExperiment,
+	encodeQuery,
+	experimentHash,
+	experimentSchema,
+	type Experiment
+} from '$lib/experiment';
+import type { ParamSpec, ParamValue } from '$lib/experiment/param-spec';
+import { createRng, type Rng } from '$lib/random';
+import { testCatalog } from './test-catalog';
+
+const TRICKY_TEXT = ['', ' ', 'a&b=c', '100%', '<script>alert(1)</script>', 'ünïcödé ✓ 日本語 🦙', 'x+y', '#frag', 'line\nbreak', '?v=2'];
+
+function randomValue(rng: Rng, spec: ParamSpec): ParamValue {
+	switch (spec.kind) {
+		case 'int':
+			return rng.int(spec.min, spec.max);
+		case 'number': {
+			// Mix round numbers, interval ends and arbitrary doubles.
+			const choice = rng.int(0, 3);
+			if (choice === 0) return spec.min;
+			if (choice === 1) return spec.max;
+			if (choice === 2) return Math.round((spec.min + rng.next() * (spec.max - spec.min)) * 100) / 100;
+			return spec.min + rng.next() * (spec.max - spec.min);
+		}
+		case 'enum':
+			return rng.pick(spec.options);
+		case 'bool':
+			return rng.next() < 0.5;
+		case 'int-list':
+			return Array.from({ length: rng.int(0, 5) }, () => rng.int(spec.min, spec.max));
+		case 'text':
+			return rng.pick(TRICKY_TEXT) + String.fromCodePoint(rng.int(0x20, 0x2fff));
+	}
+}
+
+function randomExperiment(rng: Rng): Experiment {
+	const experiment = defaultExperiment(testCatalog);
+	experiment.model = rng.pick(['lab-rope', 'stories260k', 'smollm2-135m', 'qwen2.5-0.5b']);
+	experiment.len = randomValue(rng, FIELDS.len) as number;
+	experiment.depth = randomValue(rng, FIELDS.depth) as number;
+	experiment.seed = randomValue(rng, FIELDS.seed) as number;
+	for (const slot of SLOTS) {
+		const option = rng.pick(testCatalog[slot]);
+		const params = Object.fromEntries(Object.entries(option.params).map(([name, spec]) => [name, randomValue(rng, spec)]));
+		experiment[slot] = { id: option.id, params };
+	}
+	experiment.views = VIEW_IDS.filter(() => rng.next() < 0.5);
+	return experiment;
+}
+
+describe('URL codec round trip', () => {
+	it('gives back an equal experiment for 500 generated experiments', () => {
+		const rng = createRng(2026);
+		for (let i = 0; i < 500; i++) {
+			const experiment = randomExperiment(rng);
+			expect(experimentSchema(testCatalog).safeParse(experiment).success).toBe(true);
+			const decoded = decodeQuery(encodeQuery(experiment, testCatalog), testCatalog);
+			expect(decoded.problems).toEqual([]);
+			expect(decoded.experiment).toEqual(experiment);
+			expect(experimentHash(decoded.experiment)).toBe(experimentHash(experiment));
+		}
+	});
+
+	it('reads the readable form from the design brief', () => {
+		const query =
+			'model=lab-rope&task=passkey&len=512&depth=0.5&seed=7&attn=sink-window&attn.sink=4&attn.window=128&kv=snapkv&kv.budget=0.25&pos=yarn&pos.factor=4';
+		const { experiment, problems } = decodeQuery(`?${query}`, testCatalog);
+		expect(problems).toEqual([]);
+		expect(experiment.seed).toBe(7);
+		expect(experiment.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 128 } });
+		expect(experiment.kv).toEqual({ id: 'snapkv', params: { budget: 0.25, pooling: 'max', per_head: false } });
+		expect(experiment.pos).toEqual({ id: 'yarn', params: { factor: 4 } });
+	});
+
+	it('writes plain, readable URLs', () => {
+		const experiment = defaultExperiment(testCatalog);
+		experiment.attn = { id: 'per-layer', params: { layers: [0, 3] } };
+		const query = encodeQuery(experiment, testCatalog);
+		expect(query).toContain('attn=per-layer&attn.layers=0,3');
+		expect(query).toContain('views=heatmap,heads,retrieval,needle,kv,latency');
+		expect(query.startsWith('v=1&model=lab-rope&task=free&task.prompt=Once%20upon%20a%20time&len=512')).toBe(true);
+	});
+});
+
+describe('experiment hash', () => {
+	it('does not depend on parameter order or on the shown views', () => {
+		const a = decodeQuery('attn=sink-window&attn.window=64&attn.sink=2&seed=3&views=kv', testCatalog).experiment;
+		const b = decodeQuery('seed=3&attn.sink=2&attn.window=64&attn=sink-window&views=heatmap,heads', testCatalog).experiment;
+		expect(experimentHash(a)).toBe(experimentHash(b));
+		expect(experimentHash(a)).toMatch(/^[0-9a-f]{64}$/);
+	});
+
+	it('changes when anything that affects the run changes', () => {
+		const base = defaultExperiment(testCatalog);
+		const hashes = new Set([
+			experimentHash(base),
+			experimentHash({ ...base, seed: base.seed + 1 }),
+			experimentHash({ ...base, depth: 0.25 }),
+			experimentHash({ ...base, attn: { id: 'sink-window', params: { sink: 4, window: 128 } } }),
+			experimentHash({ ...base, attn: { id: 'sink-window', params: { sink: 4, window: 129 } } })
+		]);
+		expect(hashes.size).toBe(5);
+	});
+
+	it('is the SHA-256 of the canonical JSON (checked by hand for the default experiment)', async () => {
+		const experiment = defaultExperiment(testCatalog);
+		const canonical =
+			'{"attn":{"id":"full","params":{}},"depth":0.5,"kv":{"id":"full","params":{}},"len":512,"model":"lab-rope",' +
+			'"pos":{"id":"native","params":{}},"prune":{"id":"none","params":{}},"seed":1,' +
+			'"task":{"id":"free","params":{"prompt":"Once upon a time"}}}';
+		const { createHash } = await import('node:crypto');
+		expect(experimentHash(experiment)).toBe(createHash('sha256').update(canonical).digest('hex'));
+	});
+});
+
+interface BadCase {
+	name: string;
+	query: string;
+	/** The key each reported problem should name. */
+	keys: string[];
+	/** A phrase the message must contain so a user can act on it. */
+	says: string;
+	/** What the experiment must hold after falling back. */
+	check: (e: Experiment) => void;
+}
+
+const defaults = defaultExperiment(testCatalog);
+const BAD_INPUTS: BadCase[] = [
+	{ name: 'unknown key', query: 'foo=1', keys: ['foo'], says: 'not a parameter of this lab', check: (e) => expect(e).toEqual(defaults) },
+	{ name: 'NaN length', query: 'len=NaN', keys: ['len'], says: 'not a whole number', check: (e) => expect(e.len).toBe(512) },
+	{ name: 'negative length', query: 'len=-5', keys: ['len'], says: 'at least 16', check: (e) => expect(e.len).toBe(512) },
+	{ name: 'huge length', query: 'len=99999999999999999999', keys: ['len'], says: 'at most 131072', check: (e) => expect(e.len).toBe(512) },
+	{ name: 'overflowing number', query: 'depth=1e400', keys: ['depth'], says: 'too large', check: (e) => expect(e.depth).toBe(0.5) },
+	{ name: 'fractional length', query: 'len=512.5', keys: ['len'], says: 'whole number', check: (e) => expect(e.len).toBe(512) },
+	{ name: 'hex number', query: 'seed=0x10', keys: ['seed'], says: 'whole number', check: (e) => expect(e.seed).toBe(1) },
+	{ name: 'empty number', query: 'depth=', keys: ['depth'], says: 'not a number', check: (e) => expect(e.depth).toBe(0.5) },
+	{ name: 'depth above 1', query: 'depth=1.5', keys: ['depth'], says: 'at most 1', check: (e) => expect(e.depth).toBe(0.5) },
+	{ name: 'Infinity', query: 'depth=Infinity', keys: ['depth'], says: 'not a number', check: (e) => expect(e.depth).toBe(0.5) },
+	{
+		name: 'injected HTML in a model id',
+		query: 'model=%3Cscript%3Ealert(1)%3C%2Fscript%3E',
+		keys: ['model'],
+		says: 'must be a model id',
+		check: (e) => expect(e.model).toBe('lab-rope')
+	},
+	{
+		name: 'injected HTML as a technique',
+		query: 'attn=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&attn.window=4',
+		keys: ['attn'],
+		says: 'not a known attention pattern',
+		check: (e) => expect(e.attn).toEqual(defaults.attn)
+	},
+	{ name: 'unicode model id', query: 'model=m%C3%B6dell-%F0%9F%A6%99', keys: ['model'], says: 'must be a model id', check: (e) => expect(e.model).toBe('lab-rope') },
+	{ name: 'unicode number', query: 'len=%EF%BC%95%EF%BC%91%EF%BC%92', keys: ['len'], says: 'whole number', check: (e) => expect(e.len).toBe(512) },
+	{
+		name: 'parameter of another technique',
+		query: 'attn=sink-window&attn.budget=0.5',
+		keys: ['attn.budget'],
+		says: 'its parameters are sink, window',
+		check: (e) => expect(e.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 128 } })
+	},
+	{
+		name: 'parameter of the default technique',
+		query: 'attn.window=64',
+		keys: ['attn.window'],
+		says: 'has no parameters',
+		check: (e) => expect(e.attn).toEqual(defaults.attn)
+	},
+	{
+		name: 'out-of-range technique parameter keeps the others',
+		query: 'attn=sink-window&attn.sink=-1&attn.window=64',
+		keys: ['attn.sink'],
+		says: 'at least 0',
+		check: (e) => expect(e.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 64 } })
+	},
+	{ name: 'bad enum', query: 'kv=snapkv&kv.pooling=median', keys: ['kv.pooling'], says: 'one of max, avg', check: (e) => expect(e.kv.params.pooling).toBe('max') },
+	{ name: 'bad bool', query: 'kv=snapkv&kv.per_head=yes', keys: ['kv.per_head'], says: 'true or false', check: (e) => expect(e.kv.params.per_head).toBe(false) },
+	{ name: 'bad list', query: 'attn=per-layer&attn.layers=1,two', keys: ['attn.layers'], says: 'list of whole numbers', check: (e) => expect(e.attn.params.layers).toEqual([0]) },
+	{ name: 'list item out of range', query: 'attn=per-layer&attn.layers=1,500', keys: ['attn.layers'], says: 'at most 127', check: (e) => expect(e.attn.params.layers).toEqual([0]) },
+	{ name: 'unknown view', query: 'views=heatmap,bogus', keys: ['views'], says: 'not a view', check: (e) => expect(e.views).toEqual(['heatmap']) },
+	{ name: 'duplicate key', query: 'seed=3&seed=4', keys: ['seed'], says: 'more than once', check: (e) => expect(e.seed).toBe(3) },
+	{ name: 'newer format version', query: 'v=9&seed=3', keys: ['v'], says: 'version', check: (e) => expect(e.seed).toBe(3) },
+	{ name: '__proto__ parameter', query: 'attn=sink-window&attn.__proto__=1', keys: ['attn.__proto__'], says: 'not a parameter', check: (e) => expect(e.attn.params.sink).toBe(4) },
+	{ name: 'malformed percent-encoding', query: 'len=%E0%A4%A', keys: ['len'], says: 'whole number', check: (e) => expect(e.len).toBe(512) }
+];
+
+describe('URL codec on bad input', () => {
+	it.each(BAD_INPUTS)('$name gives a clear problem and a valid fallback', ({ query, keys, says, check }) => {
+		const { experiment, problems } = decodeQuery(query, testCatalog);
+		expect(problems.map((p) => p.key)).toEqual(keys);
+		expect(problems[0].message).toContain(says);
+		expect(experimentSchema(testCatalog).safeParse(experiment).success).toBe(true);
+		check(experiment);
+	});
+
+	it('quotes untrusted values short and escaped in messages', () => {
+		const long = '<b>'.repeat(100);
+		const { problems } = decodeQuery(`model=${encodeURIComponent(long)}`, testCatalog);
+		expect(problems[0].message).toContain('"<b><b><b>');
+		expect(problems[0].message.length).toBeLessThan(200);
+	});
+
+	it('cuts absurdly long links instead of reading them whole', () => {
+		const { problems, experiment } = decodeQuery(`seed=3&task.prompt=${'a'.repeat(1_100_000)}`, testCatalog);
+		expect(problems[0].message).toContain('only the first');
+		expect(experiment.seed).toBe(3);
+	});
+});
+
+describe('decoding experiments given as objects', () => {
+	it('reads a typed object with the same rules', () => {
+		const { experiment, problems } = decodeObject(
+			{ len: 1024, attn: { id: 'sink-window', params: { window: 64 } }, views: ['kv'] },
+			testCatalog
+		);
+		expect(problems).toEqual([]);
+		expect(experiment.len).toBe(1024);
+		expect(experiment.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 64 } });
+		expect(experiment.views).toEqual(['kv']);
+	});
+
+	it('reports wrong types and non-objects', () => {
+		expect(decodeObject('len=5', testCatalog).problems[0].message).toContain('must be an object');
+		expect(decodeObject(null, testCatalog).experiment).toEqual(defaults);
+		const typed = decodeObject({ len: [1024], depth: true, seed: '3', attn: { id: 7 } }, testCatalog);
+		expect(typed.problems.map((p) => p.key)).toEqual(['len', 'depth', 'attn']);
+		// Numbers written as strings are read as a URL would read them.
+		expect(typed.experiment).toEqual({ ...defaults, seed: 3 });
+	});
+});
