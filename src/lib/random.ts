@@ -39,3 +39,22 @@ export function createRng(seed: number): Rng {
 		}
 	};
 }
+
+/** A seed for a sub-stream, so separate draws (filler, needles, keys) never share a sequence. */
+export function deriveSeed(seed: number, stream: string): number {
+	let h = (seed ^ 0x9e3779b9) >>> 0;
+	for (let i = 0; i < stream.length; i++) {
+		h = Math.imul(h ^ stream.charCodeAt(i), 0x01000193) >>> 0;
+	}
+	return Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+}
+
+/** `count` different values from `draw` (which must be able to produce that many). */
+export function distinct<T>(count: number, draw: () => T): T[] {
+	const seen = new Set<T>();
+	for (let guard = 0; seen.size < count; guard++) {
+		if (guard > count * 1000) throw new Error('Could not draw enough distinct values');
+		seen.add(draw());
+	}
+	return [...seen];
+}

@@ -44,3 +44,21 @@ test('the canonical link reproduces the same experiment id', async ({ page, cont
 	await expect(fresh.getByTestId('experiment-hash')).toHaveText(hash!);
 	await expect(fresh.getByTestId('url-problems')).toHaveCount(0);
 });
+
+test('the lab shows the generated prompt with its needle marked', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/lab?task=passkey&task.digits=7&len=1024&depth=0.25&seed=3');
+	const preview = page.getByTestId('task-preview');
+	await expect(preview.getByTestId('prompt-tokens')).toHaveText('1024 tokens');
+	const answer = (await preview.getByTestId('expected-answer').textContent())!;
+	expect(answer).toMatch(/^\d{7}$/);
+	await expect(preview.locator('mark.needle').first()).toContainText(`The pass key is ${answer}.`);
+	expect(errors).toEqual([]);
+});
+
+test('a task that cannot fit its length explains why', async ({ page }) => {
+	await page.goto('/lab?task=niah&task.keys=16&len=256');
+	await expect(page.getByTestId('task-error')).toContainText('too short');
+	// The rest of the page still works.
+	await expect(page.getByTestId('experiment-summary')).toContainText('256 tokens');
+});

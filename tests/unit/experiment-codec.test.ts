@@ -85,7 +85,7 @@ describe('URL codec round trip', () => {
 		const query = encodeQuery(experiment, testCatalog);
 		expect(query).toContain('attn=per-layer&attn.layers=0,3');
 		expect(query).toContain('views=heatmap,heads,retrieval,needle,kv,latency');
-		expect(query.startsWith('v=1&model=lab-rope&task=free&task.prompt=Once%20upon%20a%20time&len=512')).toBe(true);
+		expect(query.startsWith('v=1&model=lab-rope&task=passkey&task.digits=5&len=512&depth=0.5&seed=1&attn=per-layer')).toBe(true);
 	});
 });
 
@@ -114,7 +114,7 @@ describe('experiment hash', () => {
 		const canonical =
 			'{"attn":{"id":"full","params":{}},"depth":0.5,"kv":{"id":"full","params":{}},"len":512,"model":"lab-rope",' +
 			'"pos":{"id":"native","params":{}},"prune":{"id":"none","params":{}},"seed":1,' +
-			'"task":{"id":"free","params":{"prompt":"Once upon a time"}}}';
+			'"task":{"id":"passkey","params":{"digits":5}}}';
 		const { createHash } = await import('node:crypto');
 		expect(experimentHash(experiment)).toBe(createHash('sha256').update(canonical).digest('hex'));
 	});

@@ -6,15 +6,7 @@ import type { Catalog } from '$lib/experiment';
 import { catalog } from '$lib/experiment';
 
 export const testCatalog: Catalog = {
-	task: [
-		...catalog.task,
-		{
-			id: 'passkey',
-			name: 'Passkey',
-			summary: 'Find the pass key in the filler.',
-			params: { digits: { kind: 'int', label: 'Digits', min: 1, max: 20, default: 5 } }
-		}
-	],
+	task: catalog.task,
 	attn: [
 		...catalog.attn,
 		{

@@ -1,18 +1,14 @@
 /** The tasks an experiment can run; the first is the default. */
-import type { OptionMeta } from '$lib/experiment/catalog';
+import { freeText } from './free';
+import { kvRetrieval } from './kv-retrieval';
+import { lines } from './lines';
+import { niah } from './niah';
+import { passkey } from './passkey';
+import type { TaskDefinition } from './types';
+import { variableTracking } from './variable-tracking';
 
-export const tasks: readonly OptionMeta[] = [
-	{
-		id: 'free',
-		name: 'Free text',
-		summary: 'Your own prompt: nothing is scored, every view still works.',
-		params: {
-			prompt: {
-				kind: 'text',
-				label: 'Prompt',
-				maxLength: 200_000,
-				default: 'Once upon a time'
-			}
-		}
-	}
-];
+export const tasks: readonly TaskDefinition[] = [passkey, niah, kvRetrieval, variableTracking, lines, freeText];
+
+export function findTask(id: string): TaskDefinition | undefined {
+	return tasks.find((task) => task.id === id);
+}

@@ -1,0 +1,3 @@
+export { tasks, findTask } from './registry';
+export { scoreOutput, type Score } from './score';
+export { TaskError, type TaskDefinition, type TaskInstance, type TaskParams, type TokenSpan } from './types';

@@ -1,0 +1,36 @@
+/** Checks generator parameters against the task's specs, with the same messages as a URL. */
+import { readParam, type ParamSpecs } from '$lib/experiment/param-spec';
+import { FIELDS } from '$lib/experiment/schema';
+import { TaskError, type TaskParams } from './types';
+
+export function checkParams(task: string, specs: ParamSpecs, params: Partial<TaskParams>): TaskParams {
+	const checked: Record<string, unknown> = {};
+	const all = { len: FIELDS.len, depth: FIELDS.depth, ...specs };
+	for (const [name, spec] of Object.entries(all)) {
+		const raw = params[name];
+		if (raw === undefined) {
+			checked[name] = spec.default;
+			continue;
+		}
+		const read = readParam(spec, raw);
+		if (!read.ok) throw new TaskError(`${task}: "${name}" is ${JSON.stringify(raw)}, which ${read.reason}.`);
+		checked[name] = read.value;
+	}
+	return checked as TaskParams;
+}
+
+export const TEMPLATE_PARAM = {
+	kind: 'enum',
+	label: 'Prompt wording',
+	description: '"compact" suits small byte-level models; "ruler" is the benchmark\'s own wording.',
+	options: ['compact', 'ruler'],
+	default: 'compact'
+} as const;
+
+export const HAYSTACK_PARAM = {
+	kind: 'enum',
+	label: 'Haystack',
+	description: 'Repeated noise sentences, or generated essay-like prose.',
+	options: ['repeat', 'essay'],
+	default: 'repeat'
+} as const;

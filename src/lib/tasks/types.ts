@@ -1,0 +1,51 @@
+import type { OptionMeta } from '$lib/experiment/catalog';
+import type { ParamValue } from '$lib/experiment/param-spec';
+import type { Tokenizer } from '$lib/tokenizers/types';
+
+/** A token range [start, end) in an instance's `ids`. */
+export interface TokenSpan {
+	start: number;
+	end: number;
+	/** `needle`: the evidence sentence; `answer`: the value to copy inside it; `distractor`: a look-alike. */
+	kind: 'needle' | 'answer' | 'distractor';
+	text: string;
+}
+
+export type Scoring = 'exact' | 'all' | 'none';
+
+export interface TaskInstance {
+	task: string;
+	prompt: string;
+	/** Token ids fed to the model: the tokenizer's BOS (when it has one), then the prompt. */
+	ids: number[];
+	/** The reference values the output must contain. */
+	answers: string[];
+	/** The continuation a perfect model writes right after the prompt (used for training, too). */
+	completion: string;
+	/** `exact`: the output must start with the one answer; `all`: every answer must appear. */
+	scoring: Scoring;
+	needleSpans: TokenSpan[];
+	meta: {
+		requestedTokens: number;
+		tokens: number;
+		/** Where the (first) needle actually sits in the haystack, 0–1. */
+		depth: number | null;
+		[key: string]: unknown;
+	};
+}
+
+/** Generator input: the experiment's length and depth plus the task's own parameters. */
+export interface TaskParams {
+	len: number;
+	depth: number;
+	[name: string]: ParamValue;
+}
+
+export interface TaskDefinition extends OptionMeta {
+	/** Throws {@link TaskError} with a clear message for parameters it cannot honour. */
+	generate(params: TaskParams, seed: number, tokenizer: Tokenizer): TaskInstance;
+}
+
+export class TaskError extends Error {
+	override name = 'TaskError';
+}
