@@ -2,7 +2,7 @@
  * `npm run bench`: benchmarks print ratios measured in the same run, never absolute targets.
  * Engine benchmarks (ORT orchestration vs one fused graph) join this file as they land.
  */
-import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '$lib/experiment';
+import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib/experiment/index';
 
 function timePerCall(fn: () => void, minMs = 300): number {
 	for (let i = 0; i < 50; i++) fn();

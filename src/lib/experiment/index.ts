@@ -1,7 +1,7 @@
 /** The lab's experiments: schema, URL codec and hash over the app's catalog. */
 import type { Catalog } from './catalog';
-import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '$lib/techniques/registry';
-import { tasks } from '$lib/tasks/registry';
+import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '../techniques/registry';
+import { tasks } from '../tasks/registry';
 
 export const catalog: Catalog = {
 	task: tasks,

@@ -1,5 +1,5 @@
 /** The user's own prompt: nothing to score, but the same result shape as every task. */
-import type { Tokenizer } from '$lib/tokenizers/types';
+import type { Tokenizer } from '../tokenizers/types';
 import { checkParams } from './params';
 import { TaskError, type TaskDefinition, type TaskParams } from './types';
 

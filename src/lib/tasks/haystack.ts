@@ -5,7 +5,7 @@
  * sub-word tokenizers may merge across boundaries. With additive tokenizers (bytes) the first
  * pass is exact; otherwise the result is within one filler unit (reported in `meta.tokens`).
  */
-import type { Tokenizer } from '$lib/tokenizers/types';
+import type { Tokenizer } from '../tokenizers/types';
 import { sentenceSource } from './text';
 import { TaskError, type TaskInstance, type TokenSpan } from './types';
 

@@ -3,8 +3,8 @@
  * a JSON-like object of random hex keys and values; the model must give one key's value.
  * Depth is where the queried pair sits in the object.
  */
-import { createRng, deriveSeed, type Rng } from '$lib/random';
-import type { Tokenizer } from '$lib/tokenizers/types';
+import { createRng, deriveSeed, type Rng } from '../random';
+import type { Tokenizer } from '../tokenizers/types';
 import { assembleHaystack, instanceOf } from './haystack';
 import { checkParams } from './params';
 import type { TaskDefinition, TaskParams } from './types';

@@ -3,8 +3,8 @@
  * "line <label>: REGISTER_CONTENT is <number>"; the model must give one line's number.
  * Labels are adjective-noun words as in LongChat, or distinct random numbers.
  */
-import { createRng, deriveSeed, type Rng } from '$lib/random';
-import type { Tokenizer } from '$lib/tokenizers/types';
+import { createRng, deriveSeed, type Rng } from '../random';
+import type { Tokenizer } from '../tokenizers/types';
 import { assembleHaystack, instanceOf } from './haystack';
 import { checkParams } from './params';
 import { wordKey } from './text';

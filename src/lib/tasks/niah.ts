@@ -3,8 +3,8 @@
  * numbers for <key> is: <value>." with word keys and 7-digit values; one key is queried, the
  * others are distractors; several values per key make it RULER's multi-value variant.
  */
-import { createRng, deriveSeed, distinct, type Rng } from '$lib/random';
-import type { Tokenizer } from '$lib/tokenizers/types';
+import { createRng, deriveSeed, distinct, type Rng } from '../random';
+import type { Tokenizer } from '../tokenizers/types';
 import { assembleHaystack, instanceOf, sentenceFiller, type Needle } from './haystack';
 import { HAYSTACK_PARAM, TEMPLATE_PARAM, checkParams } from './params';
 import { randomDigits, wordKey } from './text';

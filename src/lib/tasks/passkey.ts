@@ -3,8 +3,8 @@
  * Needle and filler are LM-Infinite's `create_passkey_data.py` wording; the question follows
  * the catalog's G1 ("What is the pass key? The pass key is").
  */
-import { createRng, deriveSeed } from '$lib/random';
-import type { Tokenizer } from '$lib/tokenizers/types';
+import { createRng, deriveSeed } from '../random';
+import type { Tokenizer } from '../tokenizers/types';
 import { assembleHaystack, instanceOf, sentenceFiller } from './haystack';
 import { checkParams } from './params';
 import { randomDigits } from './text';

@@ -1,5 +1,5 @@
 /** Seeded text material shared by the task generators and the lab models' training corpus. */
-import { createRng, type Rng } from '$lib/random';
+import { createRng, type Rng } from '../random';
 
 /** LM-Infinite's passkey filler, also RULER's "repeat" noise, one sentence per unit. */
 export const NOISE_SENTENCES = [

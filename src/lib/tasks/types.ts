@@ -1,6 +1,6 @@
-import type { OptionMeta } from '$lib/experiment/catalog';
-import type { ParamValue } from '$lib/experiment/param-spec';
-import type { Tokenizer } from '$lib/tokenizers/types';
+import type { OptionMeta } from '../experiment/catalog';
+import type { ParamValue } from '../experiment/param-spec';
+import type { Tokenizer } from '../tokenizers/types';
 
 /** A token range [start, end) in an instance's `ids`. */
 export interface TokenSpan {

@@ -4,8 +4,8 @@
  * with other values are distractors. The queried chain starts at the chosen depth and its
  * later links follow at random later positions, as RULER scatters them in sorted order.
  */
-import { createRng, deriveSeed, distinct, type Rng } from '$lib/random';
-import type { Tokenizer } from '$lib/tokenizers/types';
+import { createRng, deriveSeed, distinct, type Rng } from '../random';
+import type { Tokenizer } from '../tokenizers/types';
 import { assembleHaystack, instanceOf, sentenceFiller, type Needle } from './haystack';
 import { TEMPLATE_PARAM, checkParams } from './params';
 import type { TaskDefinition, TaskParams } from './types';

@@ -2,7 +2,7 @@
  * Every technique the lab knows, by slot. The first entry of each list is the baseline and the
  * default. Patterns, policies, pruners and position schemes are added here as they land.
  */
-import type { OptionMeta } from '$lib/experiment/catalog';
+import type { OptionMeta } from '../experiment/catalog';
 
 export const attentionPatterns: readonly OptionMeta[] = [
 	{

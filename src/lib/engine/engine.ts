@@ -1,0 +1,350 @@
+/**
+ * The engine: onnxruntime-web runs the dense math (see graphs.ts); this orchestrator owns
+ * positions, masks, the KV cache and the hooks. The same code runs in Node and in the browser.
+ */
+import * as ort from 'onnxruntime-web';
+import { parseConfig, type ModelConfig } from './config';
+import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
+import type { Hooks, LayerContext, PositionPlan } from './hooks';
+import { KvCache } from './kv-cache';
+import { alibiSlopes, ropeInvFreq, rotate } from './rope';
+import { parseSafetensors } from './safetensors';
+import { loadWeights, type ModelWeights } from './weights';
+
+export type ExecutionProvider = 'wasm' | 'webgpu';
+
+export class EngineError extends Error {
+	override name = 'EngineError';
+}
+
+export class CancelledError extends Error {
+	override name = 'CancelledError';
+	constructor() {
+		super('The run was cancelled.');
+	}
+}
+
+export interface Progress {
+	phase: 'load' | 'prefill' | 'decode';
+	done: number;
+	total: number;
+}
+
+export interface ForwardOptions {
+	onProgress?: (progress: Progress) => void;
+	/** Checked between layers; when it returns true the run stops with {@link CancelledError}. */
+	cancelled?: () => boolean;
+}
+
+export interface PrefillOptions extends ForwardOptions {
+	/** Tokens per prefill chunk (default: all at once). */
+	chunkSize?: number;
+	/** Return logits for every position (perplexity) instead of only the last. */
+	allLogits?: boolean;
+}
+
+type Session = ort.InferenceSession;
+
+/** Largest attention bias tensor (floats) one call may build, to stay well inside memory. */
+const MAX_BIAS_FLOATS = 64 * 1024 * 1024;
+
+export class Engine {
+	readonly invFreq: Float64Array;
+	private readonly slopes: Float32Array;
+
+	private constructor(
+		readonly config: ModelConfig,
+		readonly weights: ModelWeights,
+		readonly executionProvider: ExecutionProvider,
+		private readonly pre: Session[],
+		private readonly post: Session[],
+		private readonly attention: Session,
+		private readonly attentionFar: Session,
+		private readonly head: Session
+	) {
+		this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta);
+		this.slopes = Float32Array.from(alibiSlopes(config.heads));
+	}
+
+	static async load(
+		configJson: unknown,
+		safetensors: Uint8Array,
+		options: { executionProvider?: ExecutionProvider; onProgress?: (p: Progress) => void } = {}
+	): Promise<Engine> {
+		const config = parseConfig(configJson);
+		const weights = loadWeights(parseSafetensors(safetensors), config);
+		const ep = options.executionProvider ?? 'wasm';
+		const total = 2 * config.layers + 3;
+		let done = 0;
+		const create = async (bytes: Uint8Array) => {
+			const session = await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
+			options.onProgress?.({ phase: 'load', done: ++done, total });
+			return session;
+		};
+		const pre: Session[] = [];
+		const post: Session[] = [];
+		for (const layer of weights.layers) {
+			pre.push(await create(preGraph(config, layer)));
+			post.push(await create(postGraph(config, layer)));
+		}
+		const attention = await create(attentionGraph(config, false));
+		const attentionFar = await create(attentionGraph(config, true));
+		const head = await create(headGraph(config, weights));
+		return new Engine(config, weights, ep, pre, post, attention, attentionFar, head);
+	}
+
+	sequence(hooks: Hooks = {}): Sequence {
+		return new Sequence(this, hooks);
+	}
+
+	async release(): Promise<void> {
+		for (const session of [...this.pre, ...this.post, this.attention, this.attentionFar, this.head]) await session.release();
+	}
+
+	/** Internal: runs one chunk of rows through every layer. */
+	async forwardRows(seq: Sequence, ids: number[], positions: Int32Array, phase: 'prefill' | 'decode', allRows: boolean, options: ForwardOptions): Promise<Float32Array> {
+		const { hiddenSize: D, heads: H, kvHeads: Hkv, headDim: d, layers } = this.config;
+		for (const id of ids) {
+			if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) throw new EngineError(`Token id ${id} is outside the vocabulary (0–${this.config.vocabSize - 1}).`);
+		}
+		let rows = ids.length;
+		let pos = positions;
+		let x: Float32Array = new Float32Array(rows * D);
+		ids.forEach((id, r) => x.set(this.weights.embed.subarray(id * D, (id + 1) * D), r * D));
+		let bytesRead = 0;
+
+		for (let layer = 0; layer < layers; layer++) {
+			if (options.cancelled?.()) throw new CancelledError();
+			const out = await this.pre[layer].run({ x: new ort.Tensor('float32', x, [rows, D]) });
+			const q = out.q.data as Float32Array;
+			const kRaw = out.k.data as Float32Array;
+			const v = out.v.data as Float32Array;
+			const kRot = this.config.positionEncoding === 'rope' ? new Float32Array(kRaw.length) : kRaw;
+			if (this.config.positionEncoding === 'rope') rotate(kRaw, kRot, rows * Hkv, d, (r) => pos[Math.floor(r / Hkv)], this.invFreq);
+			for (let t = 0; t < rows; t++) {
+				for (let h = 0; h < Hkv; h++) seq.cache.head(layer, h).append(kRaw, kRot, v, (t * Hkv + h) * d, pos[t]);
+			}
+
+			const heads = seq.cache.layers[layer];
+			const keyPositions = heads.map((head) => head.positions.subarray(0, head.length));
+			const slots = Math.max(...heads.map((head) => head.length));
+			const ctx: LayerContext = { config: this.config, layer, phase, queryPositions: pos, keyPositions, slots };
+			const plan = seq.hooks.positions?.(ctx);
+
+			const inputs = this.attentionInputs(seq, ctx, q, plan);
+			const wantsProbs = !!seq.hooks.observe && (seq.hooks.wantsProbabilities?.(ctx) ?? true);
+			const result = await (plan?.far ? this.attentionFar : this.attention).run(inputs.feeds, wantsProbs ? ['out', 'probs'] : ['out']);
+			if (phase === 'decode') bytesRead += inputs.bytesRead;
+			if (wantsProbs) seq.hooks.observe!(ctx, result.probs.data as Float32Array);
+
+			const next = await this.post[layer].run({
+				attn: new ort.Tensor('float32', result.out.data as Float32Array, [rows, H * d]),
+				x: new ort.Tensor('float32', x, [rows, D])
+			});
+			x = next.y.data as Float32Array;
+
+			const kept = phase === 'prefill' && layer < layers - 1 ? seq.hooks.pruneTokens?.(ctx) : undefined;
+			if (kept) {
+				const keptRows = checkRows(kept, rows);
+				const pruned = new Float32Array(keptRows.length * D);
+				keptRows.forEach((r, n) => pruned.set(x.subarray(r * D, (r + 1) * D), n * D));
+				x = pruned;
+				pos = Int32Array.from(keptRows, (r) => pos[r]);
+				rows = keptRows.length;
+			}
+			options.onProgress?.({ phase, done: layer + 1, total: layers });
+		}
+		if (phase === 'decode') seq.bytesReadLastStep = bytesRead;
+
+		const headRows = allRows ? x : x.subarray((rows - 1) * D, rows * D);
+		const logits = await this.head.run({ x: new ort.Tensor('float32', headRows, [allRows ? rows : 1, D]) });
+		return logits.logits.data as Float32Array;
+	}
+
+	private attentionInputs(seq: Sequence, ctx: LayerContext, q: Float32Array, plan: PositionPlan | undefined) {
+		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
+		const T = ctx.queryPositions.length;
+		const S = ctx.slots;
+		const rope = this.config.positionEncoding === 'rope';
+		const invFreq = plan?.invFreq ?? this.invFreq;
+		const scale = (plan?.logitScale ?? 1) / Math.sqrt(d);
+		const cacheHeads = seq.cache.layers[ctx.layer];
+
+		const queries = (positions: Float64Array | Int32Array) => {
+			const rotated = rope ? new Float32Array(q.length) : q;
+			if (rope) rotate(q, rotated, T * H, d, (r) => positions[Math.floor(r / H)], invFreq);
+			// [T, H, d] → [H, T, d], scaled.
+			const out = new Float32Array(H * T * d);
+			for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) for (let c = 0; c < d; c++) out[(h * T + t) * d + c] = rotated[(t * H + h) * d + c] * scale;
+			return new ort.Tensor('float32', out, [H, T, d]);
+		};
+		const keys = (positionsOf: ((kvHead: number, original: Int32Array) => Float64Array) | undefined) => {
+			const out = new Float32Array(Hkv * S * d);
+			cacheHeads.forEach((head, h) => {
+				const n = head.length;
+				const target = out.subarray(h * S * d, h * S * d + n * d);
+				if (!rope || (!positionsOf && !plan?.invFreq)) {
+					target.set((rope ? head.keys : head.keysRaw).subarray(0, n * d));
+				} else {
+					const positions = positionsOf?.(h, ctx.keyPositions[h]) ?? ctx.keyPositions[h];
+					rotate(head.keysRaw, target, n, d, (r) => positions[r], invFreq);
+				}
+			});
+			return new ort.Tensor('float32', out, [Hkv, S, d]);
+		};
+		const values = new Float32Array(Hkv * S * d);
+		cacheHeads.forEach((head, h) => values.set(head.values.subarray(0, head.length * d), h * S * d));
+
+		const qTensor = queries(plan?.query ?? ctx.queryPositions);
+		const kTensor = keys(plan?.keys);
+		const mask = this.buildBias(seq, ctx, qTensor.data as Float32Array, kTensor.data as Float32Array);
+		const feeds: Record<string, ort.Tensor> = {
+			q: qTensor,
+			k: kTensor,
+			v: new ort.Tensor('float32', values, [Hkv, S, d]),
+			bias: new ort.Tensor('float32', mask.bias, [mask.B, T, S])
+		};
+		if (plan?.far) {
+			const { far } = plan;
+			feeds.q_far = queries(far.query);
+			feeds.k_far = keys(far.keys);
+			const near = new Uint8Array(mask.B * T * S);
+			for (let b = 0; b < mask.B; b++) {
+				const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)] ?? ctx.keyPositions[0];
+				for (let t = 0; t < T; t++) {
+					for (let s = 0; s < keyPos.length; s++) near[(b * T + t) * S + s] = ctx.queryPositions[t] - keyPos[s] < far.fromDistance ? 1 : 0;
+				}
+			}
+			feeds.near = new ort.Tensor('bool', near, [mask.B, T, S]);
+		}
+		return { feeds, bytesRead: mask.bytesRead };
+	}
+
+	/** The additive attention bias: causality, padding, the hook's mask and ALiBi. */
+	private buildBias(seq: Sequence, ctx: LayerContext, q: Float32Array, k: Float32Array) {
+		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
+		const T = ctx.queryPositions.length;
+		const S = ctx.slots;
+		const group = H / Hkv;
+		const alibi = this.config.positionEncoding === 'alibi';
+		let scores: Float32Array | undefined;
+		const hookMask = seq.hooks.attentionMask?.({
+			...ctx,
+			scores: () => (scores ??= computeScores(q, k, H, Hkv, T, S, d))
+		});
+		if (hookMask && hookMask.mask.length !== (hookMask.perHead ? H : 1) * T * S) {
+			throw new EngineError(`attentionMask returned ${hookMask.mask.length} entries; expected ${(hookMask.perHead ? H : 1) * T * S}.`);
+		}
+		const sameKeys = ctx.keyPositions.every((p) => p.length === S && p.every((value, i) => value === ctx.keyPositions[0][i]));
+		const B = sameKeys && !alibi && !hookMask?.perHead ? 1 : H;
+		if (B * T * S > MAX_BIAS_FLOATS) {
+			throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
+		}
+		const bias = new Float32Array(B * T * S);
+		const readByKvHead = new Uint8Array(Hkv * S);
+		for (let b = 0; b < B; b++) {
+			const kvHead = Math.floor(b / group);
+			const keyPos = ctx.keyPositions[kvHead];
+			for (let t = 0; t < T; t++) {
+				const qp = ctx.queryPositions[t];
+				const row = (b * T + t) * S;
+				const hookRow = hookMask ? (hookMask.perHead ? b : 0) * T * S + t * S : -1;
+				let visible = 0;
+				for (let s = 0; s < S; s++) {
+					const allowed = s < keyPos.length && keyPos[s] <= qp && (hookRow < 0 || hookMask!.mask[hookRow + s] !== 0);
+					if (!allowed) {
+						bias[row + s] = -Infinity;
+						continue;
+					}
+					visible++;
+					if (alibi) bias[row + s] = -this.slopes[b] * (qp - keyPos[s]);
+					if (B === 1) for (let h = 0; h < Hkv; h++) readByKvHead[h * S + s] = 1;
+					else readByKvHead[kvHead * S + s] = 1;
+				}
+				if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: every key is masked for the query at position ${qp}; a pattern must leave each query at least one key.`);
+			}
+		}
+		let read = 0;
+		for (const flag of readByKvHead) read += flag;
+		return { bias, B, bytesRead: read * d * 2 * 4 };
+	}
+}
+
+/** Pre-mask logits [H, T, S] from pre-scaled queries [H, T, d] and keys [Hkv, S, d]. */
+function computeScores(q: Float32Array, k: Float32Array, H: number, Hkv: number, T: number, S: number, d: number): Float32Array {
+	const scores = new Float32Array(H * T * S);
+	const group = H / Hkv;
+	for (let h = 0; h < H; h++) {
+		const kv = Math.floor(h / group);
+		for (let t = 0; t < T; t++) {
+			for (let s = 0; s < S; s++) {
+				let dot = 0;
+				for (let c = 0; c < d; c++) dot += q[(h * T + t) * d + c] * k[(kv * S + s) * d + c];
+				scores[(h * T + t) * S + s] = dot;
+			}
+		}
+	}
+	return scores;
+}
+
+function checkRows(rows: number[], count: number): number[] {
+	for (let i = 0; i < rows.length; i++) {
+		if (!Number.isInteger(rows[i]) || rows[i] < 0 || rows[i] >= count || (i > 0 && rows[i] <= rows[i - 1])) {
+			throw new EngineError(`pruneTokens must return ascending row indices below ${count}.`);
+		}
+	}
+	if (rows.length === 0 || rows[rows.length - 1] !== count - 1) {
+		throw new EngineError('pruneTokens must keep the last token: the next token is predicted from it.');
+	}
+	return rows;
+}
+
+/** One sequence being run: its cache, its next position and its hooks. */
+export class Sequence {
+	readonly cache: KvCache;
+	/** Original position the next token will get. */
+	position = 0;
+	/** KV bytes the last decode step read (keys and values, f32). */
+	bytesReadLastStep = 0;
+
+	constructor(readonly engine: Engine, readonly hooks: Hooks) {
+		const { layers, kvHeads, headDim } = engine.config;
+		this.cache = new KvCache(layers, kvHeads, headDim);
+	}
+
+	async prefill(ids: number[], options: PrefillOptions = {}): Promise<Float32Array> {
+		if (ids.length === 0) throw new EngineError('The prompt is empty.');
+		const chunk = Math.max(1, Math.floor(options.chunkSize ?? ids.length));
+		const parts: Float32Array[] = [];
+		for (let start = 0; start < ids.length; start += chunk) {
+			const part = ids.slice(start, start + chunk);
+			const positions = Int32Array.from(part, (_, i) => this.position + i);
+			const logits = await this.engine.forwardRows(this, part, positions, 'prefill', !!options.allLogits, {
+				...options,
+				onProgress: (p) => options.onProgress?.({ phase: 'prefill', done: start + (part.length * p.done) / p.total, total: ids.length })
+			});
+			this.position += part.length;
+			parts.push(logits);
+		}
+		this.hooks.evict?.({ config: this.engine.config, phase: 'prefill', step: 0, cache: this.cache });
+		return options.allLogits ? concat(parts) : parts[parts.length - 1];
+	}
+
+	/** Feeds one token and returns the logits for the one after it. */
+	async step(id: number, options: ForwardOptions = {}): Promise<Float32Array> {
+		const logits = await this.engine.forwardRows(this, [id], Int32Array.of(this.position), 'decode', false, options);
+		this.position++;
+		this.hooks.evict?.({ config: this.engine.config, phase: 'decode', step: this.position, cache: this.cache });
+		return logits;
+	}
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+	const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+	let at = 0;
+	for (const part of parts) {
+		out.set(part, at);
+		at += part.length;
+	}
+	return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * The engine's extension points. Techniques plug in here; the engine holds no technique logic.
+ * All positions are original token positions (0-based) unless a hook says otherwise.
+ */
+import type { ModelConfig } from './config';
+import type { KvCache } from './kv-cache';
+
+export interface LayerContext {
+	config: ModelConfig;
+	layer: number;
+	phase: 'prefill' | 'decode';
+	/** Original position of each query row of this call. */
+	queryPositions: Int32Array;
+	/** Original position of each key slot, per KV head (slot order = cache order). */
+	keyPositions: Int32Array[];
+	/** Key slots in the attention call (the longest head's length; shorter heads are padded). */
+	slots: number;
+}
+
+/** Rotary positions for one branch of attention. */
+export interface PositionBranch {
+	/** Position each query row is rotated to. */
+	query: Float64Array;
+	/** Position each key slot of a KV head is rotated to; leave out to use the original positions. */
+	keys?: (kvHead: number, original: Int32Array) => Float64Array;
+}
+
+export interface PositionPlan extends PositionBranch {
+	/** Rotary frequencies θ_i (default: rope_theta^(−2i/d)). */
+	invFreq?: Float64Array;
+	/** Multiplies every attention logit (e.g. YaRN's attention factor squared). */
+	logitScale?: number;
+	/** A second set of positions used where query position − key position ≥ `fromDistance`. */
+	far?: PositionBranch & { fromDistance: number };
+}
+
+export interface MaskContext extends LayerContext {
+	/** Pre-mask, pre-softmax logits [heads, T, slots], computed on first call. */
+	scores(): Float32Array;
+}
+
+export interface Hooks {
+	/** Positions for this layer's queries and keys; undefined = the model's own. */
+	positions?(ctx: LayerContext): PositionPlan | undefined;
+	/**
+	 * Which keys each query may see, as 1/0 per [heads or 1, T, slots] (one row set shared by all
+	 * heads when the first dimension is 1). Combined with causality and padding by the engine.
+	 */
+	attentionMask?(ctx: MaskContext): { mask: Uint8Array; perHead: boolean } | undefined;
+	/** Whether `observe` wants this layer's probabilities (fetching them costs memory). */
+	wantsProbabilities?(ctx: LayerContext): boolean;
+	/** Attention probabilities [heads, T, slots] of this call. Must not keep a reference. */
+	observe?(ctx: LayerContext, probs: Float32Array): void;
+	/** Called after prefill and after each decode step; may call `cache.keep`. */
+	evict?(ctx: { config: ModelConfig; phase: 'prefill' | 'decode'; step: number; cache: KvCache }): void;
+	/** After `layer` in prefill: which rows (token indices of this call) continue to the next layer. */
+	pruneTokens?(ctx: LayerContext): number[] | undefined;
+}

@@ -1,0 +1,96 @@
+/**
+ * The key/value cache: per layer and KV head, the keys before rotation (so a position scheme can
+ * re-rotate them), the keys rotated at their original positions, the values, and each entry's
+ * original token position. Heads are independent so a policy can keep different tokens per head.
+ */
+export class HeadCache {
+	length = 0;
+	keysRaw: Float32Array;
+	keys: Float32Array;
+	values: Float32Array;
+	positions: Int32Array;
+
+	constructor(readonly headDim: number, capacity = 64) {
+		this.keysRaw = new Float32Array(capacity * headDim);
+		this.keys = new Float32Array(capacity * headDim);
+		this.values = new Float32Array(capacity * headDim);
+		this.positions = new Int32Array(capacity);
+	}
+
+	private grow(needed: number): void {
+		const capacity = this.positions.length;
+		if (needed <= capacity) return;
+		const next = Math.max(needed, capacity * 2);
+		const widen = (a: Float32Array) => {
+			const b = new Float32Array(next * this.headDim);
+			b.set(a.subarray(0, this.length * this.headDim));
+			return b;
+		};
+		this.keysRaw = widen(this.keysRaw);
+		this.keys = widen(this.keys);
+		this.values = widen(this.values);
+		const positions = new Int32Array(next);
+		positions.set(this.positions.subarray(0, this.length));
+		this.positions = positions;
+	}
+
+	/** Appends one entry; the vectors are read from `offset` in each source array. */
+	append(keyRaw: Float32Array, key: Float32Array, value: Float32Array, offset: number, position: number): void {
+		this.grow(this.length + 1);
+		const d = this.headDim;
+		const at = this.length * d;
+		this.keysRaw.set(keyRaw.subarray(offset, offset + d), at);
+		this.keys.set(key.subarray(offset, offset + d), at);
+		this.values.set(value.subarray(offset, offset + d), at);
+		this.positions[this.length] = position;
+		this.length++;
+	}
+
+	/** Keeps only the entries at `indices` (ascending, unique), in that order. */
+	keep(indices: ArrayLike<number>): void {
+		const d = this.headDim;
+		let previous = -1;
+		for (let n = 0; n < indices.length; n++) {
+			const i = indices[n];
+			if (!Number.isInteger(i) || i <= previous || i >= this.length) {
+				throw new RangeError(`keep(): indices must be ascending, unique and below ${this.length}; got ${i} after ${previous}`);
+			}
+			previous = i;
+			if (i !== n) {
+				this.keysRaw.copyWithin(n * d, i * d, (i + 1) * d);
+				this.keys.copyWithin(n * d, i * d, (i + 1) * d);
+				this.values.copyWithin(n * d, i * d, (i + 1) * d);
+				this.positions[n] = this.positions[i];
+			}
+		}
+		this.length = indices.length;
+	}
+}
+
+export class KvCache {
+	readonly layers: HeadCache[][];
+
+	constructor(layers: number, readonly kvHeads: number, readonly headDim: number) {
+		this.layers = Array.from({ length: layers }, () => Array.from({ length: kvHeads }, () => new HeadCache(headDim)));
+	}
+
+	head(layer: number, kvHead: number): HeadCache {
+		return this.layers[layer][kvHead];
+	}
+
+	keep(layer: number, kvHead: number, indices: ArrayLike<number>): void {
+		this.head(layer, kvHead).keep(indices);
+	}
+
+	/** Entries held, per layer and KV head. */
+	lengths(): number[][] {
+		return this.layers.map((heads) => heads.map((head) => head.length));
+	}
+
+	/** Bytes of keys and values resident (one key and one value vector per entry). */
+	residentBytes(bytesPerValue = 4): number {
+		let entries = 0;
+		for (const heads of this.layers) for (const head of heads) entries += head.length;
+		return entries * this.headDim * 2 * bytesPerValue;
+	}
+}
