@@ -27,6 +27,7 @@ export const crossOriginIsolation = (): Plugin => {
 
 export default defineConfig({
 	plugins: [crossOriginIsolation(), sveltekit()],
+	worker: { format: 'es' },
 	test: {
 		include: ['tests/unit/**/*.test.ts'],
 		environment: 'node'

@@ -1,0 +1,131 @@
+/**
+ * `longscope`: run experiments headless with the same engine the browser uses.
+ *
+ *   longscope run '<experiment as URL query or JSON>' [--models DIR | --model-dir DIR]
+ *   longscope run --grid '<JSON of parameter lists>' ['<base experiment>']
+ *   longscope info <model dir>
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Engine } from '../lib/engine/engine';
+import { kvBytesPerToken, parameterCount, parseConfig } from '../lib/engine/config';
+import { catalog, decodeEntries, decodeObject, decodeQuery, type Decoded, type Experiment } from '../lib/experiment/index';
+import { runExperiment } from '../lib/experiment/run';
+
+const USAGE = `usage:
+  longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N]
+  longscope run --grid '<JSON: parameter → list of values>' ['<base experiment>']
+  longscope info <model dir>`;
+
+class UsageError extends Error {}
+
+function readModelDir(dir: string) {
+	try {
+		return {
+			config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as unknown,
+			safetensors: new Uint8Array(readFileSync(join(dir, 'model.safetensors')))
+		};
+	} catch (error) {
+		throw new UsageError(`Cannot read a model from ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+	}
+}
+
+function parseExperiment(text: string): Decoded {
+	const trimmed = text.trim();
+	if (trimmed.startsWith('{')) {
+		let json: unknown;
+		try {
+			json = JSON.parse(trimmed);
+		} catch (error) {
+			throw new UsageError(`The experiment is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+		}
+		return decodeObject(json, catalog);
+	}
+	return decodeQuery(trimmed.replace(/^.*\?/, ''), catalog);
+}
+
+function strict(decoded: Decoded): Experiment {
+	if (decoded.problems.length > 0) throw new UsageError(decoded.problems.map((p) => p.message).join('\n'));
+	return decoded.experiment;
+}
+
+/** Every combination of the grid's values, applied over the base experiment's parameters. */
+function gridExperiments(gridText: string, base: string): Experiment[] {
+	let grid: unknown;
+	try {
+		grid = JSON.parse(gridText);
+	} catch (error) {
+		throw new UsageError(`--grid is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+	}
+	if (typeof grid !== 'object' || grid === null || Array.isArray(grid) || !Object.values(grid).every(Array.isArray)) {
+		throw new UsageError('--grid must be a JSON object mapping parameter names to lists, e.g. {"len":[256,512],"depth":[0,0.5,1]}');
+	}
+	const baseEntries = [...new URLSearchParams(base.replace(/^.*\?/, ''))];
+	let combos: [string, unknown][][] = [[]];
+	for (const [key, values] of Object.entries(grid as Record<string, unknown[]>)) {
+		combos = combos.flatMap((combo) => values.map((value) => [...combo, [key, value] as [string, unknown]]));
+	}
+	return combos.map((combo) => {
+		const keys = new Set(combo.map(([key]) => key));
+		return strict(decodeEntries([...baseEntries.filter(([key]) => !keys.has(key)), ...combo], catalog));
+	});
+}
+
+async function run(args: string[]) {
+	const { values, positionals } = parseArgs({
+		args,
+		allowPositionals: true,
+		options: {
+			grid: { type: 'string' },
+			models: { type: 'string', default: 'static/models' },
+			'model-dir': { type: 'string' },
+			'max-new-tokens': { type: 'string' },
+			chunk: { type: 'string' }
+		}
+	});
+	const experiments = values.grid !== undefined ? gridExperiments(values.grid, positionals[0] ?? '') : [strict(parseExperiment(positionals[0] ?? usage()))];
+	const engines = new Map<string, Engine>();
+	const number = (text: string | undefined, name: string) => {
+		if (text === undefined) return undefined;
+		const n = Number(text);
+		if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number.`);
+		return n;
+	};
+	for (const experiment of experiments) {
+		const dir = values['model-dir'] ?? join(values.models!, experiment.model);
+		let engine = engines.get(dir);
+		if (!engine) {
+			const files = readModelDir(dir);
+			engine = await Engine.load(files.config, files.safetensors);
+			engines.set(dir, engine);
+		}
+		const result = await runExperiment(engine, experiment, { maxNewTokens: number(values['max-new-tokens'], 'max-new-tokens'), chunkSize: number(values.chunk, 'chunk') });
+		const line = { ...result, needleSpans: undefined };
+		console.log(values.grid !== undefined ? JSON.stringify(line) : JSON.stringify(line, null, 2));
+	}
+}
+
+function info(args: string[]) {
+	const dir = args[0] ?? usage();
+	const files = readModelDir(dir);
+	const config = parseConfig(files.config);
+	console.log(JSON.stringify({ dir, config, parameters: parameterCount(config), kvBytesPerToken: { f32: kvBytesPerToken(config, 4), f16: kvBytesPerToken(config, 2) } }, null, 2));
+}
+
+function usage(): never {
+	throw new UsageError(USAGE);
+}
+
+async function main(argv: string[]) {
+	const [command, ...rest] = argv;
+	if (command === 'run') return run(rest);
+	if (command === 'info') return info(rest);
+	usage();
+}
+
+main(process.argv.slice(2)).catch((error) => {
+	const known = error instanceof UsageError || ['ConfigError', 'WeightsError', 'SafetensorsError', 'TaskError', 'RunError', 'EngineError'].includes(error?.name);
+	console.error(known ? error.message : error);
+	process.exit(known ? 2 : 1);
+});

@@ -1,0 +1,62 @@
+/** The engine's home in the browser: a worker, so long runs never freeze the page. */
+import * as Comlink from 'comlink';
+import { Engine, EngineError } from '../engine/engine';
+import { kvBytesPerToken, parameterCount } from '../engine/config';
+import { generate } from '../engine/generate';
+import { fetchModel } from '../engine/model-files';
+import { runExperiment } from '../experiment/run';
+import { tokenizerFor } from '../tokenizers';
+import type { EngineApi } from './protocol';
+
+let engine: Engine | null = null;
+let cancelRequested = false;
+
+function loaded(): Engine {
+	if (!engine) throw new EngineError('No model is loaded.');
+	return engine;
+}
+
+/** Each job starts uncancelled and checks the flag between layers. */
+function job() {
+	cancelRequested = false;
+	return () => cancelRequested;
+}
+
+const api: EngineApi = {
+	async load(source, onProgress) {
+		const files = 'url' in source ? await fetchModel(source.url, onProgress) : source.files;
+		const next = await Engine.load(files.config, files.safetensors, { onProgress });
+		await engine?.release();
+		engine = next;
+		return {
+			config: next.config,
+			parameters: parameterCount(next.config),
+			kvBytesPerToken: kvBytesPerToken(next.config),
+			executionProvider: next.executionProvider
+		};
+	},
+
+	async generate(prompt, maxNewTokens, onProgress) {
+		const model = loaded();
+		const tokenizer = tokenizerFor(model.config);
+		let ids: number[];
+		if (typeof prompt === 'string') {
+			if (!tokenizer) throw new EngineError('This model has no tokenizer the lab knows: give token ids instead of text.');
+			ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
+		} else {
+			ids = prompt;
+		}
+		const generation = await generate(model, ids, { maxNewTokens, onProgress, cancelled: job() });
+		return { ...generation, text: tokenizer ? tokenizer.decode(generation.tokens) : null };
+	},
+
+	run(experiment, onProgress) {
+		return runExperiment(loaded(), experiment, { onProgress, cancelled: job() });
+	},
+
+	cancel() {
+		cancelRequested = true;
+	}
+};
+
+Comlink.expose(api);

@@ -1,0 +1,30 @@
+/** What the page and the engine worker say to each other. */
+import type { Generation } from '../engine/generate';
+import type { Progress } from '../engine/engine';
+import type { ModelConfig } from '../engine/config';
+import type { ModelFiles } from '../engine/model-files';
+import type { Experiment } from '../experiment/schema';
+import type { RunResult } from '../experiment/run';
+
+export type ModelSource = { url: string } | { files: ModelFiles };
+
+export interface ModelSummary {
+	config: ModelConfig;
+	parameters: number;
+	kvBytesPerToken: number;
+	executionProvider: string;
+}
+
+export interface TextGeneration extends Generation {
+	/** Decoded text, when the model has a tokenizer the lab knows. */
+	text: string | null;
+}
+
+export interface EngineApi {
+	load(source: ModelSource, onProgress: (p: Progress) => void): Promise<ModelSummary>;
+	/** Generates from text (byte-level models) or from token ids. */
+	generate(prompt: string | number[], maxNewTokens: number, onProgress: (p: Progress) => void): Promise<TextGeneration>;
+	run(experiment: Experiment, onProgress: (p: Progress) => void): Promise<RunResult>;
+	/** Asks the running job to stop at its next layer boundary. */
+	cancel(): void;
+}

@@ -1,0 +1,45 @@
+import { expect, test } from '@playwright/test';
+import { writeFileSync } from 'node:fs';
+import { watchErrors } from './console';
+
+const FIXTURE = 'tests/fixtures/tiny-gqa';
+
+test('a model loaded from files runs in the worker and shows progress and generated tokens', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/models');
+	await page.getByTestId('model-files').setInputFiles([`${FIXTURE}/config.json`, `${FIXTURE}/model.safetensors`]);
+	const card = page.getByTestId('model-card');
+	await expect(card).toContainText('32,096');
+	await expect(card).toContainText('4 query, 2 key/value, 8 dims each');
+
+	// Record every progress phase the page shows while generating.
+	await page.evaluate(() => {
+		const seen = new Set<string>();
+		(window as unknown as { phases: Set<string> }).phases = seen;
+		new MutationObserver(() => {
+			const bar = document.querySelector('progress');
+			if (bar) seen.add(bar.getAttribute('data-phase') ?? '');
+		}).observe(document.body, { subtree: true, childList: true, attributes: true });
+	});
+	await page.getByLabel('Prompt').fill('The pass key is 12345.');
+	await page.getByLabel('New tokens').fill('24');
+	await page.getByRole('button', { name: 'Generate' }).click();
+	const tokens = page.getByTestId('generated-tokens');
+	await expect(tokens).toBeVisible();
+	expect((await tokens.textContent())!.split(', ')).toHaveLength(24);
+	const phases = await page.evaluate(() => [...(window as unknown as { phases: Set<string> }).phases]);
+	expect(phases).toContain('decode');
+	expect(errors).toEqual([]);
+});
+
+test('broken model files give a clear message and the page keeps working', async ({ page }, info) => {
+	await page.goto('/models');
+	const broken = info.outputPath('model.safetensors');
+	writeFileSync(broken, new Uint8Array([1, 2, 3]));
+	await page.getByTestId('model-files').setInputFiles([`${FIXTURE}/config.json`, broken]);
+	await expect(page.getByTestId('run-error')).toContainText('The file is 3 bytes long');
+	// A good model still loads afterwards.
+	await page.getByTestId('model-files').setInputFiles([`${FIXTURE}/config.json`, `${FIXTURE}/model.safetensors`]);
+	await expect(page.getByTestId('model-card')).toBeVisible();
+	await expect(page.getByTestId('run-error')).toHaveCount(0);
+});

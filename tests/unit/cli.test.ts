@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const cli = (...args: string[]) => exec('node', ['bin/longscope.js', ...args], { timeout: 60_000 });
+
+describe('longscope CLI', () => {
+	it('runs an experiment given as a URL query and prints the result as JSON', async () => {
+		const { stdout } = await cli('run', '?model=tiny-gqa&task=passkey&len=256&seed=4', '--models', 'tests/fixtures');
+		const result = JSON.parse(stdout);
+		expect(result.experiment).toMatchObject({ model: 'tiny-gqa', len: 256, seed: 4, task: { id: 'passkey' } });
+		expect(result.hash).toMatch(/^[0-9a-f]{64}$/);
+		expect(result.promptTokens).toBe(256);
+		expect(result.expected).toMatch(/^ \d{5}\.$/);
+		expect(typeof result.output).toBe('string');
+		expect(result.correct).toBe(false); // random weights cannot know the pass key
+		expect(result.timings.prefillMs).toBeGreaterThan(0);
+		expect(result.kv.residentBytes).toBe((256 + result.timings.decodeSteps) * 2 * 2 * 8 * 2 * 4);
+		expect(result.kv.bytesReadPerStep).toBeGreaterThan(0);
+	});
+
+	it('runs the same experiment given as JSON to the same hash and output', async () => {
+		const query = await cli('run', 'model=tiny-gqa&task=lines&len=300&seed=2', '--models', 'tests/fixtures');
+		const json = await cli('run', JSON.stringify({ model: 'tiny-gqa', task: { id: 'lines' }, len: 300, seed: 2 }), '--models', 'tests/fixtures');
+		const [a, b] = [JSON.parse(query.stdout), JSON.parse(json.stdout)];
+		expect(b.hash).toBe(a.hash);
+		expect(b.tokens).toEqual(a.tokens);
+	});
+
+	it('runs a grid as one JSON line per combination', async () => {
+		const { stdout } = await cli('run', '--grid', '{"len":[256,300],"depth":[0,1]}', 'model=tiny-gqa&task=passkey', '--models', 'tests/fixtures');
+		const lines = stdout.trim().split('\n').map((line) => JSON.parse(line));
+		expect(lines.map((r) => [r.experiment.len, r.experiment.depth])).toEqual([
+			[256, 0],
+			[256, 1],
+			[300, 0],
+			[300, 1]
+		]);
+		expect(new Set(lines.map((r) => r.hash)).size).toBe(4);
+	});
+
+	it('prints model info', async () => {
+		const { stdout } = await cli('info', 'tests/fixtures/stories260k');
+		const info = JSON.parse(stdout);
+		expect(info.config).toMatchObject({ layers: 5, heads: 8, kvHeads: 4, headDim: 8 });
+		expect(info.kvBytesPerToken).toEqual({ f32: 2 * 5 * 4 * 8 * 4, f16: 2 * 5 * 4 * 8 * 2 });
+	});
+
+	it.each([
+		[['run', 'len=-4&bogus=1'], /"len" is "-4", which must be at least 16[\s\S]*"bogus" is not a parameter/],
+		[['run', '{"len": '], /not valid JSON/],
+		[['run', 'model=nope', '--models', 'tests/fixtures'], /Cannot read a model from tests\/fixtures\/nope/],
+		[['run', '--grid', '[1]'], /--grid must be a JSON object/],
+		[['frobnicate'], /usage:/]
+	])('fails clearly on %j', async (args, message) => {
+		const failure = await cli(...args).then(
+			() => null,
+			(error) => error
+		);
+		expect(failure.code).toBe(2);
+		expect(failure.stderr).toMatch(message);
+	});
+});
