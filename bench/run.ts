@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: benchmarks print ratios measured in the same run, never absolute targets.
- * Engine benchmarks (ORT orchestration vs one fused graph) join this file as they land.
  */
 import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib/experiment/index';
+import { benchEngine } from './engine';
 
 function timePerCall(fn: () => void, minMs = 300): number {
 	for (let i = 0; i < 50; i++) fn();
@@ -23,3 +23,5 @@ console.table([
 	{ benchmark: 'URLSearchParams parse (baseline)', 'µs/call': +(parseOnly * 1000).toFixed(2), ratio: 1 },
 	{ benchmark: 'decodeQuery (parse + validate)', 'µs/call': +(decode * 1000).toFixed(2), ratio: +(decode / parseOnly).toFixed(1) }
 ]);
+
+await benchEngine();

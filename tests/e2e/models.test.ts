@@ -43,3 +43,18 @@ test('broken model files give a clear message and the page keeps working', async
 	await expect(page.getByTestId('model-card')).toBeVisible();
 	await expect(page.getByTestId('run-error')).toHaveCount(0);
 });
+
+test('a long generation can be cancelled and the model stays usable', async ({ page }) => {
+	await page.goto('/models');
+	await page.getByTestId('model-files').setInputFiles([`${FIXTURE}/config.json`, `${FIXTURE}/model.safetensors`]);
+	await expect(page.getByTestId('model-card')).toBeVisible();
+	await page.getByLabel('New tokens').fill('4096');
+	await page.getByRole('button', { name: 'Generate' }).click();
+	await expect(page.locator('progress[data-phase="decode"]')).toBeVisible();
+	await page.getByRole('button', { name: 'Cancel' }).click();
+	await expect(page.getByTestId('run-error')).toContainText('The run was cancelled.');
+	await page.getByLabel('New tokens').fill('3');
+	await page.getByRole('button', { name: 'Generate' }).click();
+	await expect(page.getByTestId('generated-tokens')).toBeVisible();
+	expect((await page.getByTestId('generated-tokens').textContent())!.split(', ')).toHaveLength(3);
+});

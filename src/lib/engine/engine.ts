@@ -34,6 +34,11 @@ export interface ForwardOptions {
 	onProgress?: (progress: Progress) => void;
 	/** Checked between layers; when it returns true the run stops with {@link CancelledError}. */
 	cancelled?: () => boolean;
+	/**
+	 * Awaited between layers so the host can handle messages (a worker otherwise never sees a
+	 * cancel request: onnxruntime's promises resolve without giving the event loop a turn).
+	 */
+	yieldToEvents?: () => Promise<void>;
 }
 
 export interface PrefillOptions extends ForwardOptions {
@@ -114,6 +119,7 @@ export class Engine {
 		let bytesRead = 0;
 
 		for (let layer = 0; layer < layers; layer++) {
+			await options.yieldToEvents?.();
 			if (options.cancelled?.()) throw new CancelledError();
 			const out = await this.pre[layer].run({ x: new ort.Tensor('float32', x, [rows, D]) });
 			const q = out.q.data as Float32Array;
@@ -241,6 +247,7 @@ export class Engine {
 			throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
 		}
 		const bias = new Float32Array(B * T * S);
+		if (!hookMask && !alibi) return this.causalBias(ctx, bias, B);
 		const readByKvHead = new Uint8Array(Hkv * S);
 		for (let b = 0; b < B; b++) {
 			const kvHead = Math.floor(b / group);
@@ -268,6 +275,40 @@ export class Engine {
 		for (const flag of readByKvHead) read += flag;
 		return { bias, B, bytesRead: read * d * 2 * 4 };
 	}
+
+	/**
+	 * The common case, fast: plain causality over each head's keys. Cache positions only grow
+	 * (appends are in order and `keep` preserves order), so a row's visible keys are a prefix.
+	 */
+	private causalBias(ctx: LayerContext, bias: Float32Array, B: number) {
+		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
+		const T = ctx.queryPositions.length;
+		const S = ctx.slots;
+		let read = 0;
+		for (let b = 0; b < B; b++) {
+			const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];
+			for (let t = 0; t < T; t++) {
+				const visible = countAtMost(keyPos, ctx.queryPositions[t]);
+				if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: no key is visible from position ${ctx.queryPositions[t]}.`);
+				bias.fill(-Infinity, (b * T + t) * S + visible, (b * T + t + 1) * S);
+			}
+		}
+		const last = ctx.queryPositions[T - 1];
+		for (const keyPos of ctx.keyPositions) read += countAtMost(keyPos, last);
+		return { bias, B, bytesRead: read * d * 2 * 4 };
+	}
+}
+
+/** How many of the ascending `values` are ≤ `limit`. */
+function countAtMost(values: Int32Array, limit: number): number {
+	let lo = 0;
+	let hi = values.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >> 1;
+		if (values[mid] <= limit) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
 }
 
 /** Pre-mask logits [H, T, S] from pre-scaled queries [H, T, d] and keys [Hkv, S, d]. */

@@ -18,8 +18,8 @@ export class GraphBuilder {
 
 	constructor(private readonly name: string) {}
 
-	input(name: string, dims: Dim[], type: 'float' | 'bool' = 'float'): string {
-		this.inputs.push(valueInfo(name, dims, type === 'bool' ? BOOL : FLOAT));
+	input(name: string, dims: Dim[], type: 'float' | 'bool' | 'int64' = 'float'): string {
+		this.inputs.push(valueInfo(name, dims, type === 'bool' ? BOOL : type === 'int64' ? INT64 : FLOAT));
 		return name;
 	}
 

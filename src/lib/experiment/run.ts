@@ -19,6 +19,7 @@ export interface RunOptions {
 	chunkSize?: number;
 	onProgress?: (progress: Progress) => void;
 	cancelled?: () => boolean;
+	yieldToEvents?: () => Promise<void>;
 }
 
 export interface RunResult {
@@ -58,6 +59,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		chunkSize: options.chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
+		yieldToEvents: options.yieldToEvents,
 		stop: (tokens) => {
 			const last = tokens[tokens.length - 1];
 			return last === tokenizer.eos || (stopAtNewline && last === newline[0]);

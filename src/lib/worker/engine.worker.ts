@@ -16,10 +16,19 @@ function loaded(): Engine {
 	return engine;
 }
 
+/** A macrotask turn, so a pending `cancel` message is handled (timers would be clamped to 4 ms). */
+function yieldToEvents(): Promise<void> {
+	return new Promise((resolve) => {
+		const channel = new MessageChannel();
+		channel.port1.onmessage = () => resolve();
+		channel.port2.postMessage(null);
+	});
+}
+
 /** Each job starts uncancelled and checks the flag between layers. */
 function job() {
 	cancelRequested = false;
-	return () => cancelRequested;
+	return { cancelled: () => cancelRequested, yieldToEvents };
 }
 
 const api: EngineApi = {
@@ -46,12 +55,12 @@ const api: EngineApi = {
 		} else {
 			ids = prompt;
 		}
-		const generation = await generate(model, ids, { maxNewTokens, onProgress, cancelled: job() });
+		const generation = await generate(model, ids, { maxNewTokens, onProgress, ...job() });
 		return { ...generation, text: tokenizer ? tokenizer.decode(generation.tokens) : null };
 	},
 
 	run(experiment, onProgress) {
-		return runExperiment(loaded(), experiment, { onProgress, cancelled: job() });
+		return runExperiment(loaded(), experiment, { onProgress, ...job() });
 	},
 
 	cancel() {
