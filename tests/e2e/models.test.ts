@@ -58,3 +58,21 @@ test('a long generation can be cancelled and the model stays usable', async ({ p
 	await expect(page.getByTestId('generated-tokens')).toBeVisible();
 	expect((await page.getByTestId('generated-tokens').textContent())!.split(', ')).toHaveLength(3);
 });
+
+test('the WebGPU execution provider generates the same tokens as WASM', async ({ page }) => {
+	await page.goto('/models');
+	test.skip(!(await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()))), 'no WebGPU adapter here');
+	const files = [`${FIXTURE}/config.json`, `${FIXTURE}/model.safetensors`];
+	const generateTokens = async () => {
+		await page.getByLabel('New tokens').fill('8');
+		await page.getByRole('button', { name: 'Generate' }).click();
+		// SwiftShader (the software WebGPU adapter of CI) is slow: allow it time.
+		await expect(page.getByTestId('generated-tokens')).toBeVisible({ timeout: 45_000 });
+		return page.getByTestId('generated-tokens').textContent();
+	};
+	await page.getByTestId('model-files').setInputFiles(files);
+	const wasm = await generateTokens();
+	await page.getByLabel('Run on').selectOption('webgpu');
+	await expect(page.getByTestId('model-card')).toContainText('WebGPU', { timeout: 30_000 });
+	expect(await generateTokens()).toBe(wasm);
+});

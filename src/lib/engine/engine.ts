@@ -158,7 +158,8 @@ export class Engine {
 				pos = Int32Array.from(keptRows, (r) => pos[r]);
 				rows = keptRows.length;
 			}
-			options.onProgress?.({ phase, done: layer + 1, total: layers });
+			// Decode reports progress per token (in generate), not per layer.
+			if (phase === 'prefill') options.onProgress?.({ phase, done: layer + 1, total: layers });
 		}
 		if (phase === 'decode') seq.bytesReadLastStep = bytesRead;
 

@@ -32,10 +32,13 @@ function job() {
 }
 
 const api: EngineApi = {
-	async load(source, onProgress) {
+	async load(source, executionProvider, onProgress) {
 		const files = 'url' in source ? await fetchModel(source.url, onProgress) : source.files;
-		const next = await Engine.load(files.config, files.safetensors, { onProgress });
+		// Release the old model first: releasing WASM sessions after WebGPU sessions were created
+		// breaks the new ones (onnxruntime-web 1.30: "no GPU data for input").
 		await engine?.release();
+		engine = null;
+		const next = await Engine.load(files.config, files.safetensors, { onProgress, executionProvider });
 		engine = next;
 		return {
 			config: next.config,

@@ -1,6 +1,6 @@
 /** What the page and the engine worker say to each other. */
 import type { Generation } from '../engine/generate';
-import type { Progress } from '../engine/engine';
+import type { ExecutionProvider, Progress } from '../engine/engine';
 import type { ModelConfig } from '../engine/config';
 import type { ModelFiles } from '../engine/model-files';
 import type { Experiment } from '../experiment/schema';
@@ -21,7 +21,7 @@ export interface TextGeneration extends Generation {
 }
 
 export interface EngineApi {
-	load(source: ModelSource, onProgress: (p: Progress) => void): Promise<ModelSummary>;
+	load(source: ModelSource, executionProvider: ExecutionProvider, onProgress: (p: Progress) => void): Promise<ModelSummary>;
 	/** Generates from text (byte-level models) or from token ids. */
 	generate(prompt: string | number[], maxNewTokens: number, onProgress: (p: Progress) => void): Promise<TextGeneration>;
 	run(experiment: Experiment, onProgress: (p: Progress) => void): Promise<RunResult>;
