@@ -14,7 +14,7 @@ import { catalog, decodeEntries, decodeObject, decodeQuery, type Decoded, type E
 import { runExperiment } from '../lib/experiment/run';
 
 const USAGE = `usage:
-  longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N]
+  longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N] [--recall]
   longscope run --grid '<JSON: parameter → list of values>' ['<base experiment>']
   longscope info <model dir>`;
 
@@ -81,7 +81,8 @@ async function run(args: string[]) {
 			models: { type: 'string', default: 'static/models' },
 			'model-dir': { type: 'string' },
 			'max-new-tokens': { type: 'string' },
-			chunk: { type: 'string' }
+			chunk: { type: 'string' },
+			recall: { type: 'boolean', default: false }
 		}
 	});
 	const experiments = values.grid !== undefined ? gridExperiments(values.grid, positionals[0] ?? '') : [strict(parseExperiment(positionals[0] ?? usage()))];
@@ -100,7 +101,11 @@ async function run(args: string[]) {
 			engine = await Engine.load(files.config, files.safetensors);
 			engines.set(dir, engine);
 		}
-		const result = await runExperiment(engine, experiment, { maxNewTokens: number(values['max-new-tokens'], 'max-new-tokens'), chunkSize: number(values.chunk, 'chunk') });
+		const result = await runExperiment(engine, experiment, {
+			maxNewTokens: number(values['max-new-tokens'], 'max-new-tokens'),
+			chunkSize: number(values.chunk, 'chunk'),
+			measureRecall: values.recall
+		});
 		const line = { ...result, needleSpans: undefined };
 		console.log(values.grid !== undefined ? JSON.stringify(line) : JSON.stringify(line, null, 2));
 	}

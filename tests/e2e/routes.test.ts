@@ -5,6 +5,7 @@ const ROUTES = [
 	{ path: '/', heading: 'Longscope' },
 	{ path: '/lab', heading: 'Lab' },
 	{ path: '/models', heading: 'Models' },
+	{ path: '/techniques', heading: 'Techniques' },
 	{ path: '/notebooks/attention-sinks', heading: 'Notebook not found' }
 ];
 
@@ -32,4 +33,15 @@ test('navigation moves between pages', async ({ page }) => {
 	await expect(page).toHaveURL(/\/lab$/);
 	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
 	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Models');
+});
+
+test('the techniques page documents every registered technique from its metadata', async ({ page }) => {
+	await page.goto('/techniques');
+	await expect(page.getByTestId('technique').first()).toBeVisible();
+	const ids = await page.getByTestId('technique').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-id')));
+	expect(ids).toContain('vertical-slash');
+	expect(ids).toContain('self-extend');
+	expect(ids.length).toBeGreaterThanOrEqual(25);
+	await expect(page.locator('[data-id="yarn"]')).toContainText('pos.beta_fast');
+	await expect(page.locator('[data-id="sink-window"]')).toContainText('Efficient Streaming Language Models with Attention Sinks');
 });

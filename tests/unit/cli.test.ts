@@ -40,6 +40,23 @@ describe('longscope CLI', () => {
 		expect(new Set(lines.map((r) => r.hash)).size).toBe(4);
 	});
 
+	it('reports the pattern\'s density and, with --recall, its attention-mass recall', async () => {
+		const full = JSON.parse((await cli('run', 'model=tiny-gqa&len=128', '--models', 'tests/fixtures', '--recall')).stdout);
+		expect(full.attention.density).toBe(1);
+		expect(full.attention.recall).toBeCloseTo(1, 6);
+		const windowed = JSON.parse((await cli('run', 'model=tiny-gqa&len=128&attn=window&attn.window=16', '--models', 'tests/fixtures', '--recall')).stdout);
+		expect(windowed.attention.density).toBeGreaterThan(0.1);
+		expect(windowed.attention.density).toBeLessThan(0.3);
+		expect(windowed.attention.recall).toBeGreaterThan(windowed.attention.density);
+		expect(windowed.attention.recall).toBeLessThan(1);
+	});
+
+	it('refuses a position scheme the model cannot use', async () => {
+		const failure = await cli('run', 'model=tiny-gqa&len=128&pos=alibi', '--models', 'tests/fixtures').catch((e) => e);
+		expect(failure.code).toBe(2);
+		expect(failure.stderr).toMatch(/ALiBi only applies to models trained with it/);
+	});
+
 	it('prints model info', async () => {
 		const { stdout } = await cli('info', 'tests/fixtures/stories260k');
 		const info = JSON.parse(stdout);

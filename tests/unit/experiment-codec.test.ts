@@ -36,6 +36,12 @@ function randomValue(rng: Rng, spec: ParamSpec): ParamValue {
 		case 'int-list':
 			return Array.from({ length: rng.int(0, 5) }, () => rng.int(spec.min, spec.max));
 		case 'text':
+			if (spec.pattern) {
+				// Shaped text in the catalog today: model ids and layer.head lists.
+				return spec.pattern.hint.includes('layer.head')
+					? Array.from({ length: rng.int(0, 4) }, () => `${rng.int(0, 40)}.${rng.int(0, 7)}`).join(',')
+					: rng.pick(['lab-rope', 'smollm2-135m']);
+			}
 			return rng.pick(TRICKY_TEXT) + String.fromCodePoint(rng.int(0x20, 0x2fff));
 	}
 }
@@ -76,14 +82,14 @@ describe('URL codec round trip', () => {
 		expect(experiment.seed).toBe(7);
 		expect(experiment.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 128 } });
 		expect(experiment.kv).toEqual({ id: 'snapkv', params: { budget: 0.25, pooling: 'max', per_head: false } });
-		expect(experiment.pos).toEqual({ id: 'yarn', params: { factor: 4 } });
+		expect(experiment.pos).toMatchObject({ id: 'yarn', params: { factor: 4, beta_fast: 32 } });
 	});
 
 	it('writes plain, readable URLs', () => {
 		const experiment = defaultExperiment(testCatalog);
-		experiment.attn = { id: 'per-layer', params: { layers: [0, 3] } };
+		experiment.attn = { id: 'per-layer', params: { full_layers: [0, 3], sink: 4, window: 64 } };
 		const query = encodeQuery(experiment, testCatalog);
-		expect(query).toContain('attn=per-layer&attn.layers=0,3');
+		expect(query).toContain('attn=per-layer&attn.full_layers=0,3&attn.sink=4&attn.window=64');
 		expect(query).toContain('views=heatmap,heads,retrieval,needle,kv,latency');
 		expect(query.startsWith('v=1&model=lab-rope&task=passkey&task.digits=5&len=512&depth=0.5&seed=1&attn=per-layer')).toBe(true);
 	});
@@ -182,8 +188,8 @@ const BAD_INPUTS: BadCase[] = [
 	},
 	{ name: 'bad enum', query: 'kv=snapkv&kv.pooling=median', keys: ['kv.pooling'], says: 'one of max, avg', check: (e) => expect(e.kv.params.pooling).toBe('max') },
 	{ name: 'bad bool', query: 'kv=snapkv&kv.per_head=yes', keys: ['kv.per_head'], says: 'true or false', check: (e) => expect(e.kv.params.per_head).toBe(false) },
-	{ name: 'bad list', query: 'attn=per-layer&attn.layers=1,two', keys: ['attn.layers'], says: 'list of whole numbers', check: (e) => expect(e.attn.params.layers).toEqual([0]) },
-	{ name: 'list item out of range', query: 'attn=per-layer&attn.layers=1,500', keys: ['attn.layers'], says: 'at most 127', check: (e) => expect(e.attn.params.layers).toEqual([0]) },
+	{ name: 'bad list', query: 'attn=per-layer&attn.full_layers=1,two', keys: ['attn.full_layers'], says: 'list of whole numbers', check: (e) => expect(e.attn.params.full_layers).toEqual([0]) },
+	{ name: 'list item out of range', query: 'attn=per-layer&attn.full_layers=1,900', keys: ['attn.full_layers'], says: 'at most 511', check: (e) => expect(e.attn.params.full_layers).toEqual([0]) },
 	{ name: 'unknown view', query: 'views=heatmap,bogus', keys: ['views'], says: 'not a view', check: (e) => expect(e.views).toEqual(['heatmap']) },
 	{ name: 'duplicate key', query: 'seed=3&seed=4', keys: ['seed'], says: 'more than once', check: (e) => expect(e.seed).toBe(3) },
 	{ name: 'newer format version', query: 'v=9&seed=3', keys: ['v'], says: 'version', check: (e) => expect(e.seed).toBe(3) },

@@ -213,7 +213,7 @@ export class Engine {
 		};
 		if (plan?.far) {
 			const { far } = plan;
-			feeds.q_far = queries(far.query);
+			feeds.q_far = queries(far.query ?? ctx.queryPositions);
 			feeds.k_far = keys(far.keys);
 			const near = new Uint8Array(mask.B * T * S);
 			for (let b = 0; b < mask.B; b++) {

@@ -19,8 +19,8 @@ export interface LayerContext {
 
 /** Rotary positions for one branch of attention. */
 export interface PositionBranch {
-	/** Position each query row is rotated to. */
-	query: Float64Array;
+	/** Position each query row is rotated to; leave out to use the original positions. */
+	query?: Float64Array;
 	/** Position each key slot of a KV head is rotated to; leave out to use the original positions. */
 	keys?: (kvHead: number, original: Int32Array) => Float64Array;
 }

@@ -12,6 +12,11 @@ export interface ReferenceOptions {
 	positions?: number[];
 	/** Whether query head `head` of `layer` may attend from token i to token j (j ≤ i always). */
 	allowed?: (layer: number, head: number, i: number, j: number) => boolean;
+	/** Rotary positions [query, key] used for the pair (i, j); default the tokens' own positions. */
+	pairPositions?: (i: number, j: number) => [number, number];
+	/** Rotary frequencies (default rope_theta^(−2i/d)) and a factor on every logit. */
+	invFreq?: Float64Array;
+	logitScale?: number;
 }
 
 export interface ReferenceResult {
@@ -58,7 +63,9 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 	const T = ids.length;
 	const positions = options.positions ?? ids.map((_, i) => i);
 	const group = heads / kvHeads;
-	const invFreq = ropeInvFreq(headDim, config.ropeTheta);
+	const invFreq = options.invFreq ?? ropeInvFreq(headDim, config.ropeTheta);
+	const logitScale = options.logitScale ?? 1;
+	const pairPositions = options.pairPositions ?? ((i: number, j: number) => [positions[i], positions[j]]);
 	const slopes = alibiSlopes(heads);
 
 	let hidden = ids.map((id) => Float64Array.from(weights.embed.subarray(id * d, (id + 1) * d)));
@@ -74,17 +81,19 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 			for (let h = 0; h < heads; h++) {
 				const kvh = Math.floor(h / group);
 				for (let i = 0; i < T; i++) {
-					const qi = config.positionEncoding === 'rope' ? rope(q[i], h * headDim, headDim, positions[i], invFreq) : Array.from(q[i].subarray(h * headDim, (h + 1) * headDim));
 					const scores: number[] = [];
 					for (let j = 0; j <= i; j++) {
 						if (options.allowed && !options.allowed(layer, h, i, j)) {
 							scores.push(-Infinity);
 							continue;
 						}
-						const kj = config.positionEncoding === 'rope' ? rope(k[j], kvh * headDim, headDim, positions[j], invFreq) : Array.from(k[j].subarray(kvh * headDim, (kvh + 1) * headDim));
+						const [qPos, kPos] = pairPositions(i, j);
+						const rotary = config.positionEncoding === 'rope';
+						const qi = rotary ? rope(q[i], h * headDim, headDim, qPos, invFreq) : Array.from(q[i].subarray(h * headDim, (h + 1) * headDim));
+						const kj = rotary ? rope(k[j], kvh * headDim, headDim, kPos, invFreq) : Array.from(k[j].subarray(kvh * headDim, (kvh + 1) * headDim));
 						let dot = 0;
 						for (let c = 0; c < headDim; c++) dot += qi[c] * kj[c];
-						let score = dot / Math.sqrt(headDim);
+						let score = (dot / Math.sqrt(headDim)) * logitScale;
 						if (config.positionEncoding === 'alibi') score -= slopes[h] * (positions[i] - positions[j]);
 						scores.push(score);
 					}

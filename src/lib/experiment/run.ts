@@ -9,6 +9,7 @@ import type { Progress } from '../engine/engine';
 import { findTask } from '../tasks/registry';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
+import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from '../techniques/hooks';
 import { tokenizerFor } from '../tokenizers';
 import { experimentHash } from './hash';
 import type { Experiment } from './schema';
@@ -20,6 +21,8 @@ export interface RunOptions {
 	onProgress?: (progress: Progress) => void;
 	cancelled?: () => boolean;
 	yieldToEvents?: () => Promise<void>;
+	/** Also measure the pattern's attention-mass recall (costs a dense score pass per layer). */
+	measureRecall?: boolean;
 }
 
 export interface RunResult {
@@ -37,6 +40,7 @@ export interface RunResult {
 	partial: number;
 	timings: Generation['timings'];
 	kv: Generation['kv'];
+	attention: PatternReport;
 }
 
 export class RunError extends Error {
@@ -46,6 +50,8 @@ export class RunError extends Error {
 export async function runExperiment(engine: Engine, experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
 	const tokenizer = tokenizerFor(engine.config);
 	if (!tokenizer) throw new RunError(`Model "${experiment.model}" has no tokenizer the lab can use yet, so its prompts cannot be written.`);
+	const refused = refusals(experiment, engine.config);
+	if (refused.length > 0) throw new RunError(refused.join(' '));
 	const task = findTask(experiment.task.id);
 	if (!task) throw new RunError(`Unknown task "${experiment.task.id}".`);
 	const instance = task.generate({ len: experiment.len, depth: experiment.depth, ...experiment.task.params }, experiment.seed, tokenizer);
@@ -54,8 +60,10 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const maxNewTokens = options.maxNewTokens ?? (instance.scoring === 'none' ? 32 : expectedTokens + 4);
 	const newline = tokenizer.encode('\n');
 	const stopAtNewline = instance.scoring !== 'none' && newline.length === 1;
+	const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
 	const generation = await generate(engine, instance.ids, {
 		maxNewTokens,
+		hooks: techniqueHooks(experiment, stats, { measureRecall: options.measureRecall }),
 		chunkSize: options.chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
@@ -79,6 +87,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		tokens: generation.tokens,
 		...score,
 		timings: generation.timings,
-		kv: generation.kv
+		kv: generation.kv,
+		attention: report(stats)
 	};
 }

@@ -1,16 +1,64 @@
 /**
  * Every technique the lab knows, by slot. The first entry of each list is the baseline and the
- * default. Patterns, policies, pruners and position schemes are added here as they land.
+ * default. Adding a technique = one file + one line here.
  */
 import type { OptionMeta } from '../experiment/catalog';
+import { aShape } from './patterns/a-shape';
+import { blockSparse } from './patterns/block-sparse';
+import { dilated } from './patterns/dilated';
+import { dynamicBlockSparse } from './patterns/dynamic-block-sparse';
+import { full } from './patterns/full';
+import { lambdaShape } from './patterns/lambda';
+import { perHead } from './patterns/per-head';
+import { perLayer } from './patterns/per-layer';
+import { sinkWindow } from './patterns/sink-window';
+import { slidingWindow } from './patterns/sliding-window';
+import { strided } from './patterns/strided';
+import { topK } from './patterns/top-k';
+import { verticalSlash } from './patterns/vertical-slash';
+import { alibi } from './positions/alibi';
+import { cachePositions } from './positions/cache-positions';
+import { distanceCap } from './positions/distance-cap';
+import { dynamicNtk } from './positions/dynamic-ntk';
+import { linear } from './positions/linear';
+import { native } from './positions/native';
+import { nope } from './positions/nope';
+import { ntk } from './positions/ntk';
+import { remap } from './positions/remap';
+import { ropeBase } from './positions/rope-base';
+import { selfExtend } from './positions/self-extend';
+import { yarn } from './positions/yarn';
+import type { AttentionPattern, PositionScheme } from './types';
 
-export const attentionPatterns: readonly OptionMeta[] = [
-	{
-		id: 'full',
-		name: 'Full causal',
-		summary: 'Every query attends to every earlier token: the baseline all patterns are compared with.',
-		params: {}
-	}
+export const attentionPatterns: readonly AttentionPattern[] = [
+	full,
+	slidingWindow,
+	sinkWindow,
+	lambdaShape,
+	dilated,
+	strided,
+	blockSparse,
+	aShape,
+	verticalSlash,
+	dynamicBlockSparse,
+	topK,
+	perLayer,
+	perHead
+];
+
+export const positionSchemes: readonly PositionScheme[] = [
+	native,
+	ropeBase,
+	linear,
+	ntk,
+	dynamicNtk,
+	yarn,
+	selfExtend,
+	distanceCap,
+	cachePositions,
+	remap,
+	alibi,
+	nope
 ];
 
 export const kvPolicies: readonly OptionMeta[] = [
@@ -27,15 +75,6 @@ export const tokenPruners: readonly OptionMeta[] = [
 		id: 'none',
 		name: 'No pruning',
 		summary: 'Every prompt token continues through every layer.',
-		params: {}
-	}
-];
-
-export const positionSchemes: readonly OptionMeta[] = [
-	{
-		id: 'native',
-		name: "Model's own",
-		summary: 'Positions exactly as the model was trained (RoPE, ALiBi or none, from its config).',
 		params: {}
 	}
 ];

@@ -1,0 +1,110 @@
+/**
+ * From an experiment's technique choices to the engine's hooks, plus the statistics a run
+ * reports about its attention pattern (density, and attention-mass recall when asked).
+ */
+import type { ModelConfig } from '../engine/config';
+import type { Hooks, MaskContext } from '../engine/hooks';
+import type { Experiment } from '../experiment/schema';
+import type { ParamValues } from '../experiment/param-spec';
+import { causalSoftmax } from './patterns/shapes';
+import { attentionPatterns, positionSchemes } from './registry';
+import type { AttentionPattern, PatternGrid } from './types';
+
+export interface PatternStats {
+	/** Causal (query, key) entries the run could have computed, over all layers and heads. */
+	causal: number;
+	/** Of those, the entries the pattern kept. */
+	kept: number;
+	/** Sum over query rows of the full-attention mass inside the kept set (when measured). */
+	massKept: number;
+	rows: number;
+}
+
+export interface PatternReport {
+	/** Share of causal entries computed (1 = full attention). */
+	density: number;
+	/** Share of full softmax mass inside the kept set, averaged over query rows; null if not measured. */
+	recall: number | null;
+}
+
+export function report(stats: PatternStats): PatternReport {
+	return { density: stats.causal ? stats.kept / stats.causal : 1, recall: stats.rows ? stats.massKept / stats.rows : null };
+}
+
+/** Why the experiment's techniques cannot run on this model; empty when they can. */
+export function refusals(experiment: Experiment, config: ModelConfig): string[] {
+	const reasons: string[] = [];
+	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
+	const scheme = positionSchemes.find((p) => p.id === experiment.pos.id);
+	const patternReason = pattern?.refuse?.(experiment.attn.params, config);
+	if (patternReason) reasons.push(patternReason);
+	const schemeReason = scheme?.refuse(experiment.pos.params, config);
+	if (schemeReason) reasons.push(schemeReason);
+	return reasons;
+}
+
+/** This head's [T, S_h] slice of the layer's [H, T, slots] scores. */
+function headScores(all: Float32Array, head: number, T: number, slots: number, S: number): Float32Array {
+	const out = new Float32Array(T * S);
+	for (let t = 0; t < T; t++) out.set(all.subarray((head * T + t) * slots, (head * T + t) * slots + S), t * S);
+	return out;
+}
+
+export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx: MaskContext, stats: PatternStats, measureRecall: boolean) {
+	const { heads: H, kvHeads: Hkv } = ctx.config;
+	const group = H / Hkv;
+	const T = ctx.queryPositions.length;
+	const applies = !pattern.phases || pattern.phases.includes(ctx.phase);
+	const sameKeys = ctx.keyPositions.every((p) => p.length === ctx.keyPositions[0].length && p.every((v, i) => v === ctx.keyPositions[0][i]));
+	const perHead = pattern.perHead || !sameKeys;
+	const rows = perHead ? H : 1;
+	const mask = new Uint8Array(rows * T * ctx.slots);
+	for (let r = 0; r < rows; r++) {
+		const keyPositions = ctx.keyPositions[perHead ? Math.floor(r / group) : 0];
+		const S = keyPositions.length;
+		const grid: PatternGrid = {
+			layer: ctx.layer,
+			head: r,
+			config: ctx.config,
+			phase: ctx.phase,
+			queryPositions: ctx.queryPositions,
+			keyPositions,
+			scores: () => headScores(ctx.scores(), r, T, ctx.slots, S)
+		};
+		const headMask = applies ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);
+		const probs = measureRecall ? causalSoftmax(grid.scores(), grid) : null;
+		const weight = perHead ? 1 : H;
+		for (let t = 0; t < T; t++) {
+			let mass = 0;
+			for (let s = 0; s < S; s++) {
+				const keep = headMask[t * S + s];
+				mask[(r * T + t) * ctx.slots + s] = keep;
+				if (keyPositions[s] > ctx.queryPositions[t]) continue;
+				stats.causal += weight;
+				if (keep) {
+					stats.kept += weight;
+					if (probs) mass += probs[t * S + s];
+				}
+			}
+			if (probs) {
+				stats.massKept += mass * weight;
+				stats.rows += weight;
+			}
+		}
+	}
+	return { mask, perHead };
+}
+
+export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean } = {}): Hooks {
+	const hooks: Hooks = {};
+	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
+	if (!pattern) throw new Error(`Unknown attention pattern "${experiment.attn.id}"`);
+	// "Full" leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.
+	if (pattern.id !== 'full' || options.measureRecall) {
+		hooks.attentionMask = (ctx) => patternMask(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
+	}
+	const scheme = positionSchemes.find((p) => p.id === experiment.pos.id);
+	if (!scheme) throw new Error(`Unknown position scheme "${experiment.pos.id}"`);
+	if (scheme.id !== 'native') hooks.positions = (ctx) => scheme.plan(experiment.pos.params, ctx.config, ctx);
+	return hooks;
+}

@@ -1,0 +1,20 @@
+import { maskOf } from './shapes';
+import type { AttentionPattern } from '../types';
+import { longformer } from '../papers';
+
+export const dilated: AttentionPattern = {
+	id: 'dilated',
+	name: 'Dilated window',
+	summary: 'A window of `window` keys spaced `dilation` apart: the same cost as a window, reaching further back.',
+	paper: longformer,
+	params: {
+		window: { kind: 'int', label: 'Keys per query', min: 1, max: 131072, default: 64 },
+		dilation: { kind: 'int', label: 'Dilation', description: 'Gap between attended keys (1 = a plain window).', min: 1, max: 64, default: 2 }
+	},
+	perHead: false,
+	mask: (p, grid) => {
+		const w = p.window as number;
+		const r = p.dilation as number;
+		return maskOf(grid, (i, j) => (i - j) % r === 0 && i - j < w * r);
+	}
+};

@@ -1,0 +1,51 @@
+/**
+ * MInference's block-sparse pattern: queries and keys are mean-pooled in blocks, and each
+ * query block keeps the key blocks with the highest pooled score q̄·k̄. Because the score is
+ * bilinear, q̄·k̄ equals the mean of the block's q·k logits, which is how it is computed here.
+ */
+import { maskOf, topIndices } from './shapes';
+import type { AttentionPattern } from '../types';
+import { minference } from '../papers';
+
+export const dynamicBlockSparse: AttentionPattern = {
+	id: 'dynamic-block-sparse',
+	name: 'Dynamic block-sparse (MInference)',
+	summary: 'Per head, each block of queries attends to the key blocks whose pooled scores are highest; prefill only.',
+	paper: minference,
+	params: {
+		block: { kind: 'int', label: 'Block size', unit: 'tokens', description: 'MInference uses 64.', min: 1, max: 1024, default: 32 },
+		blocks: { kind: 'int', label: 'Key blocks per query block', description: 'MInference keeps 100.', min: 1, max: 4096, default: 4 }
+	},
+	perHead: true,
+	phases: ['prefill'],
+	mask: (p, grid) => {
+		const b = p.block as number;
+		const T = grid.queryPositions.length;
+		const S = grid.keyPositions.length;
+		const scores = grid.scores();
+		const qBlock = (t: number) => Math.floor(grid.queryPositions[t] / b);
+		const kBlock = (s: number) => Math.floor(grid.keyPositions[s] / b);
+		const keyBlocks = kBlock(S - 1) + 1;
+		const sums = new Map<number, Float64Array>();
+		const counts = new Map<number, Float64Array>();
+		for (let t = 0; t < T; t++) {
+			const qb = qBlock(t);
+			if (!sums.has(qb)) {
+				sums.set(qb, new Float64Array(keyBlocks));
+				counts.set(qb, new Float64Array(keyBlocks));
+			}
+			const sum = sums.get(qb)!;
+			const count = counts.get(qb)!;
+			for (let s = 0; s < S; s++) {
+				sum[kBlock(s)] += scores[t * S + s];
+				count[kBlock(s)]++;
+			}
+		}
+		const kept = new Map<number, Set<number>>();
+		for (const [qb, sum] of sums) {
+			const mean = sum.map((value, kb) => value / (counts.get(qb)![kb] || 1));
+			kept.set(qb, new Set(topIndices(mean, p.blocks as number, (kb) => kb <= qb && counts.get(qb)![kb] > 0)));
+		}
+		return maskOf(grid, (i, j) => kept.get(Math.floor(i / b))!.has(Math.floor(j / b)));
+	}
+};

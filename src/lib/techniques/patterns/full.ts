@@ -1,0 +1,11 @@
+import type { AttentionPattern } from '../types';
+
+export const full: AttentionPattern = {
+	id: 'full',
+	name: 'Full causal',
+	summary: 'Every query attends to every earlier token: the baseline all patterns are compared with.',
+	paper: null,
+	params: {},
+	perHead: false,
+	mask: (_params, grid) => new Uint8Array(grid.queryPositions.length * grid.keyPositions.length).fill(1)
+};

@@ -1,0 +1,51 @@
+/**
+ * DuoAttention's deployed pattern: retrieval heads keep full attention, streaming heads see
+ * only sinks + recent tokens. DuoAttention gates KV heads, so heads are named as
+ * `layer.kvHead`; each KV head's group of query heads follows it.
+ */
+import { maskOf, sinkAndWindow } from './shapes';
+import type { ModelConfig } from '../../engine/config';
+import type { AttentionPattern } from '../types';
+
+export function parseHeadList(text: string): [number, number][] {
+	if (text.trim() === '') return [];
+	return text.split(',').map((item) => {
+		const [layer, head] = item.trim().split('.').map(Number);
+		return [layer, head];
+	});
+}
+
+function badHeads(text: string, config: ModelConfig): string[] {
+	return parseHeadList(text)
+		.filter(([layer, head]) => layer >= config.layers || head >= config.kvHeads)
+		.map(([layer, head]) => `${layer}.${head}`);
+}
+
+export const perHead: AttentionPattern = {
+	id: 'per-head',
+	name: 'Retrieval + streaming heads (DuoAttention)',
+	summary: 'Listed heads keep full attention (retrieval heads); all others see sinks + recent tokens (streaming heads).',
+	paper: { title: 'DuoAttention: Efficient Long-Context LLM Inference with Retrieval and Streaming Heads', year: 2024, url: 'https://arxiv.org/abs/2410.10819' },
+	params: {
+		retrieval_heads: {
+			kind: 'text',
+			label: 'Retrieval heads',
+			description: 'KV heads as layer.head, comma-separated, e.g. 1.0,3.1.',
+			maxLength: 4000,
+			pattern: { regex: /^(\d{1,3}\.\d{1,3}(,\d{1,3}\.\d{1,3})*)?$/, hint: 'must list heads as layer.head, comma-separated (e.g. 1.0,3.1)' },
+			default: ''
+		},
+		sink: { kind: 'int', label: 'Sink tokens', description: 'DuoAttention deploys 64.', min: 0, max: 1024, default: 4 },
+		recent: { kind: 'int', label: 'Recent tokens', description: 'DuoAttention deploys 256.', min: 1, max: 131072, default: 64 }
+	},
+	perHead: true,
+	refuse: (p, config) => {
+		const bad = badHeads(p.retrieval_heads as string, config);
+		return bad.length ? `Head ${bad.join(', ')} does not exist: the model has layers 0–${config.layers - 1} with KV heads 0–${config.kvHeads - 1}.` : null;
+	},
+	mask: (p, grid) => {
+		const kvHead = Math.floor(grid.head / (grid.config.heads / grid.config.kvHeads));
+		const retrieval = parseHeadList(p.retrieval_heads as string).some(([l, h]) => l === grid.layer && h === kvHead);
+		return retrieval ? maskOf(grid, () => true) : maskOf(grid, sinkAndWindow(p.sink as number, p.recent as number));
+	}
+};

@@ -1,0 +1,43 @@
+/** Mask builders shared by several patterns. */
+import type { PatternGrid } from '../types';
+
+/** A [T, S] mask with `keep(queryPosition, keyPosition)` for each entry. */
+export function maskOf(grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>, keep: (i: number, j: number) => boolean): Uint8Array {
+	const { queryPositions: q, keyPositions: k } = grid;
+	const mask = new Uint8Array(q.length * k.length);
+	for (let t = 0; t < q.length; t++) {
+		for (let s = 0; s < k.length; s++) if (keep(q[t], k[s])) mask[t * k.length + s] = 1;
+	}
+	return mask;
+}
+
+/** The first `sinks` positions plus the last `window` positions up to the query (itself included). */
+export const sinkAndWindow = (sinks: number, window: number) => (i: number, j: number) => j < sinks || i - j < window;
+
+/** Indices of the `k` largest values (ties to the lower index). */
+export function topIndices(values: ArrayLike<number>, k: number, eligible: (index: number) => boolean = () => true): number[] {
+	const candidates: number[] = [];
+	for (let i = 0; i < values.length; i++) if (eligible(i)) candidates.push(i);
+	candidates.sort((a, b) => values[b] - values[a] || a - b);
+	return candidates.slice(0, k);
+}
+
+/** Row-wise softmax of the causal part of `scores` [T, S]; other entries are 0. */
+export function causalSoftmax(scores: Float32Array, grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>): Float32Array {
+	const T = grid.queryPositions.length;
+	const S = grid.keyPositions.length;
+	const probs = new Float32Array(T * S);
+	for (let t = 0; t < T; t++) {
+		let max = -Infinity;
+		for (let s = 0; s < S; s++) if (grid.keyPositions[s] <= grid.queryPositions[t]) max = Math.max(max, scores[t * S + s]);
+		let total = 0;
+		for (let s = 0; s < S; s++) {
+			if (grid.keyPositions[s] > grid.queryPositions[t]) continue;
+			const e = Math.exp(scores[t * S + s] - max);
+			probs[t * S + s] = e;
+			total += e;
+		}
+		for (let s = 0; s < S; s++) probs[t * S + s] /= total || 1;
+	}
+	return probs;
+}

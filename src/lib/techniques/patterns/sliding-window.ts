@@ -1,0 +1,13 @@
+import { maskOf, sinkAndWindow } from './shapes';
+import type { AttentionPattern } from '../types';
+import { longformer } from '../papers';
+
+export const slidingWindow: AttentionPattern = {
+	id: 'window',
+	name: 'Sliding window',
+	summary: 'Each query sees only the last `window` tokens (itself included); nothing older.',
+	paper: longformer,
+	params: { window: { kind: 'int', label: 'Window', unit: 'tokens', min: 1, max: 131072, default: 128 } },
+	perHead: false,
+	mask: (p, grid) => maskOf(grid, sinkAndWindow(0, p.window as number))
+};

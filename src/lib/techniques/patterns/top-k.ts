@@ -1,0 +1,34 @@
+/**
+ * Query-aware top-k: besides the first `init` and last `local` tokens, each query of each head
+ * attends to the `k` middle keys with the highest q·k. TokenSelect selects the same way but
+ * shares one selection across a layer's heads by soft voting; here each head selects its own.
+ */
+import { maskOf, topIndices } from './shapes';
+import type { AttentionPattern } from '../types';
+
+export const topK: AttentionPattern = {
+	id: 'top-k',
+	name: 'Query-aware top-k (TokenSelect)',
+	summary: 'Each query keeps the k keys it scores highest, plus the first and the most recent tokens.',
+	paper: { title: 'TokenSelect: Efficient Long-Context Inference and Length Extrapolation for LLMs via Dynamic Token-Level KV Cache Selection', year: 2024, url: 'https://arxiv.org/abs/2411.02886' },
+	params: {
+		k: { kind: 'int', label: 'Selected keys', description: 'TokenSelect uses 2048.', min: 1, max: 131072, default: 32 },
+		init: { kind: 'int', label: 'Initial tokens', description: 'TokenSelect uses 128.', min: 0, max: 4096, default: 4 },
+		local: { kind: 'int', label: 'Recent tokens', description: 'TokenSelect uses 512.', min: 0, max: 131072, default: 16 }
+	},
+	perHead: true,
+	mask: (p, grid) => {
+		const { queryPositions: q, keyPositions: k } = grid;
+		const S = k.length;
+		const scores = grid.scores();
+		const init = p.init as number;
+		const local = p.local as number;
+		const fixed = (i: number, j: number) => j < init || i - j < local;
+		const chosen = Array.from(q, (position, t) => {
+			const eligible = (s: number) => k[s] <= position && !fixed(position, k[s]);
+			return new Set(topIndices(scores.subarray(t * S, (t + 1) * S), p.k as number, eligible).map((s) => k[s]));
+		});
+		const rowOf = new Map(Array.from(q, (position, t) => [position, t]));
+		return maskOf(grid, (i, j) => fixed(i, j) || chosen[rowOf.get(i)!].has(j));
+	}
+};

@@ -1,0 +1,13 @@
+import type { PositionScheme } from '../types';
+
+export const alibi: PositionScheme = {
+	id: 'alibi',
+	name: 'ALiBi',
+	summary: 'No rotation: a per-head linear penalty on distance, with the paper\'s geometric slopes. Only for models trained with it.',
+	paper: { title: 'Train Short, Test Long: Attention with Linear Biases Enables Input Length Extrapolation', year: 2021, url: 'https://arxiv.org/abs/2108.12409' },
+	params: {},
+	refuse: (_p, config) =>
+		config.positionEncoding === 'alibi' ? null : 'ALiBi only applies to models trained with it; this model was trained with ' + (config.positionEncoding === 'rope' ? 'RoPE.' : 'no position encoding.'),
+	// The engine applies ALiBi itself for models configured with it.
+	plan: () => undefined
+};

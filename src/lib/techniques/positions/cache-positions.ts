@@ -1,0 +1,34 @@
+/**
+ * StreamingLLM's positions (`pos_shift/modify_llama.py`): distances are measured inside the
+ * cache, not in the original text. Keys are re-rotated to their slot 0…n−1 from the un-rotated
+ * cache and each query takes the slot of its own key. Pair it with an eviction policy: without
+ * eviction, slots equal original positions and nothing changes.
+ */
+import { ropeOnly } from './rope-scaling';
+import type { PositionScheme } from '../types';
+import { streamingLlm } from '../papers';
+
+/** Slot of `position` among the ascending `positions` (the number of entries at or below it, minus one). */
+function slotOf(positions: Int32Array, position: number): number {
+	let lo = 0;
+	let hi = positions.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >> 1;
+		if (positions[mid] <= position) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo - 1;
+}
+
+export const cachePositions: PositionScheme = {
+	id: 'cache-positions',
+	name: 'Positions within the cache (StreamingLLM)',
+	summary: 'Positions are re-assigned inside the (evicted) cache, so the model never sees a distance longer than the cache.',
+	paper: streamingLlm,
+	params: {},
+	refuse: (_p, config) => ropeOnly(config, 'Cache positions'),
+	plan: (_p, _config, ctx) => ({
+		query: Float64Array.from(ctx.queryPositions, (q) => slotOf(ctx.keyPositions[0], q)),
+		keys: (_h, original) => Float64Array.from(original, (_, slot) => slot)
+	})
+};

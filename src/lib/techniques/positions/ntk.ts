@@ -1,0 +1,12 @@
+import { defaultInvFreq, ntkBase, ropeOnly } from './rope-scaling';
+import type { PositionScheme } from '../types';
+
+export const ntk: PositionScheme = {
+	id: 'ntk',
+	name: 'NTK-aware scaling',
+	summary: 'Raises the RoPE base so low frequencies stretch while high (local) ones barely change.',
+	paper: { title: 'NTK-Aware Scaled RoPE (bloc97, r/LocalLLaMA); described in YaRN', year: 2023, url: 'https://arxiv.org/abs/2309.00071' },
+	params: { factor: { kind: 'number', label: 'Scale factor α', min: 1, max: 128, step: 0.5, default: 2 } },
+	refuse: (_p, config) => ropeOnly(config, 'NTK scaling'),
+	plan: (p, config) => ({ invFreq: defaultInvFreq(config.headDim, ntkBase(config.headDim, config.ropeTheta, p.factor as number)) })
+};

@@ -1,0 +1,12 @@
+import { defaultInvFreq, ropeOnly } from './rope-scaling';
+import type { PositionScheme } from '../types';
+
+export const ropeBase: PositionScheme = {
+	id: 'rope-base',
+	name: 'RoPE with another base',
+	summary: 'Rotary positions with a different base θ: larger bases rotate more slowly and reach further.',
+	paper: { title: 'RoFormer: Enhanced Transformer with Rotary Position Embedding', year: 2021, url: 'https://arxiv.org/abs/2104.09864' },
+	params: { base: { kind: 'number', label: 'Base θ', min: 1, max: 1e9, default: 10000 } },
+	refuse: (_p, config) => ropeOnly(config, 'A RoPE base'),
+	plan: (p, config) => ({ invFreq: defaultInvFreq(config.headDim, p.base as number) })
+};

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { SLOTS, catalog, decodeQuery, defaultExperiment, encodeQuery } from '$lib/experiment';
+import { defaultValues, readParam } from '$lib/experiment/param-spec';
+import { attentionPatterns, positionSchemes } from '$lib/techniques/registry';
+
+const techniques = [...attentionPatterns, ...positionSchemes];
+
+describe('technique registry', () => {
+	it('has unique ids per slot', () => {
+		for (const slot of SLOTS) {
+			const ids = catalog[slot].map((o) => o.id);
+			expect(new Set(ids).size).toBe(ids.length);
+		}
+	});
+
+	it.each(techniques.map((t) => [t.id, t] as const))('%s has complete metadata', (_id, technique) => {
+		expect(technique.id).toMatch(/^[a-z0-9-]+$/);
+		expect(technique.name.length).toBeGreaterThan(2);
+		expect(technique.summary.length).toBeGreaterThan(20);
+		const baseline = technique.id === 'full' || technique.id === 'native';
+		if (baseline) expect(technique.paper).toBeNull();
+		else {
+			expect(technique.paper!.title.length).toBeGreaterThan(10);
+			expect(technique.paper!.year).toBeGreaterThanOrEqual(2017);
+			expect(technique.paper!.url).toMatch(/^https:\/\//);
+		}
+		for (const [name, spec] of Object.entries(technique.params)) {
+			expect(name).toMatch(/^[a-z_]+$/);
+			expect(spec.label.length).toBeGreaterThan(0);
+			expect(readParam(spec, spec.default), `${technique.id}.${name} default`).toEqual({ ok: true, value: spec.default });
+		}
+	});
+
+	it.each(attentionPatterns.map((t) => [t.id] as const))('attention pattern %s round-trips through a URL', (id) => {
+		const e = defaultExperiment(catalog);
+		e.attn = { id, params: defaultValues(attentionPatterns.find((p) => p.id === id)!.params) };
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+	});
+
+	it.each(positionSchemes.map((t) => [t.id] as const))('position scheme %s round-trips through a URL', (id) => {
+		const e = defaultExperiment(catalog);
+		e.pos = { id, params: defaultValues(positionSchemes.find((p) => p.id === id)!.params) };
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+	});
+});
