@@ -1,0 +1,71 @@
+/**
+ * Training sequences, generated on the fly from the lab's own task generators plus simple
+ * essay-like prose. Each sequence is exactly `length + 1` byte tokens (inputs and shifted
+ * targets); the answer tokens weigh more, since retrieval is what the lab studies.
+ */
+import { createRng, deriveSeed, type Rng } from '../src/lib/random';
+import { findTask } from '../src/lib/tasks/registry';
+import { TaskError } from '../src/lib/tasks/types';
+import { essaySentence } from '../src/lib/tasks/text';
+import { byteTokenizer } from '../src/lib/tokenizers/byte';
+
+export interface Mix {
+	[task: string]: number;
+}
+
+export const DEFAULT_MIX: Mix = { passkey: 0.3, niah: 0.2, 'kv-retrieval': 0.15, lines: 0.1, 'variable-tracking': 0.1, text: 0.15 };
+
+export interface Sequence {
+	tokens: number[];
+	/** Loss weight of predicting tokens[i + 1] from tokens[0..i]. */
+	weights: number[];
+}
+
+const ANSWER_WEIGHT = 4;
+
+function taskParams(task: string, rng: Rng): Record<string, number | string> {
+	switch (task) {
+		case 'passkey':
+			return { digits: rng.int(3, 7) };
+		case 'niah':
+			return { keys: rng.int(1, 3), values: 1 };
+		case 'kv-retrieval':
+			return { chars: rng.int(4, 6) };
+		case 'variable-tracking':
+			return { chains: 1, hops: rng.int(1, 3) };
+		default:
+			return {};
+	}
+}
+
+function prose(length: number, rng: Rng): Sequence {
+	let text = '';
+	while (byteTokenizer.encode(text).length < length) text += ` ${essaySentence(rng)}`;
+	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(text).slice(0, length)];
+	return { tokens, weights: new Array(length).fill(1) };
+}
+
+export function sampleSequence(length: number, seed: number, mix: Mix = DEFAULT_MIX): Sequence {
+	const rng = createRng(seed);
+	for (let attempt = 0; ; attempt++) {
+		let r = rng.next();
+		const task = Object.keys(mix).find((name) => (r -= mix[name]) < 0) ?? 'text';
+		if (task === 'text' || attempt > 8) return prose(length, rng);
+		const definition = findTask(task)!;
+		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);
+		try {
+			// The answer depends on the seed only, so a probe at full length tells its size; the
+			// prompt is then regenerated to leave exactly that much room.
+			const probe = definition.generate({ len: length, depth: 0, ...taskParams(task, createRng(taskSeed)) }, taskSeed, byteTokenizer);
+			const completion = byteTokenizer.encode(probe.completion);
+			const params = { len: length + 1 - completion.length, depth: rng.next(), ...taskParams(task, createRng(taskSeed)) };
+			const instance = definition.generate(params, taskSeed, byteTokenizer);
+			const answer = byteTokenizer.encode(instance.completion);
+			const tokens = [...instance.ids, ...answer];
+			const weights = tokens.slice(1).map((_, i) => (i + 1 >= instance.ids.length ? ANSWER_WEIGHT : 1));
+			return { tokens, weights };
+		} catch (error) {
+			if (!(error instanceof TaskError)) throw error;
+		}
+	}
+}

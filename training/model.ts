@@ -1,0 +1,124 @@
+/**
+ * The lab model in TensorFlow.js: a Llama-style decoder (RMSNorm, RoPE in the rotate-half
+ * layout, SwiGLU, grouped-query attention, tied embeddings) whose weights carry Hugging Face
+ * names and layouts, so export is a plain copy into safetensors.
+ */
+import type { Tensor, Variable } from '@tensorflow/tfjs';
+import { createRng } from '../src/lib/random';
+import { tf } from './tf';
+
+export interface ModelShape {
+	layers: number;
+	hidden: number;
+	heads: number;
+	kvHeads: number;
+	intermediate: number;
+	vocab: number;
+	ropeTheta: number;
+	rmsNormEps: number;
+}
+
+export type Params = Map<string, Variable>;
+
+/** HF tensor names and shapes for a model of this shape. */
+export function tensorShapes(s: ModelShape): [string, number[]][] {
+	const hd = s.hidden / s.heads;
+	const shapes: [string, number[]][] = [['model.embed_tokens.weight', [s.vocab, s.hidden]]];
+	for (let l = 0; l < s.layers; l++) {
+		const p = `model.layers.${l}.`;
+		shapes.push(
+			[`${p}input_layernorm.weight`, [s.hidden]],
+			[`${p}self_attn.q_proj.weight`, [s.heads * hd, s.hidden]],
+			[`${p}self_attn.k_proj.weight`, [s.kvHeads * hd, s.hidden]],
+			[`${p}self_attn.v_proj.weight`, [s.kvHeads * hd, s.hidden]],
+			[`${p}self_attn.o_proj.weight`, [s.hidden, s.heads * hd]],
+			[`${p}post_attention_layernorm.weight`, [s.hidden]],
+			[`${p}mlp.gate_proj.weight`, [s.intermediate, s.hidden]],
+			[`${p}mlp.up_proj.weight`, [s.intermediate, s.hidden]],
+			[`${p}mlp.down_proj.weight`, [s.hidden, s.intermediate]]
+		);
+	}
+	shapes.push(['model.norm.weight', [s.hidden]]);
+	return shapes;
+}
+
+/** GPT-2-style initialisation: N(0, 0.02), residual outputs scaled by 1/√(2·layers), norms 1. */
+export function initParams(s: ModelShape, seed: number): Params {
+	const rng = createRng(seed);
+	const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+	const params: Params = new Map();
+	for (const [name, shape] of tensorShapes(s)) {
+		const size = shape.reduce((a, b) => a * b, 1);
+		const std = name.endsWith('o_proj.weight') || name.endsWith('down_proj.weight') ? 0.02 / Math.sqrt(2 * s.layers) : 0.02;
+		const data = name.endsWith('norm.weight') ? new Float32Array(size).fill(1) : Float32Array.from({ length: size }, () => normal() * std);
+		params.set(name, tf.variable(tf.tensor(data, shape), true));
+	}
+	return params;
+}
+
+function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
+	const scale = tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps));
+	return tf.mul(tf.mul(x, scale), w);
+}
+
+/** x W^T for a Hugging Face [out, in] weight. */
+const linear = (x: Tensor, w: Tensor) => tf.matMul(x as never, w as never, false, true);
+
+function rope(x: Tensor, cos: Tensor, sin: Tensor, hd: number): Tensor {
+	const [x1, x2] = tf.split(x, [hd / 2, hd / 2], -1);
+	return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
+}
+
+export function ropeTables(s: ModelShape, T: number): { cos: Tensor; sin: Tensor } {
+	const hd = s.hidden / s.heads;
+	const cos = new Float32Array(T * hd);
+	const sin = new Float32Array(T * hd);
+	for (let t = 0; t < T; t++) {
+		for (let i = 0; i < hd / 2; i++) {
+			const angle = t * s.ropeTheta ** ((-2 * i) / hd);
+			cos[t * hd + i] = cos[t * hd + i + hd / 2] = Math.cos(angle);
+			sin[t * hd + i] = sin[t * hd + i + hd / 2] = Math.sin(angle);
+		}
+	}
+	return { cos: tf.tensor(cos, [T, hd]), sin: tf.tensor(sin, [T, hd]) };
+}
+
+/** Logits [B·T, vocab] for ids [B, T] (int32). */
+export function forward(s: ModelShape, params: Params, ids: Tensor, tables: { cos: Tensor; sin: Tensor }): Tensor {
+	const [B, T] = ids.shape as [number, number];
+	const hd = s.hidden / s.heads;
+	const group = s.heads / s.kvHeads;
+	const w = (name: string) => params.get(name)!;
+	// One-hot matmul: the WASM backend has no gradient for gather (and its float one-hot is wrong).
+	const embed = w('model.embed_tokens.weight');
+	let x = tf.matMul(tf.cast(tf.oneHot(tf.reshape(ids, [B * T]), s.vocab), 'float32'), embed);
+	const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
+	const bias = tf.mul(tf.sub(1, mask), -1e9);
+	const heads = (t: Tensor, n: number) => tf.transpose(tf.reshape(t, [B, T, n, hd]), [0, 2, 1, 3]);
+	// Each KV head serves `group` consecutive query heads (HF repeat_kv); tile has no rank-5 gradient.
+	const repeat = (t: Tensor) =>
+		group === 1 ? t : tf.reshape(tf.tile(tf.reshape(t, [B * s.kvHeads, 1, T * hd]), [1, group, 1]), [B, s.heads, T, hd]);
+	for (let l = 0; l < s.layers; l++) {
+		const p = `model.layers.${l}.`;
+		const h = rmsNorm(x, w(`${p}input_layernorm.weight`), s.rmsNormEps);
+		const q = rope(heads(linear(h, w(`${p}self_attn.q_proj.weight`)), s.heads), tables.cos, tables.sin, hd);
+		const k = repeat(rope(heads(linear(h, w(`${p}self_attn.k_proj.weight`)), s.kvHeads), tables.cos, tables.sin, hd));
+		const v = repeat(heads(linear(h, w(`${p}self_attn.v_proj.weight`)), s.kvHeads));
+		const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(hd)), bias);
+		const attn = tf.matMul(tf.softmax(scores), v);
+		const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B * T, s.heads * hd]);
+		x = tf.add(x, linear(merged, w(`${p}self_attn.o_proj.weight`)));
+		const m = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), s.rmsNormEps);
+		const gate = linear(m, w(`${p}mlp.gate_proj.weight`));
+		const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear(m, w(`${p}mlp.up_proj.weight`)));
+		x = tf.add(x, linear(act, w(`${p}mlp.down_proj.weight`)));
+	}
+	return linear(rmsNorm(x, w('model.norm.weight'), s.rmsNormEps), embed);
+}
+
+/** Weighted mean next-token cross-entropy; `targets` and `weights` are [B·T]. */
+export function loss(logits: Tensor, targets: Tensor, weights: Tensor, vocab: number): Tensor {
+	const logp = tf.logSoftmax(logits);
+	const picked = tf.sum(tf.mul(logp, tf.cast(tf.oneHot(targets, vocab), 'float32')), -1);
+	return tf.div(tf.neg(tf.sum(tf.mul(picked, weights))), tf.sum(weights));
+}

@@ -1,0 +1,195 @@
+/**
+ * `npm run train -- --config training/configs/lab-rope.json [--max-minutes N] [--export DIR]`
+ *
+ * Trains the lab model on CPU with TensorFlow.js (WASM backend). Seeded and resumable: the run
+ * directory holds the latest checkpoint; starting again continues from it with the same data.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { deriveSeed } from '../src/lib/random';
+import { DEFAULT_MIX, sampleSequence } from './corpus';
+import { exportModel, loadCheckpoint, saveCheckpoint, type Moments, type TrainState } from './checkpoint';
+import { forward, initParams, loss, ropeTables, type ModelShape, type Params } from './model';
+import { tf, useWasm } from './tf';
+
+const configSchema = z.strictObject({
+	name: z.string().regex(/^[a-z0-9-]+$/),
+	seed: z.number().int().nonnegative(),
+	model: z.strictObject({
+		layers: z.number().int().positive(),
+		hidden: z.number().int().positive(),
+		heads: z.number().int().positive(),
+		kvHeads: z.number().int().positive(),
+		intermediate: z.number().int().positive(),
+		vocab: z.number().int().positive(),
+		ropeTheta: z.number().positive(),
+		rmsNormEps: z.number().positive()
+	}),
+	length: z.number().int().min(16),
+	/** Shorter sequences for the first steps: retrieval circuits form faster on short contexts. */
+	curriculum: z.array(z.strictObject({ until: z.number().int(), length: z.number().int().min(16) })).default([]),
+	batch: z.number().int().positive(),
+	steps: z.number().int().positive(),
+	lr: z.number().positive(),
+	warmup: z.number().int().nonnegative(),
+	weightDecay: z.number().nonnegative().default(0),
+	clip: z.number().positive().default(1),
+	evalEvery: z.number().int().positive(),
+	evalSequences: z.number().int().positive(),
+	checkpointEvery: z.number().int().positive(),
+	mix: z.record(z.string(), z.number().nonnegative()).default(DEFAULT_MIX)
+});
+export type TrainConfig = z.infer<typeof configSchema>;
+
+export function readConfig(path: string): TrainConfig {
+	return configSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+function lengthAt(config: TrainConfig, step: number): number {
+	return config.curriculum.find((phase) => step < phase.until)?.length ?? config.length;
+}
+
+function learningRate(config: TrainConfig, step: number): number {
+	if (step < config.warmup) return (config.lr * (step + 1)) / config.warmup;
+	const progress = (step - config.warmup) / Math.max(1, config.steps - config.warmup);
+	return config.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+}
+
+function batchTensors(config: TrainConfig, seeds: number[], length: number) {
+	const sequences = seeds.map((seed) => sampleSequence(length, seed, config.mix));
+	const inputs = sequences.flatMap((s) => s.tokens.slice(0, length));
+	const targets = sequences.flatMap((s) => s.tokens.slice(1, length + 1));
+	const weights = sequences.flatMap((s) => s.weights.slice(0, length));
+	const answer = weights.map((w) => (w > 1 ? 1 : 0));
+	return {
+		ids: tf.tensor2d(inputs, [seeds.length, length], 'int32'),
+		targets: tf.tensor1d(targets, 'int32'),
+		weights: tf.tensor1d(weights),
+		answer: Float32Array.from(answer),
+		targetList: targets
+	};
+}
+
+/** Teacher-forced accuracy on answer tokens, and the share of sequences with every answer token right. */
+function evaluate(config: TrainConfig, shape: ModelShape, params: Params): { answerAccuracy: number; exactMatch: number } {
+	const length = config.length;
+	const seeds = Array.from({ length: config.evalSequences }, (_, i) => deriveSeed(config.seed, `eval/${i}`));
+	const batch = batchTensors(config, seeds, length);
+	const predictions = tf.tidy(() => tf.argMax(forward(shape, params, batch.ids, ropeTables(shape, length)), -1)).dataSync();
+	let right = 0;
+	let total = 0;
+	let exact = 0;
+	for (let b = 0; b < seeds.length; b++) {
+		let all = true;
+		let any = false;
+		for (let t = 0; t < length; t++) {
+			const i = b * length + t;
+			if (!batch.answer[i]) continue;
+			any = true;
+			total++;
+			if (predictions[i] === batch.targetList[i]) right++;
+			else all = false;
+		}
+		if (any && all) exact++;
+	}
+	tf.dispose([batch.ids, batch.targets, batch.weights]);
+	return { answerAccuracy: total ? right / total : 0, exactMatch: exact / seeds.length };
+}
+
+export async function train(config: TrainConfig, options: { runDir: string; maxMinutes?: number; untilStep?: number; quiet?: boolean }): Promise<{ params: Params; state: TrainState; shape: ModelShape }> {
+	await useWasm();
+	const shape: ModelShape = config.model;
+	const params = initParams(shape, config.seed);
+	const zeros = () => new Map([...params].map(([name, v]) => [name, tf.variable(tf.zerosLike(v), false)]));
+	const moments: Moments = { m: zeros(), v: zeros() };
+	const state: TrainState = loadCheckpoint(options.runDir, params, moments) ?? { step: 0, tokens: 0, wallMs: 0, log: [] };
+	const print = (line: string) => options.quiet || process.stdout.write(line);
+	if (state.step > 0) print(`resuming ${config.name} at step ${state.step}\n`);
+
+	const tables = new Map<number, ReturnType<typeof ropeTables>>();
+	const started = Date.now();
+	const wallAtStart = state.wallMs;
+	let stepsThisRun = 0;
+	const [beta1, beta2, eps] = [0.9, 0.95, 1e-8];
+	while (state.step < config.steps) {
+		const length = lengthAt(config, state.step);
+		if (!tables.has(length)) tables.set(length, ropeTables(shape, length));
+		const seeds = Array.from({ length: config.batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/${b}`));
+		const batch = batchTensors(config, seeds, length);
+		const lr = learningRate(config, state.step);
+		const t = state.step + 1;
+		const lossValue = tf.tidy(() => {
+			const { value, grads } = tf.variableGrads(() => loss(forward(shape, params, batch.ids, tables.get(length)!), batch.targets, batch.weights, shape.vocab) as import('@tensorflow/tfjs').Scalar);
+			const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+			const scale = tf.minimum(1, tf.div(config.clip, tf.add(norm, 1e-6)));
+			for (const [name, variable] of params) {
+				const g = tf.mul(grads[variable.name], scale);
+				const m = moments.m.get(name)!;
+				const v = moments.v.get(name)!;
+				m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+				v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+				const update = tf.div(tf.div(m, 1 - beta1 ** t), tf.add(tf.sqrt(tf.div(v, 1 - beta2 ** t)), eps));
+				const decay = name.endsWith('norm.weight') ? 0 : config.weightDecay;
+				variable.assign(tf.sub(variable, tf.mul(tf.add(update, tf.mul(variable, decay)), lr)));
+			}
+			return value.dataSync()[0];
+		});
+		tf.dispose([batch.ids, batch.targets, batch.weights]);
+		state.step++;
+		state.tokens += config.batch * length;
+		state.wallMs = wallAtStart + (Date.now() - started);
+		const entry: TrainState['log'][number] = { step: state.step, loss: +lossValue.toFixed(4) };
+		if (state.step % config.evalEvery === 0 || state.step === config.steps) Object.assign(entry, evaluate(config, shape, params));
+		state.log.push(entry);
+
+		stepsThisRun++;
+		const bar = '#'.repeat(Math.round((state.step / config.steps) * 30)).padEnd(30, '.');
+		const eta = ((config.steps - state.step) * (Date.now() - started)) / stepsThisRun / 60000;
+		print(
+			`[${bar}] ${state.step}/${config.steps} T=${length} loss ${lossValue.toFixed(3)} lr ${lr.toExponential(2)}` +
+				(entry.answerAccuracy !== undefined ? ` answer-acc ${(entry.answerAccuracy * 100).toFixed(1)}% exact ${(entry.exactMatch! * 100).toFixed(1)}%` : '') +
+				` ETA ${eta.toFixed(0)} min\n`
+		);
+		if (state.step % config.checkpointEvery === 0 || state.step === config.steps) saveCheckpoint(options.runDir, params, moments, state);
+		const outOfTime = options.maxMinutes !== undefined && Date.now() - started > options.maxMinutes * 60000;
+		if (outOfTime || (options.untilStep !== undefined && state.step >= options.untilStep)) {
+			saveCheckpoint(options.runDir, params, moments, state);
+			print(`stopping at step ${state.step}; run again to resume\n`);
+			break;
+		}
+	}
+	return { params, state, shape };
+}
+
+async function main() {
+	const { values } = parseArgs({
+		options: {
+			config: { type: 'string' },
+			'max-minutes': { type: 'string' },
+			'until-step': { type: 'string' },
+			export: { type: 'string' },
+			'run-dir': { type: 'string' }
+		}
+	});
+	if (!values.config) throw new Error('usage: npm run train -- --config training/configs/<name>.json [--max-minutes N] [--until-step N] [--export DIR]');
+	const config = readConfig(values.config);
+	const runDir = values['run-dir'] ?? join('training', 'runs', config.name);
+	const { params, state, shape } = await train(config, {
+		runDir,
+		maxMinutes: values['max-minutes'] ? Number(values['max-minutes']) : undefined,
+		untilStep: values['until-step'] ? Number(values['until-step']) : undefined
+	});
+	if (values.export) {
+		exportModel(values.export, shape, params, config.length);
+		process.stdout.write(`exported step ${state.step} to ${values.export}\n`);
+	}
+}
+
+if (process.argv[1]?.endsWith('train.ts')) {
+	main().catch((error) => {
+		console.error(error instanceof Error ? error.message : error);
+		process.exit(1);
+	});
+}
