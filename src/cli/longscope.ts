@@ -4,6 +4,7 @@
  *   longscope run '<experiment as URL query or JSON>' [--models DIR | --model-dir DIR]
  *   longscope run --grid '<JSON of parameter lists>' ['<base experiment>']
  *   longscope info <model dir>
+ *   longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp16] [--hardware h100] [--json]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +13,13 @@ import { Engine } from '../lib/engine/engine';
 import { kvBytesPerToken, parameterCount, parseConfig } from '../lib/engine/config';
 import { catalog, decodeEntries, decodeObject, decodeQuery, type Decoded, type Experiment } from '../lib/experiment/index';
 import { runExperiment } from '../lib/experiment/run';
+import { BYTES_PER_VALUE, HARDWARE_PRESETS, costReport, findHardware, findModelPreset, type KvDtype } from '../lib/cost/index';
 
 const USAGE = `usage:
   longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N] [--recall]
   longscope run --grid '<JSON: parameter → list of values>' ['<base experiment>']
-  longscope info <model dir>`;
+  longscope info <model dir>
+  longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp32|fp16|int8|int4] [--hardware ID] [--json]`;
 
 class UsageError extends Error {}
 
@@ -118,6 +121,38 @@ function info(args: string[]) {
 	console.log(JSON.stringify({ dir, config, parameters: parameterCount(config), kvBytesPerToken: { f32: kvBytesPerToken(config, 4), f16: kvBytesPerToken(config, 2) } }, null, 2));
 }
 
+function cost(args: string[]) {
+	const { values } = parseArgs({
+		args,
+		options: { model: { type: 'string' }, tokens: { type: 'string' }, 'kv-dtype': { type: 'string', default: 'fp16' }, hardware: { type: 'string', default: 'h100' }, json: { type: 'boolean', default: false } }
+	});
+	if (!values.model || !values.tokens) usage();
+	const config = findModelPreset(values.model)?.config ?? parseConfig(readModelDir(values.model).config);
+	const tokens = Number(values.tokens);
+	if (!Number.isInteger(tokens) || tokens < 1) throw new UsageError('--tokens must be a positive whole number.');
+	const dtype = values['kv-dtype'] as KvDtype;
+	if (!(dtype in BYTES_PER_VALUE)) throw new UsageError(`--kv-dtype must be one of ${Object.keys(BYTES_PER_VALUE).join(', ')}.`);
+	const hardware = findHardware(values.hardware!);
+	if (!hardware) throw new UsageError(`Unknown hardware "${values.hardware}" (known: ${HARDWARE_PRESETS.map((h) => h.id).join(', ')}).`);
+	const report = costReport(config, hardware, { tokens, kvDtype: dtype });
+	if (values.json) return console.log(JSON.stringify(report, null, 2));
+	const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(3)} GiB`;
+	const time = (s: number) => (s < 1 ? `${(s * 1000).toFixed(2)} ms` : `${s.toFixed(2)} s`);
+	console.log(
+		[
+			`${values.model} at ${tokens} tokens, KV in ${dtype}, on ${hardware.name}${hardware.approximate ? ' (approximate figures)' : ''}`,
+			`resident KV          ${gib(report.residentKvBytes)} (${report.residentKvBytes} bytes)`,
+			`weights (fp16)       ${gib(report.weightBytes)}`,
+			`prefill FLOPs        ${report.prefillFlops.toExponential(3)}`,
+			`decode bytes/token   ${gib(report.decodeBytesPerToken)}`,
+			`time to first token  ${time(report.timeToFirstToken.seconds)} (${report.timeToFirstToken.bound}-bound)`,
+			`per token            ${time(report.perToken.seconds)} (${report.perToken.bound}-bound)`,
+			`sequences that fit   ${report.concurrency}`,
+			`KV to host and back  ${time(report.contextSwitchSeconds)} each way`
+		].join('\n')
+	);
+}
+
 function usage(): never {
 	throw new UsageError(USAGE);
 }
@@ -126,6 +161,7 @@ async function main(argv: string[]) {
 	const [command, ...rest] = argv;
 	if (command === 'run') return run(rest);
 	if (command === 'info') return info(rest);
+	if (command === 'cost') return cost(rest);
 	usage();
 }
 

@@ -79,3 +79,24 @@ describe('longscope CLI', () => {
 		expect(failure.stderr).toMatch(message);
 	});
 });
+
+describe('longscope cost', () => {
+	it('prints the cost of a preset at scale', async () => {
+		const { stdout } = await cli('cost', '--model', 'llama-3-8b', '--tokens', '131072', '--kv-dtype', 'fp16', '--hardware', 'h100');
+		expect(stdout).toContain('resident KV          16.000 GiB');
+		expect(stdout).toMatch(/per token\s+[\d.]+ ms \(memory-bound\)/);
+	});
+
+	it('reads a model directory and prints JSON', async () => {
+		const { stdout } = await cli('cost', '--model', 'tests/fixtures/stories260k', '--tokens', '512', '--kv-dtype', 'fp32', '--hardware', 'm3-max', '--json');
+		const report = JSON.parse(stdout);
+		expect(report.residentKvBytes).toBe(2 * 5 * 4 * 8 * 512 * 4);
+		expect(report.hardware).toBe('m3-max');
+	});
+
+	it('rejects unknown hardware', async () => {
+		const failure = await cli('cost', '--model', 'llama-3-8b', '--tokens', '10', '--hardware', 'abacus').catch((e) => e);
+		expect(failure.code).toBe(2);
+		expect(failure.stderr).toMatch(/Unknown hardware "abacus" \(known: phone, laptop/);
+	});
+});
