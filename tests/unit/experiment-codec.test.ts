@@ -76,12 +76,12 @@ describe('URL codec round trip', () => {
 
 	it('reads the readable form from the design brief', () => {
 		const query =
-			'model=lab-rope&task=passkey&len=512&depth=0.5&seed=7&attn=sink-window&attn.sink=4&attn.window=128&kv=snapkv&kv.budget=0.25&pos=yarn&pos.factor=4';
+			'model=lab-rope&task=passkey&len=512&depth=0.5&seed=7&attn=sink-window&attn.sink=4&attn.window=128&kv=snapkv&kv.ratio=0.75&pos=yarn&pos.factor=4';
 		const { experiment, problems } = decodeQuery(`?${query}`, testCatalog);
 		expect(problems).toEqual([]);
 		expect(experiment.seed).toBe(7);
 		expect(experiment.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 128 } });
-		expect(experiment.kv).toEqual({ id: 'snapkv', params: { budget: 0.25, pooling: 'max', per_head: false } });
+		expect(experiment.kv).toMatchObject({ id: 'snapkv', params: { ratio: 0.75, tokens: 0, every: 0, window: 16, kernel: 5, pooling: 'avg' } });
 		expect(experiment.pos).toMatchObject({ id: 'yarn', params: { factor: 4, beta_fast: 32 } });
 	});
 
@@ -186,8 +186,8 @@ const BAD_INPUTS: BadCase[] = [
 		says: 'at least 0',
 		check: (e) => expect(e.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 64 } })
 	},
-	{ name: 'bad enum', query: 'kv=snapkv&kv.pooling=median', keys: ['kv.pooling'], says: 'one of max, avg', check: (e) => expect(e.kv.params.pooling).toBe('max') },
-	{ name: 'bad bool', query: 'kv=snapkv&kv.per_head=yes', keys: ['kv.per_head'], says: 'true or false', check: (e) => expect(e.kv.params.per_head).toBe(false) },
+	{ name: 'bad enum', query: 'kv=snapkv&kv.pooling=median', keys: ['kv.pooling'], says: 'one of avg, max', check: (e) => expect(e.kv.params.pooling).toBe('avg') },
+	{ name: 'bad bool', query: 'kv=test-bools&kv.per_head=yes', keys: ['kv.per_head'], says: 'true or false', check: (e) => expect(e.kv.params.per_head).toBe(false) },
 	{ name: 'bad list', query: 'attn=per-layer&attn.full_layers=1,two', keys: ['attn.full_layers'], says: 'list of whole numbers', check: (e) => expect(e.attn.params.full_layers).toEqual([0]) },
 	{ name: 'list item out of range', query: 'attn=per-layer&attn.full_layers=1,900', keys: ['attn.full_layers'], says: 'at most 511', check: (e) => expect(e.attn.params.full_layers).toEqual([0]) },
 	{ name: 'unknown view', query: 'views=heatmap,bogus', keys: ['views'], says: 'not a view', check: (e) => expect(e.views).toEqual(['heatmap']) },

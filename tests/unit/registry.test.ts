@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SLOTS, catalog, decodeQuery, defaultExperiment, encodeQuery } from '$lib/experiment';
 import { defaultValues, readParam } from '$lib/experiment/param-spec';
-import { attentionPatterns, positionSchemes } from '$lib/techniques/registry';
+import { attentionPatterns, kvPolicies, positionSchemes } from '$lib/techniques/registry';
 
-const techniques = [...attentionPatterns, ...positionSchemes];
+const techniques = [...attentionPatterns, ...positionSchemes, ...kvPolicies];
+/** Baselines and controls cite no paper. */
+const BASELINES = ['full', 'native', 'random', 'recent'];
 
 describe('technique registry', () => {
 	it('has unique ids per slot', () => {
@@ -17,7 +19,7 @@ describe('technique registry', () => {
 		expect(technique.id).toMatch(/^[a-z0-9-]+$/);
 		expect(technique.name.length).toBeGreaterThan(2);
 		expect(technique.summary.length).toBeGreaterThan(20);
-		const baseline = technique.id === 'full' || technique.id === 'native';
+		const baseline = BASELINES.includes(technique.id);
 		if (baseline) expect(technique.paper).toBeNull();
 		else {
 			expect(technique.paper!.title.length).toBeGreaterThan(10);
@@ -40,6 +42,14 @@ describe('technique registry', () => {
 	it.each(positionSchemes.map((t) => [t.id] as const))('position scheme %s round-trips through a URL', (id) => {
 		const e = defaultExperiment(catalog);
 		e.pos = { id, params: defaultValues(positionSchemes.find((p) => p.id === id)!.params) };
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+	});
+});
+
+describe('KV policies in URLs', () => {
+	it.each(kvPolicies.map((t) => [t.id] as const))('%s round-trips through a URL', (id) => {
+		const e = defaultExperiment(catalog);
+		e.kv = { id, params: defaultValues(kvPolicies.find((p) => p.id === id)!.params) };
 		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
 	});
 });

@@ -1,6 +1,6 @@
 /**
- * The app's catalog plus a KV policy with enum and bool parameters, so the codec is exercised
- * on every parameter kind (until the real KV policies land).
+ * The app's catalog plus an option with a bool parameter (no technique has one yet), so the
+ * codec is exercised on every parameter kind.
  */
 import type { Catalog } from '$lib/experiment';
 import { catalog } from '$lib/experiment';
@@ -10,14 +10,10 @@ export const testCatalog: Catalog = {
 	kv: [
 		...catalog.kv,
 		{
-			id: 'snapkv',
-			name: 'SnapKV',
-			summary: 'Observation window votes.',
-			params: {
-				budget: { kind: 'number', label: 'Budget', min: 0, max: 1, default: 0.25 },
-				pooling: { kind: 'enum', label: 'Pooling', options: ['max', 'avg'], default: 'max' },
-				per_head: { kind: 'bool', label: 'Per-head budgets', default: false }
-			}
+			id: 'test-bools',
+			name: 'Test policy',
+			summary: 'Exists only in tests.',
+			params: { per_head: { kind: 'bool', label: 'Per-head budgets', default: false } }
 		}
 	]
 };

@@ -63,7 +63,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
 	const generation = await generate(engine, instance.ids, {
 		maxNewTokens,
-		hooks: techniqueHooks(experiment, stats, { measureRecall: options.measureRecall }),
+		hooks: techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config }),
 		chunkSize: options.chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,

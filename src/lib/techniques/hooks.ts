@@ -7,7 +7,8 @@ import type { Hooks, MaskContext } from '../engine/hooks';
 import type { Experiment } from '../experiment/schema';
 import type { ParamValues } from '../experiment/param-spec';
 import { causalSoftmax } from './patterns/shapes';
-import { attentionPatterns, positionSchemes } from './registry';
+import { policyHooks } from './kv-hooks';
+import { attentionPatterns, kvPolicies, positionSchemes } from './registry';
 import type { AttentionPattern, PatternGrid } from './types';
 
 export interface PatternStats {
@@ -95,8 +96,11 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	return { mask, perHead };
 }
 
-export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean } = {}): Hooks {
-	const hooks: Hooks = {};
+export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean; config?: ModelConfig } = {}): Hooks {
+	const policy = kvPolicies.find((p) => p.id === experiment.kv.id);
+	if (!policy) throw new Error(`Unknown KV policy "${experiment.kv.id}"`);
+	const hooks: Hooks = options.config ? policyHooks(policy, experiment.kv.params, options.config, experiment.seed) : {};
+	if (!options.config && policy.id !== 'full') throw new Error('A KV policy needs the model config');
 	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
 	if (!pattern) throw new Error(`Unknown attention pattern "${experiment.attn.id}"`);
 	// "Full" leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.

@@ -28,7 +28,16 @@ import { remap } from './positions/remap';
 import { ropeBase } from './positions/rope-base';
 import { selfExtend } from './positions/self-extend';
 import { yarn } from './positions/yarn';
-import type { AttentionPattern, PositionScheme } from './types';
+import { fullCache } from './kv/full';
+import { h2o } from './kv/h2o';
+import { knorm } from './kv/knorm';
+import { pyramidKv } from './kv/pyramidkv';
+import { randomEviction } from './kv/random';
+import { recentOnly } from './kv/recent';
+import { snapKv } from './kv/snapkv';
+import { streamingLlm } from './kv/streaming-llm';
+import { tova } from './kv/tova';
+import type { AttentionPattern, KvPolicy, PositionScheme } from './types';
 
 export const attentionPatterns: readonly AttentionPattern[] = [
 	full,
@@ -61,14 +70,7 @@ export const positionSchemes: readonly PositionScheme[] = [
 	nope
 ];
 
-export const kvPolicies: readonly OptionMeta[] = [
-	{
-		id: 'full',
-		name: 'Full KV cache',
-		summary: 'Every key and value stays resident and is read at every decoding step.',
-		params: {}
-	}
-];
+export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, knorm, randomEviction, recentOnly];
 
 export const tokenPruners: readonly OptionMeta[] = [
 	{

@@ -53,3 +53,38 @@ export interface PositionScheme extends TechniqueMeta {
 	/** The positions for one layer's attention call; undefined = the model's own. */
 	plan(params: ParamValues, config: ModelConfig, ctx: LayerContext): PositionPlan | undefined;
 }
+
+/** What a KV policy sees for one layer and KV head when it compresses. */
+export interface KeepInput {
+	layer: number;
+	layers: number;
+	kvHead: number;
+	/** Entries resident now. */
+	n: number;
+	/** Entries to keep (the policy may keep fewer, never more). */
+	budget: number;
+	/** Original position of each entry, ascending. */
+	positions: Int32Array;
+	/** Un-rotated keys [n, headDim]. */
+	keys: Float32Array;
+	headDim: number;
+	/** Attention each entry received, summed over every observed query and the group's heads. */
+	accumulated: Float64Array;
+	/** Attention from the last `window` queries of the prefill, summed over them, mean over the group. */
+	window: Float64Array;
+	/** Attention from the latest query, averaged over every head of the layer (TOVA). */
+	lastRowLayer: Float64Array;
+	/** Seeded draws for random baselines. */
+	random(): number;
+}
+
+export interface KvPolicy extends TechniqueMeta {
+	/** Whether it scores with attention probabilities (the engine then hands them over). */
+	observes: boolean;
+	/** Size of the observation window, for policies that score with the prompt's last queries. */
+	windowOf?(params: ParamValues): number;
+	/** Per-layer budgets (PyramidKV); default: the same budget for every layer. */
+	layerBudget?(params: ParamValues, n: number, keep: number, layer: number, layers: number): number;
+	/** Indices (ascending) of the entries to keep. */
+	keep(params: ParamValues, input: KeepInput): number[];
+}

@@ -1,0 +1,42 @@
+/** Helpers shared by KV policies. */
+import type { ParamSpecs } from '../../experiment/param-spec';
+
+/**
+ * kvpress's budget knobs: a compression ratio (share removed) or an absolute token budget, and
+ * when to compress: after prefill only (0) or also every N decode steps.
+ */
+export function budgetParams(every: number) {
+	return {
+		ratio: { kind: 'number', label: 'Compression ratio', description: 'Share of the cache removed (kvpress `compression_ratio`).', min: 0, max: 1, step: 0.05, default: 0.5 },
+		tokens: { kind: 'int', label: 'Token budget', unit: 'tokens', description: 'Entries kept per layer and KV head; 0 = use the ratio.', min: 0, max: 1048576, default: 0 },
+		every: { kind: 'int', label: 'Compress every', unit: 'steps', description: '0 = once after prefill; N = also every N decoded tokens.', min: 0, max: 65536, default: every }
+	} as const satisfies ParamSpecs;
+}
+
+/** Entries kept for `seen` tokens: floor(seen · (1 − ratio)), or the token budget. */
+export function budgetFor(params: { ratio: unknown; tokens: unknown }, seen: number): number {
+	const tokens = params.tokens as number;
+	return tokens > 0 ? tokens : Math.floor(seen * (1 - (params.ratio as number)));
+}
+
+/** Indices of the `k` highest scores among `candidates` (ties to the earlier index), ascending. */
+export function topK(scores: ArrayLike<number>, k: number, candidates: number[]): number[] {
+	const chosen = [...candidates].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, Math.max(0, k));
+	return chosen.sort((a, b) => a - b);
+}
+
+export const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+
+/** 1-D pooling with kernel k, padding k//2, stride 1 (SnapKV's avg/max pool over positions). */
+export function pool(values: Float64Array, kernel: number, kind: 'avg' | 'max'): Float64Array {
+	const half = Math.floor(kernel / 2);
+	return values.map((_, i) => {
+		let acc = kind === 'max' ? -Infinity : 0;
+		for (let j = i - half; j <= i + half; j++) {
+			// Zero padding, counted in the average as PyTorch's avg_pool1d does by default.
+			const v = j >= 0 && j < values.length ? values[j] : kind === 'max' ? -Infinity : 0;
+			acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+		}
+		return kind === 'max' ? acc : acc / kernel;
+	});
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '$lib/engine/config';
+import { Engine } from '$lib/engine/engine';
+import { referenceForward } from '$lib/engine/reference';
+import { parseSafetensors } from '$lib/engine/safetensors';
+import { loadWeights } from '$lib/engine/weights';
+import { defaultValues } from '$lib/experiment/param-spec';
+import { createRng } from '$lib/random';
+import { pyramidBudget } from '$lib/techniques/kv/pyramidkv';
+import { policyHooks } from '$lib/techniques/kv-hooks';
+import { kvPolicies } from '$lib/techniques/registry';
+import type { KeepInput } from '$lib/techniques/types';
+import { fixtureModel } from '../fixtures/fixture-model';
+
+const policy = (id: string) => kvPolicies.find((p) => p.id === id)!;
+const f64 = (values: number[], n: number) => Float64Array.from({ length: n }, (_, i) => values[i] ?? 0);
+
+function input(n: number, budget: number, extra: Partial<KeepInput> = {}): KeepInput {
+	return {
+		layer: 0,
+		layers: 2,
+		kvHead: 0,
+		n,
+		budget,
+		positions: Int32Array.from({ length: n }, (_, i) => i),
+		keys: new Float32Array(n * 2),
+		headDim: 2,
+		accumulated: new Float64Array(n),
+		window: new Float64Array(n),
+		lastRowLayer: new Float64Array(n),
+		random: createRng(1).next,
+		...extra
+	};
+}
+const keep = (id: string, params: Record<string, unknown>, i: KeepInput) => policy(id).keep({ ...defaultValues(policy(id).params), ...params } as never, i);
+
+// Expected indices written out by hand from each paper's rule.
+describe('KV policies keep what their papers say', () => {
+	it('StreamingLLM: sinks then the most recent', () => {
+		expect(keep('streaming-llm', { sink: 2 }, input(10, 5))).toEqual([0, 1, 7, 8, 9]);
+		expect(keep('streaming-llm', { sink: 2 }, input(10, 1))).toEqual([0]);
+		expect(keep('streaming-llm', { sink: 2 }, input(10, 0))).toEqual([]);
+		expect(keep('streaming-llm', { sink: 2 }, input(10, 10))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+	});
+
+	it('H2O: half recent, half the heaviest accumulated attention among the rest', () => {
+		const accumulated = f64([5, 0.1, 3, 0.2, 0.3, 4, 0.5, 0.6, 9, 9], 10);
+		expect(keep('h2o', { recent_share: 0.5 }, input(10, 4, { accumulated }))).toEqual([0, 5, 8, 9]);
+		expect(keep('h2o', { recent_share: 0 }, input(10, 3, { accumulated }))).toEqual([0, 8, 9]);
+	});
+
+	const window = f64([0.1, 0.9, 0.2, 0.8, 0.05, 0.7, 0.3, 0.01, 0.02, 1, 1, 1], 12);
+	it('SnapKV without pooling: the window plus the prefix tokens it attends to most', () => {
+		expect(keep('snapkv', { window: 3, kernel: 1 }, input(12, 6, { window }))).toEqual([1, 3, 5, 9, 10, 11]);
+	});
+
+	it('SnapKV with a 3-wide average pool (zero padding)', () => {
+		// Pooled prefix: 0.333, 0.4, 0.633, 0.35, 0.517, 0.35, 0.337, 0.11, 0.01 → top 3 = 2, 4, 1.
+		expect(keep('snapkv', { window: 3, kernel: 3, pooling: 'avg' }, input(12, 6, { window }))).toEqual([1, 2, 4, 9, 10, 11]);
+		// Max pool: 0.9, 0.9, 0.9, 0.8, 0.8, 0.7, 0.7, 0.3, 0.02 → ties broken by position: 0, 1, 2.
+		expect(keep('snapkv', { window: 3, kernel: 3, pooling: 'max' }, input(12, 6, { window }))).toEqual([0, 1, 2, 9, 10, 11]);
+		// A budget inside the window keeps the newest tokens.
+		expect(keep('snapkv', { window: 3, kernel: 1 }, input(12, 2, { window }))).toEqual([10, 11]);
+	});
+
+	it('PyramidKV budgets: n 6000, ratio 0.5, window 64, β 20, 32 layers → 5850, 5666, 5482 … 334, 150', () => {
+		const budgets = Array.from({ length: 32 }, (_, l) => pyramidBudget(6000, 3000, 64, 20, l, 32));
+		expect(budgets.slice(0, 3)).toEqual([5850, 5666, 5482]);
+		expect(budgets.slice(-2)).toEqual([334, 150]);
+		expect(budgets.reduce((a, b) => a + b) / 32).toBeCloseTo(3000, 0);
+		// Out of bounds (min below the window): uniform, as kvpress falls back.
+		expect(pyramidBudget(256, 64, 16, 20, 0, 3)).toBe(64);
+	});
+
+	it('TOVA: the newest token plus the top of the layer-wide last attention row', () => {
+		const lastRowLayer = f64([0.3, 0.05, 0.4, 0.1, 0.05, 0.1], 6);
+		expect(keep('tova', {}, input(6, 3, { lastRowLayer }))).toEqual([0, 2, 5]);
+		expect(keep('tova', {}, input(6, 0, { lastRowLayer }))).toEqual([]);
+	});
+
+	it('K-norm keeps the smallest keys', () => {
+		// Norms: 5, 1, 3, 0.5, 4
+		const keys = Float32Array.from([3, 4, 1, 0, 0, 3, 0.5, 0, 0, 4]);
+		expect(keep('knorm', {}, input(5, 2, { keys }))).toEqual([1, 3]);
+	});
+
+	it('recent keeps the newest; random keeps a seeded subset of the budget', () => {
+		expect(keep('recent', {}, input(8, 3))).toEqual([5, 6, 7]);
+		const a = keep('random', {}, input(20, 7, { random: createRng(4).next }));
+		expect(a).toHaveLength(7);
+		expect(keep('random', {}, input(20, 7, { random: createRng(4).next }))).toEqual(a);
+	});
+});
+
+describe('eviction in the engine', () => {
+	const model = fixtureModel({ seed: 13 });
+	const config = parseConfig(model.config);
+	const weights = loadWeights(parseSafetensors(model.safetensors), config);
+	const prompt = Array.from({ length: 32 }, (_, i) => (i * 41 + 3) % 256);
+	const group = config.heads / config.kvHeads;
+
+	it.each(['snapkv', 'h2o', 'streaming-llm', 'knorm'])('%s: decoding after eviction equals the reference with the evicted keys masked', async (id) => {
+		const engine = await Engine.load(model.config, model.safetensors);
+		const params = { ...defaultValues(policy(id).params), ratio: 0.5, every: 0, window: 4 };
+		const seq = engine.sequence(policyHooks(policy(id), params, config, 7));
+		await seq.prefill(prompt);
+		const kept = seq.cache.layers.map((heads) => heads.map((h) => Array.from(h.positions.subarray(0, h.length))));
+		expect(kept.flat().every((k) => k.length === 16)).toBe(true);
+		const ids = [...prompt];
+		for (const next of [70, 71]) {
+			const logits = await seq.step(next);
+			ids.push(next);
+			const reference = referenceForward(config, weights, ids, {
+				allowed: (l, h, i, j) => i < prompt.length || j >= prompt.length || kept[l][Math.floor(h / group)].includes(j)
+			}).logits;
+			let max = 0;
+			const last = reference.subarray((ids.length - 1) * config.vocabSize);
+			logits.forEach((v, i) => (max = Math.max(max, Math.abs(v - last[i]))));
+			expect(max).toBeLessThan(1e-4);
+		}
+	});
+});
