@@ -16,7 +16,7 @@ import { runExperiment } from '../lib/experiment/run';
 import { BYTES_PER_VALUE, HARDWARE_PRESETS, costReport, findHardware, findModelPreset, type KvDtype } from '../lib/cost/index';
 
 const USAGE = `usage:
-  longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N] [--recall]
+  longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N] [--recall] [--analyze]
   longscope run --grid '<JSON: parameter → list of values>' ['<base experiment>']
   longscope info <model dir>
   longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp32|fp16|int8|int4] [--hardware ID] [--json]`;
@@ -85,7 +85,8 @@ async function run(args: string[]) {
 			'model-dir': { type: 'string' },
 			'max-new-tokens': { type: 'string' },
 			chunk: { type: 'string' },
-			recall: { type: 'boolean', default: false }
+			recall: { type: 'boolean', default: false },
+			analyze: { type: 'boolean', default: false }
 		}
 	});
 	const experiments = values.grid !== undefined ? gridExperiments(values.grid, positionals[0] ?? '') : [strict(parseExperiment(positionals[0] ?? usage()))];
@@ -107,7 +108,8 @@ async function run(args: string[]) {
 		const result = await runExperiment(engine, experiment, {
 			maxNewTokens: number(values['max-new-tokens'], 'max-new-tokens'),
 			chunkSize: number(values.chunk, 'chunk'),
-			measureRecall: values.recall
+			measureRecall: values.recall,
+			analyze: values.analyze
 		});
 		const line = { ...result, needleSpans: undefined };
 		console.log(values.grid !== undefined ? JSON.stringify(line) : JSON.stringify(line, null, 2));

@@ -56,3 +56,23 @@ export interface Hooks {
 	/** After `layer` in prefill: which rows (token indices of this call) continue to the next layer. */
 	pruneTokens?(ctx: LayerContext): number[] | undefined;
 }
+
+/** Hooks of several parties at once: observers all see the probabilities; other hooks come from the first that has them. */
+export function mergeHooks(...parts: Hooks[]): Hooks {
+	const merged: Hooks = {};
+	for (const part of parts) {
+		for (const key of Object.keys(part) as (keyof Hooks)[]) {
+			if (key === 'observe' || key === 'wantsProbabilities') continue;
+			if (merged[key]) throw new Error(`Two techniques both set the "${key}" hook`);
+			(merged as Record<string, unknown>)[key] = part[key];
+		}
+	}
+	const observers = parts.filter((p) => p.observe);
+	if (observers.length > 0) {
+		merged.wantsProbabilities = (ctx) => observers.some((p) => p.wantsProbabilities?.(ctx) ?? true);
+		merged.observe = (ctx, probs) => {
+			for (const p of observers) if (p.wantsProbabilities?.(ctx) ?? true) p.observe!(ctx, probs);
+		};
+	}
+	return merged;
+}

@@ -9,6 +9,10 @@ import type { Progress } from '../engine/engine';
 import { findTask } from '../tasks/registry';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
+import { headStatsCollector, type HeadStats } from '../analysis/heads';
+import { klDivergence } from '../analysis/kl';
+import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
+import { mergeHooks } from '../engine/hooks';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from '../techniques/hooks';
 import { tokenizerFor } from '../tokenizers';
 import { experimentHash } from './hash';
@@ -23,6 +27,15 @@ export interface RunOptions {
 	yieldToEvents?: () => Promise<void>;
 	/** Also measure the pattern's attention-mass recall (costs a dense score pass per layer). */
 	measureRecall?: boolean;
+	/** Also gather per-head statistics, the retrieval-head score and the KL to full attention. */
+	analyze?: boolean;
+}
+
+export interface HeadAnalysis extends HeadStats {
+	/** This sample's retrieval score per [layer][head] (Wu et al.), null without a needle. */
+	retrieval: number[][] | null;
+	/** KL(full ‖ this run) of the first generated token's distribution. */
+	klToFull: number;
 }
 
 export interface RunResult {
@@ -41,6 +54,7 @@ export interface RunResult {
 	timings: Generation['timings'];
 	kv: Generation['kv'];
 	attention: PatternReport;
+	heads?: HeadAnalysis;
 }
 
 export class RunError extends Error {
@@ -61,9 +75,13 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const newline = tokenizer.encode('\n');
 	const stopAtNewline = instance.scoring !== 'none' && newline.length === 1;
 	const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
+	const { layers, heads, kvHeads } = engine.config;
+	const headStats = options.analyze ? headStatsCollector(layers, heads, heads / kvHeads) : null;
+	const topKeys = options.analyze ? topKeyCollector(layers, heads, heads / kvHeads) : null;
+	const techniques = techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config });
 	const generation = await generate(engine, instance.ids, {
 		maxNewTokens,
-		hooks: techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config }),
+		hooks: mergeHooks(techniques, headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
 		chunkSize: options.chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
@@ -75,6 +93,19 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	});
 	const output = tokenizer.decode(generation.tokens);
 	const score = scoreOutput(instance, output);
+	let analysis: HeadAnalysis | undefined;
+	if (headStats && topKeys) {
+		const needle = instance.needleSpans.find((span) => span.kind === 'needle');
+		const full = await engine.sequence().prefill(instance.ids, options);
+		// Fresh hooks: the run's own hold state (statistics, policy scores) that must not change.
+		const fresh = techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: engine.config });
+		const patterned = await engine.sequence(fresh).prefill(instance.ids, options);
+		analysis = {
+			...headStats.result(),
+			retrieval: needle ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,
+			klToFull: klDivergence(full, patterned)
+		};
+	}
 	return {
 		experiment,
 		hash: experimentHash(experiment),
@@ -88,6 +119,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		...score,
 		timings: generation.timings,
 		kv: generation.kv,
-		attention: report(stats)
+		attention: report(stats),
+		...(analysis ? { heads: analysis } : {})
 	};
 }

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { headStatsCollector } from '$lib/analysis/heads';
+import { klDivergence } from '$lib/analysis/kl';
+import { retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
+import { mergeHooks, type LayerContext } from '$lib/engine/hooks';
+
+describe('retrieval-head score (Wu et al.)', () => {
+	// Needle tokens 5, 6, 7 at positions 10–12; the model generates 5, 6, 7.
+	const ids = Array.from({ length: 23 }, (_, i) => 100 + i);
+	ids.splice(10, 3, 5, 6, 7);
+	const needle = { start: 10, end: 13 };
+	const generated = [5, 6, 7];
+
+	it('a head that copies from the needle scores 1.0; a local head 0.0; a wrong-token look 0.0', () => {
+		// steps[k][layer][head]: head 0 copies, head 1 looks at the newest token, head 2 looks into the needle at the wrong token.
+		const steps = [
+			[[10, 20, 11]],
+			[[11, 21, 10]],
+			[[12, 22, 10]]
+		];
+		expect(retrievalScores(steps, generated, ids, needle)).toEqual([[1, 0, 0]]);
+	});
+
+	it('counts only the rows that predicted the generated tokens (earlier prefill chunks are ignored)', () => {
+		const steps = [[[0, 0]], [[10, 0]], [[11, 0]], [[12, 12]]];
+		const scores = retrievalScores(steps, generated, ids, needle);
+		expect(scores[0][0]).toBeCloseTo(1, 12);
+		expect(scores[0][1]).toBeCloseTo(1 / 3, 12);
+	});
+
+	it('averages samples and lists heads above 0.1, strongest first', () => {
+		const summary = summariseRetrieval([
+			[[1, 0.1, 0.3]],
+			[[0.5, 0.1, 0]]
+		]);
+		expect(summary.mean[0].map((x) => +x.toFixed(6))).toEqual([0.75, 0.1, 0.15]);
+		expect(summary.heads.map((h) => h.head)).toEqual([0, 2]);
+	});
+});
+
+describe('per-head statistics', () => {
+	it('sink mass, entropy and mean distance of hand-made rows', () => {
+		const collector = headStatsCollector(1, 1, 1, 1);
+		const ctx = { layer: 0, queryPositions: Int32Array.of(0, 1), keyPositions: [Int32Array.of(0, 1)], slots: 2 } as unknown as LayerContext;
+		collector.hooks.observe!(ctx, Float32Array.of(1, 0, 0.25, 0.75));
+		const stats = collector.result();
+		expect(stats.sinkMass[0][0]).toBeCloseTo(0.625, 7);
+		// H(0.25, 0.75) = 0.5623351446 nats, averaged with a 0-entropy row.
+		expect(stats.entropy[0][0]).toBeCloseTo(0.5623351446 / 2, 7);
+		expect(stats.distance[0][0]).toBeCloseTo(0.125, 7);
+	});
+});
+
+describe('KL to full attention', () => {
+	it('KL([½, ½] ‖ [¾, ¼]) = ½ ln(2/3) + ½ ln 2 = 0.1438410362', () => {
+		expect(klDivergence([0, 0], [Math.log(3), 0])).toBeCloseTo(0.1438410362, 9);
+		expect(klDivergence([1, 2, 3], [1, 2, 3])).toBe(0);
+	});
+});
+
+describe('mergeHooks', () => {
+	it('lets every observer see the probabilities and refuses two owners of one hook', () => {
+		const seen: string[] = [];
+		const merged = mergeHooks({ observe: () => seen.push('a') }, { observe: () => seen.push('b'), wantsProbabilities: () => false }, { evict: () => {} });
+		merged.observe!({} as LayerContext, new Float32Array());
+		expect(seen).toEqual(['a']);
+		expect(merged.evict).toBeTypeOf('function');
+		expect(() => mergeHooks({ evict: () => {} }, { evict: () => {} })).toThrow(/Two techniques both set the "evict" hook/);
+	});
+});
