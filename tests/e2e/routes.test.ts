@@ -41,6 +41,8 @@ test('the techniques page documents every registered technique from its metadata
 	const ids = await page.getByTestId('technique').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-id')));
 	expect(ids).toContain('vertical-slash');
 	expect(ids).toContain('self-extend');
+	expect(ids).toContain('snapkv');
+	expect(ids).toContain('fastv');
 	expect(ids.length).toBeGreaterThanOrEqual(25);
 	await expect(page.locator('[data-id="yarn"]')).toContainText('pos.beta_fast');
 	await expect(page.locator('[data-id="sink-window"]')).toContainText('Efficient Streaming Language Models with Attention Sinks');

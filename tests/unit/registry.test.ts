@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SLOTS, catalog, decodeQuery, defaultExperiment, encodeQuery } from '$lib/experiment';
 import { defaultValues, readParam } from '$lib/experiment/param-spec';
-import { attentionPatterns, kvPolicies, positionSchemes } from '$lib/techniques/registry';
+import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '$lib/techniques/registry';
 
-const techniques = [...attentionPatterns, ...positionSchemes, ...kvPolicies];
+const techniques = [...attentionPatterns, ...positionSchemes, ...kvPolicies, ...tokenPruners];
 /** Baselines and controls cite no paper. */
-const BASELINES = ['full', 'native', 'random', 'recent'];
+const BASELINES = ['full', 'native', 'random', 'recent', 'none'];
 
 describe('technique registry', () => {
 	it('has unique ids per slot', () => {
@@ -50,6 +50,14 @@ describe('KV policies in URLs', () => {
 	it.each(kvPolicies.map((t) => [t.id] as const))('%s round-trips through a URL', (id) => {
 		const e = defaultExperiment(catalog);
 		e.kv = { id, params: defaultValues(kvPolicies.find((p) => p.id === id)!.params) };
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+	});
+});
+
+describe('token pruners in URLs', () => {
+	it.each(tokenPruners.map((t) => [t.id] as const))('%s round-trips through a URL', (id) => {
+		const e = defaultExperiment(catalog);
+		e.prune = { id, params: defaultValues(tokenPruners.find((p) => p.id === id)!.params) };
 		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
 	});
 });

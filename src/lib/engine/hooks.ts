@@ -57,12 +57,34 @@ export interface Hooks {
 	pruneTokens?(ctx: LayerContext): number[] | undefined;
 }
 
-/** Hooks of several parties at once: observers all see the probabilities; other hooks come from the first that has them. */
+/** Keeps an entry only where every mask keeps it (masks of [1 or heads, T, slots]). */
+function intersectMasks(masks: { mask: Uint8Array; perHead: boolean }[], heads: number) {
+	if (masks.length === 1) return masks[0];
+	const perHead = masks.some((m) => m.perHead);
+	const rowSize = masks[0].mask.length / (masks[0].perHead ? heads : 1);
+	const mask = new Uint8Array((perHead ? heads : 1) * rowSize).fill(1);
+	for (const m of masks) {
+		for (let i = 0; i < mask.length; i++) if (!m.mask[m.perHead ? i : i % rowSize]) mask[i] = 0;
+	}
+	return { mask, perHead };
+}
+
+/**
+ * Hooks of several parties at once: observers all see the probabilities, attention masks are
+ * intersected; any other hook may come from one party only.
+ */
 export function mergeHooks(...parts: Hooks[]): Hooks {
 	const merged: Hooks = {};
+	const maskers = parts.filter((p) => p.attentionMask);
+	if (maskers.length > 0) {
+		merged.attentionMask = (ctx) => {
+			const masks = maskers.map((p) => p.attentionMask!(ctx)).filter((m) => m !== undefined);
+			return masks.length ? intersectMasks(masks, ctx.config.heads) : undefined;
+		};
+	}
 	for (const part of parts) {
 		for (const key of Object.keys(part) as (keyof Hooks)[]) {
-			if (key === 'observe' || key === 'wantsProbabilities') continue;
+			if (key === 'observe' || key === 'wantsProbabilities' || key === 'attentionMask') continue;
 			if (merged[key]) throw new Error(`Two techniques both set the "${key}" hook`);
 			(merged as Record<string, unknown>)[key] = part[key];
 		}

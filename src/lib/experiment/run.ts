@@ -13,6 +13,8 @@ import { headStatsCollector, type HeadStats } from '../analysis/heads';
 import { klDivergence } from '../analysis/kl';
 import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
 import { mergeHooks } from '../engine/hooks';
+import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
+import { gemFilterSelect } from '../techniques/pruning/gemfilter-select';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from '../techniques/hooks';
 import { tokenizerFor } from '../tokenizers';
 import { experimentHash } from './hash';
@@ -54,6 +56,7 @@ export interface RunResult {
 	timings: Generation['timings'];
 	kv: Generation['kv'];
 	attention: PatternReport;
+	pruning: PruningReport;
 	heads?: HeadAnalysis;
 }
 
@@ -79,9 +82,17 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const headStats = options.analyze ? headStatsCollector(layers, heads, heads / kvHeads) : null;
 	const topKeys = options.analyze ? topKeyCollector(layers, heads, heads / kvHeads) : null;
 	const techniques = techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config });
-	const generation = await generate(engine, instance.ids, {
+	const counter = tokenCounter(layers);
+	let ids = instance.ids;
+	if (experiment.prune.id === 'gemfilter') {
+		// The first pass reads every token up to the filter layer; the model then reads the kept ones.
+		const kept = await gemFilterSelect(engine, ids, experiment.prune.params);
+		for (let l = 0; l <= (experiment.prune.params.layer as number); l++) counter.tokensPerLayer[l] += ids.length;
+		ids = kept.map((i) => instance.ids[i]);
+	}
+	const generation = await generate(engine, ids, {
 		maxNewTokens,
-		hooks: mergeHooks(techniques, headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
+		hooks: mergeHooks(techniques, counter.hooks, headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
 		chunkSize: options.chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
@@ -102,7 +113,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		const patterned = await engine.sequence(fresh).prefill(instance.ids, options);
 		analysis = {
 			...headStats.result(),
-			retrieval: needle ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,
+			retrieval: needle && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,
 			klToFull: klDivergence(full, patterned)
 		};
 	}
@@ -120,6 +131,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		timings: generation.timings,
 		kv: generation.kv,
 		attention: report(stats),
+		pruning: pruningReport(counter.tokensPerLayer, instance.ids.length),
 		...(analysis ? { heads: analysis } : {})
 	};
 }

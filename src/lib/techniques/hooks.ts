@@ -3,12 +3,13 @@
  * reports about its attention pattern (density, and attention-mass recall when asked).
  */
 import type { ModelConfig } from '../engine/config';
-import type { Hooks, MaskContext } from '../engine/hooks';
+import { mergeHooks, type Hooks, type MaskContext } from '../engine/hooks';
 import type { Experiment } from '../experiment/schema';
 import type { ParamValues } from '../experiment/param-spec';
 import { causalSoftmax } from './patterns/shapes';
 import { policyHooks } from './kv-hooks';
-import { attentionPatterns, kvPolicies, positionSchemes } from './registry';
+import { pruneHooks } from './prune-hooks';
+import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from './registry';
 import type { AttentionPattern, PatternGrid } from './types';
 
 export interface PatternStats {
@@ -41,6 +42,9 @@ export function refusals(experiment: Experiment, config: ModelConfig): string[] 
 	if (patternReason) reasons.push(patternReason);
 	const schemeReason = scheme?.refuse(experiment.pos.params, config);
 	if (schemeReason) reasons.push(schemeReason);
+	const pruner = tokenPruners.find((p) => p.id === experiment.prune.id);
+	const prunerReason = pruner?.refuse?.(experiment.prune.params, config);
+	if (prunerReason) reasons.push(prunerReason);
 	return reasons;
 }
 
@@ -97,18 +101,23 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 }
 
 export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean; config?: ModelConfig } = {}): Hooks {
-	const policy = kvPolicies.find((p) => p.id === experiment.kv.id);
-	if (!policy) throw new Error(`Unknown KV policy "${experiment.kv.id}"`);
-	const hooks: Hooks = options.config ? policyHooks(policy, experiment.kv.params, options.config, experiment.seed) : {};
-	if (!options.config && policy.id !== 'full') throw new Error('A KV policy needs the model config');
 	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
-	if (!pattern) throw new Error(`Unknown attention pattern "${experiment.attn.id}"`);
+	const scheme = positionSchemes.find((p) => p.id === experiment.pos.id);
+	const policy = kvPolicies.find((p) => p.id === experiment.kv.id);
+	const pruner = tokenPruners.find((p) => p.id === experiment.prune.id);
+	if (!pattern || !scheme || !policy || !pruner) throw new Error('The experiment names a technique this lab does not have');
+	const needsConfig = policy.id !== 'full' || pruner.id !== 'none';
+	if (needsConfig && !options.config) throw new Error('KV policies and pruners need the model config');
+	const hooks: Hooks = {};
 	// "Full" leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.
 	if (pattern.id !== 'full' || options.measureRecall) {
 		hooks.attentionMask = (ctx) => patternMask(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
 	}
-	const scheme = positionSchemes.find((p) => p.id === experiment.pos.id);
-	if (!scheme) throw new Error(`Unknown position scheme "${experiment.pos.id}"`);
 	if (scheme.id !== 'native') hooks.positions = (ctx) => scheme.plan(experiment.pos.params, ctx.config, ctx);
-	return hooks;
+	if (!needsConfig) return hooks;
+	return mergeHooks(
+		hooks,
+		policyHooks(policy, experiment.kv.params, options.config!, experiment.seed),
+		pruneHooks(pruner, experiment.prune.params, options.config!)
+	);
 }

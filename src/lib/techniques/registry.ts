@@ -2,7 +2,6 @@
  * Every technique the lab knows, by slot. The first entry of each list is the baseline and the
  * default. Adding a technique = one file + one line here.
  */
-import type { OptionMeta } from '../experiment/catalog';
 import { aShape } from './patterns/a-shape';
 import { blockSparse } from './patterns/block-sparse';
 import { dilated } from './patterns/dilated';
@@ -37,7 +36,11 @@ import { recentOnly } from './kv/recent';
 import { snapKv } from './kv/snapkv';
 import { streamingLlm } from './kv/streaming-llm';
 import { tova } from './kv/tova';
-import type { AttentionPattern, KvPolicy, PositionScheme } from './types';
+import { fastv } from './pruning/fastv';
+import { gemFilter } from './pruning/gemfilter';
+import { noPruning } from './pruning/none';
+import { pyramidDrop } from './pruning/pyramid-drop';
+import type { AttentionPattern, KvPolicy, PositionScheme, TokenPruner } from './types';
 
 export const attentionPatterns: readonly AttentionPattern[] = [
 	full,
@@ -72,11 +75,4 @@ export const positionSchemes: readonly PositionScheme[] = [
 
 export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, knorm, randomEviction, recentOnly];
 
-export const tokenPruners: readonly OptionMeta[] = [
-	{
-		id: 'none',
-		name: 'No pruning',
-		summary: 'Every prompt token continues through every layer.',
-		params: {}
-	}
-];
+export const tokenPruners: readonly TokenPruner[] = [noPruning, fastv, pyramidDrop, gemFilter];

@@ -88,3 +88,21 @@ export interface KvPolicy extends TechniqueMeta {
 	/** Indices (ascending) of the entries to keep. */
 	keep(params: ParamValues, input: KeepInput): number[];
 }
+
+/** One pruning stage: after `afterLayer`, only `keepShare` of the prunable prompt tokens continue. */
+export interface PruneStage {
+	afterLayer: number;
+	keepShare: number;
+}
+
+export interface TokenPruner extends TechniqueMeta {
+	/** The stages, validated against the model (a layer it does not have is refused). */
+	stages(params: ParamValues, config: ModelConfig): PruneStage[];
+	/**
+	 * How tokens are ranked: by the attention the last token gives them, averaged over heads
+	 * (FastV, PyramidDrop), or by its pre-softmax scores summed over heads and pooled, after which
+	 * the model re-runs on the kept tokens alone (GemFilter).
+	 */
+	ranking: 'attention' | 'filter-and-rerun';
+	refuse?(params: ParamValues, config: ModelConfig): string | null;
+}

@@ -1,0 +1,77 @@
+/**
+ * Runs an attention-ranked token pruner inside the engine's prefill: the stage layer's
+ * attention from the last token ranks the rows, and only the top share continue. Also counts
+ * the tokens each layer processes, from which the FLOPs saved follow.
+ */
+import type { Hooks, LayerContext } from '../engine/hooks';
+import type { ModelConfig } from '../engine/config';
+import type { ParamValues } from '../experiment/param-spec';
+import type { TokenPruner } from './types';
+
+export interface PruningReport {
+	/** Prompt tokens each layer processed (all prefill calls and passes together). */
+	tokensPerLayer: number[];
+	/** Per layer, the share of its token-proportional FLOPs saved against the full prompt. */
+	flopsSaved: number[];
+}
+
+export function pruningReport(tokensPerLayer: number[], promptTokens: number): PruningReport {
+	return { tokensPerLayer, flopsSaved: tokensPerLayer.map((t) => 1 - t / promptTokens) };
+}
+
+export function tokenCounter(layers: number) {
+	const tokensPerLayer = new Array(layers).fill(0);
+	const hooks: Hooks = {
+		attentionMask: (ctx) => {
+			if (ctx.phase === 'prefill') tokensPerLayer[ctx.layer] += ctx.queryPositions.length;
+			return undefined;
+		}
+	};
+	return { hooks, tokensPerLayer };
+}
+
+export function pruneHooks(pruner: TokenPruner, params: ParamValues, config: ModelConfig): Hooks {
+	const stages = pruner.stages(params, config);
+	if (stages.length === 0 || pruner.ranking !== 'attention') return {};
+	const stageAt = new Map(stages.map((s) => [s.afterLayer, s.keepShare]));
+	const keepFirst = params.keep_first as number;
+	const keepLast = params.keep_last as number;
+	let scores: Float64Array | null = null;
+	let original: number | null = null;
+	const group = config.heads / config.kvHeads;
+
+	const prunable = (ctx: LayerContext, row: number) => {
+		const position = ctx.queryPositions[row];
+		const last = ctx.queryPositions[ctx.queryPositions.length - 1];
+		return position >= keepFirst && position <= last - keepLast;
+	};
+
+	return {
+		wantsProbabilities: (ctx) => ctx.phase === 'prefill' && stageAt.has(ctx.layer),
+		observe: (ctx, probs) => {
+			// Attention from the last query to each row's own key, averaged over all heads.
+			const T = ctx.queryPositions.length;
+			const S = ctx.slots;
+			scores = new Float64Array(T);
+			for (let h = 0; h < config.heads; h++) {
+				const keys = ctx.keyPositions[Math.floor(h / group)];
+				const slotOf = new Map(Array.from(keys, (p, s) => [p, s]));
+				for (let t = 0; t < T; t++) {
+					const slot = slotOf.get(ctx.queryPositions[t]);
+					if (slot !== undefined) scores[t] += probs[(h * T + T - 1) * S + slot] / config.heads;
+				}
+			}
+		},
+		pruneTokens: (ctx) => {
+			const share = stageAt.get(ctx.layer);
+			if (share === undefined || !scores) return undefined;
+			const rows = Array.from(ctx.queryPositions, (_, r) => r);
+			const candidates = rows.filter((r) => prunable(ctx, r));
+			original ??= candidates.length;
+			const keep = Math.min(candidates.length, Math.round(original * share));
+			const ranked = [...candidates].sort((a, b) => scores![b] - scores![a] || a - b).slice(0, keep);
+			const kept = new Set([...ranked, ...rows.filter((r) => !prunable(ctx, r))]);
+			return rows.filter((r) => kept.has(r));
+		}
+	};
+}

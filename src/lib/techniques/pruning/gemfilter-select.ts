@@ -1,0 +1,37 @@
+/** GemFilter's first pass: read the prompt up to the filter layer and pick the tokens to keep. */
+import type { Engine } from '../../engine/engine';
+import type { ParamValues } from '../../experiment/param-spec';
+import { pool, topK } from '../kv/select';
+
+class FilterDone extends Error {}
+
+/** Indices (ascending) of the prompt tokens GemFilter keeps. */
+export async function gemFilterSelect(engine: Engine, ids: number[], params: ParamValues): Promise<number[]> {
+	const { heads, kvHeads } = engine.config;
+	const group = heads / kvHeads;
+	let selected: number[] | null = null;
+	const seq = engine.sequence({
+		attentionMask: (ctx) => {
+			if (ctx.layer !== params.layer) return undefined;
+			const T = ctx.queryPositions.length;
+			const S = ctx.slots;
+			const logits = ctx.scores();
+			const summed = new Float64Array(ids.length);
+			for (let h = 0; h < heads; h++) {
+				const keys = ctx.keyPositions[Math.floor(h / group)];
+				for (let s = 0; s < keys.length; s++) summed[keys[s]] += logits[(h * T + T - 1) * S + s];
+			}
+			const pooled = pool(summed, params.kernel as number, 'avg');
+			selected = topK(pooled, params.topk as number, Array.from(ids, (_, i) => i));
+			// Nothing after the filter layer is needed.
+			throw new FilterDone();
+		}
+	});
+	try {
+		await seq.prefill(ids);
+	} catch (error) {
+		if (!(error instanceof FilterDone)) throw error;
+	}
+	if (!selected) throw new Error('GemFilter never reached its filter layer');
+	return selected;
+}
