@@ -32,7 +32,7 @@ function input(n: number, budget: number, extra: Partial<KeepInput> = {}): KeepI
 		...extra
 	};
 }
-const keep = (id: string, params: Record<string, unknown>, i: KeepInput) => policy(id).keep({ ...defaultValues(policy(id).params), ...params } as never, i);
+const keep = (id: string, params: Record<string, unknown>, i: KeepInput) => policy(id).keep!({ ...defaultValues(policy(id).params), ...params } as never, i);
 
 // Expected indices written out by hand from each paper's rule.
 describe('KV policies keep what their papers say', () => {
@@ -118,5 +118,52 @@ describe('eviction in the engine', () => {
 			logits.forEach((v, i) => (max = Math.max(max, Math.abs(v - last[i]))));
 			expect(max).toBeLessThan(1e-4);
 		}
+	});
+});
+
+describe('selection and head-split policies', () => {
+	it('Quest reads the pages with the highest bound Σ max(q·max, q·min) (at least 3 pages)', () => {
+		// One head, d = 2, pages of 2 keys; q = (1, 1).
+		const keys = Float32Array.from([1, 0, 0, 1, -1, 0, 0, -1, 2, 2, 0, 0, -2, -2, -1, -1]);
+		// Bounds: page 0 → 1 + 1 = 2, page 1 → 0 + 0 = 0, page 2 → 2 + 2 = 4, page 3 → −1 − 1 = −2.
+		const ctx = {
+			config: { heads: 1, kvHeads: 1, headDim: 2 },
+			layer: 5,
+			phase: 'decode',
+			queryPositions: Int32Array.of(8),
+			keyPositions: [Int32Array.from({ length: 8 }, (_, i) => i)],
+			slots: 8,
+			vectors: () => ({ queries: Float32Array.of(1, 1), keys })
+		} as never;
+		const quest = policy('quest');
+		// A budget of 2 tokens still reads max(3, 2/2) = 3 pages (Quest issue #22): pages 2, 0, 1.
+		expect(Array.from(quest.decodeMask!({ budget: 2, page: 2, dense_layers: 2 }, ctx)!.mask)).toEqual([1, 1, 1, 1, 1, 1, 0, 0]);
+		expect(quest.decodeMask!({ budget: 2, page: 2, dense_layers: 6 }, ctx)).toBeUndefined();
+	});
+
+	it('DuoAttention keeps every entry of retrieval heads and sinks + recent of streaming heads', () => {
+		const params = { retrieval_heads: '0.1', sink: 2, recent: 3, every: 1 };
+		expect(policy('duo-attention').keep!(params, input(10, 10, { kvHead: 1 }))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		expect(policy('duo-attention').keep!(params, input(10, 10, { kvHead: 0 }))).toEqual([0, 1, 7, 8, 9]);
+	});
+
+	it('Quest in the engine: same resident bytes, fewer bytes read', async () => {
+		const model = fixtureModel({ seed: 13 });
+		const engine = await Engine.load(model.config, model.safetensors);
+		const prompt = Array.from({ length: 96 }, (_, i) => (i * 41 + 3) % 256);
+		const cfg = parseConfig(model.config);
+		const full = engine.sequence();
+		await full.prefill(prompt);
+		await full.step(65);
+		const selective = engine.sequence(policyHooks(policy('quest'), { budget: 16, page: 8, dense_layers: 0 }, cfg, 1));
+		await selective.prefill(prompt);
+		await selective.step(65);
+		expect(selective.cache.residentBytes()).toBe(full.cache.residentBytes());
+		// Each query head reads 3 pages of 8; a KV head is read for the union of its 2 query heads:
+		// 24 to 48 entries per KV head and layer instead of 97.
+		const entry = cfg.layers * cfg.kvHeads * cfg.headDim * 2 * 4;
+		expect(selective.bytesReadLastStep).toBeGreaterThanOrEqual(24 * entry);
+		expect(selective.bytesReadLastStep).toBeLessThanOrEqual(48 * entry);
+		expect(full.bytesReadLastStep).toBe(97 * cfg.layers * cfg.kvHeads * cfg.headDim * 2 * 4);
 	});
 });

@@ -237,7 +237,8 @@ export class Engine {
 		let scores: Float32Array | undefined;
 		const hookMask = seq.hooks.attentionMask?.({
 			...ctx,
-			scores: () => (scores ??= computeScores(q, k, H, Hkv, T, S, d))
+			scores: () => (scores ??= computeScores(q, k, H, Hkv, T, S, d)),
+			vectors: () => ({ queries: q, keys: k })
 		});
 		if (hookMask && hookMask.mask.length !== (hookMask.perHead ? H : 1) * T * S) {
 			throw new EngineError(`attentionMask returned ${hookMask.mask.length} entries; expected ${(hookMask.perHead ? H : 1) * T * S}.`);

@@ -37,6 +37,8 @@ export interface PositionPlan extends PositionBranch {
 export interface MaskContext extends LayerContext {
 	/** Pre-mask, pre-softmax logits [heads, T, slots], computed on first call. */
 	scores(): Float32Array;
+	/** The rotated queries [heads, T, d] (scaled as the logits are) and keys [kvHeads, slots, d]. */
+	vectors(): { queries: Float32Array; keys: Float32Array };
 }
 
 export interface Hooks {

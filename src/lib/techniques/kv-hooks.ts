@@ -26,6 +26,10 @@ const grow = (a: Float64Array, n: number) => {
 
 export function policyHooks(policy: KvPolicy, params: ParamValues, config: ModelConfig, seed: number): Hooks {
 	if (policy.id === 'full') return {};
+	const decodeMask = policy.decodeMask;
+	if (decodeMask) return { attentionMask: (ctx) => (ctx.phase === 'decode' ? decodeMask(params, ctx) : undefined) };
+	const keep = policy.keep;
+	if (!keep) return {};
 	const { heads: H, kvHeads: Hkv } = config;
 	const group = H / Hkv;
 	const stats: LayerStats[] = Array.from({ length: config.layers }, () => ({
@@ -72,12 +76,11 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 				const n = head.length;
 				if (n === 0) return;
 				const seen = head.positions[n - 1] + 1;
-				const uniform = budgetFor(params as { ratio: unknown; tokens: unknown }, seen);
+				const uniform = policy.budget?.(params, n, seen) ?? budgetFor(params as { ratio: unknown; tokens: unknown }, seen);
 				const budget = Math.max(0, Math.min(n, policy.layerBudget?.(params, n, uniform, layer, config.layers) ?? uniform));
-				if (budget >= n) return;
 				const layerStats = stats[layer];
 				const rng = createRng(deriveSeed(seed, `${policy.id}/${layer}/${kv}/${seen}`));
-				const kept = policy.keep(params, {
+				const kept = keep(params, {
 					layer,
 					layers: config.layers,
 					kvHead: kv,
@@ -92,6 +95,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 					random: rng.next
 				});
 				if (kept.length > budget) throw new Error(`${policy.name} kept ${kept.length} entries over a budget of ${budget}`);
+				if (kept.length === n) return;
 				cache.keep(layer, kv, kept);
 				for (const key of ['accumulated', 'window', 'lastRow'] as const) {
 					const old = grow(layerStats[key][kv], n);

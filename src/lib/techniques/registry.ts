@@ -28,9 +28,11 @@ import { ropeBase } from './positions/rope-base';
 import { selfExtend } from './positions/self-extend';
 import { yarn } from './positions/yarn';
 import { fullCache } from './kv/full';
+import { duoAttention } from './kv/duo-attention';
 import { h2o } from './kv/h2o';
 import { knorm } from './kv/knorm';
 import { pyramidKv } from './kv/pyramidkv';
+import { quest } from './kv/quest';
 import { randomEviction } from './kv/random';
 import { recentOnly } from './kv/recent';
 import { snapKv } from './kv/snapkv';
@@ -73,6 +75,6 @@ export const positionSchemes: readonly PositionScheme[] = [
 	nope
 ];
 
-export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, knorm, randomEviction, recentOnly];
+export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, knorm, duoAttention, quest, randomEviction, recentOnly];
 
 export const tokenPruners: readonly TokenPruner[] = [noPruning, fastv, pyramidDrop, gemFilter];

@@ -3,7 +3,7 @@
  * controls, the URL codec and the docs are generated) plus one small function.
  */
 import type { ModelConfig } from '../engine/config';
-import type { LayerContext, PositionPlan } from '../engine/hooks';
+import type { LayerContext, MaskContext, PositionPlan } from '../engine/hooks';
 import type { OptionMeta } from '../experiment/catalog';
 import type { ParamValues } from '../experiment/param-spec';
 
@@ -83,10 +83,14 @@ export interface KvPolicy extends TechniqueMeta {
 	observes: boolean;
 	/** Size of the observation window, for policies that score with the prompt's last queries. */
 	windowOf?(params: ParamValues): number;
+	/** Entries to keep for `seen` tokens; default kvpress's ratio / token budget. */
+	budget?(params: ParamValues, n: number, seen: number): number;
 	/** Per-layer budgets (PyramidKV); default: the same budget for every layer. */
 	layerBudget?(params: ParamValues, n: number, keep: number, layer: number, layers: number): number;
-	/** Indices (ascending) of the entries to keep. */
-	keep(params: ParamValues, input: KeepInput): number[];
+	/** Indices (ascending) of the entries to keep; absent for selection-only policies (Quest). */
+	keep?(params: ParamValues, input: KeepInput): number[];
+	/** Selection at decode time: which resident entries each head reads (nothing is evicted). */
+	decodeMask?(params: ParamValues, ctx: MaskContext): { mask: Uint8Array; perHead: boolean } | undefined;
 }
 
 /** One pruning stage: after `afterLayer`, only `keepShare` of the prunable prompt tokens continue. */
