@@ -16,7 +16,7 @@ import { runExperiment } from '../lib/experiment/run';
 import { BYTES_PER_VALUE, HARDWARE_PRESETS, costReport, findHardware, findModelPreset, type KvDtype } from '../lib/cost/index';
 
 const USAGE = `usage:
-  longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N] [--recall] [--analyze]
+  longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N] [--recall] [--analyze] [--mask-heads L.H,…]
   longscope run --grid '<JSON: parameter → list of values>' ['<base experiment>']
   longscope info <model dir>
   longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp32|fp16|int8|int4] [--hardware ID] [--json]`;
@@ -86,7 +86,8 @@ async function run(args: string[]) {
 			'max-new-tokens': { type: 'string' },
 			chunk: { type: 'string' },
 			recall: { type: 'boolean', default: false },
-			analyze: { type: 'boolean', default: false }
+			analyze: { type: 'boolean', default: false },
+			'mask-heads': { type: 'string' }
 		}
 	});
 	const experiments = values.grid !== undefined ? gridExperiments(values.grid, positionals[0] ?? '') : [strict(parseExperiment(positionals[0] ?? usage()))];
@@ -109,11 +110,18 @@ async function run(args: string[]) {
 			maxNewTokens: number(values['max-new-tokens'], 'max-new-tokens'),
 			chunkSize: number(values.chunk, 'chunk'),
 			measureRecall: values.recall,
-			analyze: values.analyze
+			analyze: values.analyze,
+			maskHeads: values['mask-heads'] ? parseHeads(values['mask-heads']) : undefined
 		});
 		const line = { ...result, needleSpans: undefined };
 		console.log(values.grid !== undefined ? JSON.stringify(line) : JSON.stringify(line, null, 2));
 	}
+}
+
+/** `1.0,2.3` → [[1, 0], [2, 3]] (query heads as layer.head). */
+function parseHeads(text: string): [number, number][] {
+	if (!/^\d+\.\d+(,\d+\.\d+)*$/.test(text)) throw new UsageError('--mask-heads lists query heads as layer.head, comma-separated (e.g. 1.0,2.3).');
+	return text.split(',').map((pair) => pair.split('.').map(Number) as [number, number]);
 }
 
 function info(args: string[]) {

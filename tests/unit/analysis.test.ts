@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { ablationHooks, randomHeads } from '$lib/analysis/ablation';
 import { headStatsCollector } from '$lib/analysis/heads';
 import { klDivergence } from '$lib/analysis/kl';
 import { retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
+import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
+import { parseConfig } from '$lib/engine/config';
+import { Engine } from '$lib/engine/engine';
 import { mergeHooks, type LayerContext } from '$lib/engine/hooks';
+import { referenceForward } from '$lib/engine/reference';
+import { parseSafetensors } from '$lib/engine/safetensors';
+import { loadWeights } from '$lib/engine/weights';
+import { fixtureModel } from '../fixtures/fixture-model';
 
 describe('retrieval-head score (Wu et al.)', () => {
 	// Needle tokens 5, 6, 7 at positions 10–12; the model generates 5, 6, 7.
@@ -66,5 +74,45 @@ describe('mergeHooks', () => {
 		expect(seen).toEqual(['a']);
 		expect(merged.evict).toBeTypeOf('function');
 		expect(() => mergeHooks({ evict: () => {} }, { evict: () => {} })).toThrow(/Two techniques both set the "evict" hook/);
+	});
+});
+
+describe('head ablation', () => {
+	it('masked heads attend only to the first token; the rest of the model is untouched', async () => {
+		const model = fixtureModel({ seed: 19 });
+		const config = parseConfig(model.config);
+		const weights = loadWeights(parseSafetensors(model.safetensors), config);
+		const engine = await Engine.load(model.config, model.safetensors);
+		const ids = Array.from({ length: 20 }, (_, i) => (i * 7 + 1) % 256);
+		const masked: [number, number][] = [
+			[0, 1],
+			[1, 3]
+		];
+		const logits = await engine.sequence(ablationHooks(masked, config.heads)).prefill(ids, { allLogits: true });
+		const reference = referenceForward(config, weights, ids, { allowed: (l, h, _i, j) => !masked.some(([ml, mh]) => ml === l && mh === h) || j === 0 }).logits;
+		expect(Math.max(...logits.map((v, i) => Math.abs(v - reference[i])))).toBeLessThan(1e-4);
+		const plain = await engine.sequence().prefill(ids, { allLogits: true });
+		expect(Math.max(...logits.map((v, i) => Math.abs(v - plain[i])))).toBeGreaterThan(1e-3);
+	});
+
+	it('draws random control heads outside the masked set, reproducibly', () => {
+		const a = randomHeads(3, 4, 5, [[0, 0], [1, 1]], 7);
+		expect(a).toHaveLength(5);
+		expect(a.some(([l, h]) => (l === 0 && h === 0) || (l === 1 && h === 1))).toBe(false);
+		expect(randomHeads(3, 4, 5, [[0, 0], [1, 1]], 7)).toEqual(a);
+	});
+});
+
+describe('perplexity by position', () => {
+	it('is exp of the mean negative log-likelihood per bucket', () => {
+		// Vocabulary of 2, uniform logits: NLL = ln 2 everywhere, perplexity 2.
+		const nll = nllPerToken(new Float32Array(8), [0, 1, 0, 1], 2);
+		expect(Array.from(nll).map((x) => +x.toFixed(12))).toEqual([Math.log(2), Math.log(2), Math.log(2)].map((x) => +x.toFixed(12)));
+		expect(perplexityByPosition(nll, 2).map((b) => [b.start, b.end, +b.perplexity.toFixed(9)])).toEqual([
+			[1, 2, 2],
+			[3, 3, 2]
+		]);
+		// Logits (ln 3, 0): p(token 0) = 3/4 → NLL ln(4/3).
+		expect(nllPerToken(Float32Array.of(Math.log(3), 0, 0, 0), [5, 0], 2)[0]).toBeCloseTo(Math.log(4 / 3), 6);
 	});
 });

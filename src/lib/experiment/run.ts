@@ -9,6 +9,7 @@ import type { Progress } from '../engine/engine';
 import { findTask } from '../tasks/registry';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
+import { ablationHooks, type HeadRef } from '../analysis/ablation';
 import { headStatsCollector, type HeadStats } from '../analysis/heads';
 import { klDivergence } from '../analysis/kl';
 import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
@@ -31,6 +32,8 @@ export interface RunOptions {
 	measureRecall?: boolean;
 	/** Also gather per-head statistics, the retrieval-head score and the KL to full attention. */
 	analyze?: boolean;
+	/** Query heads [layer, head] knocked out (they attend only to the first token). */
+	maskHeads?: HeadRef[];
 }
 
 export interface HeadAnalysis extends HeadStats {
@@ -92,7 +95,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	}
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
-		hooks: mergeHooks(techniques, counter.hooks, headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
+		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
 		chunkSize: options.chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
