@@ -6,6 +6,8 @@ import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
 import { defaultValues } from '$lib/experiment/param-spec';
 import { createRng } from '$lib/random';
+import { catalog, defaultExperiment } from '$lib/experiment';
+import { techniqueHooks } from '$lib/techniques/hooks';
 import { pyramidBudget } from '$lib/techniques/kv/pyramidkv';
 import { policyHooks } from '$lib/techniques/kv-hooks';
 import { kvPolicies } from '$lib/techniques/registry';
@@ -28,6 +30,7 @@ function input(n: number, budget: number, extra: Partial<KeepInput> = {}): KeepI
 		accumulated: new Float64Array(n),
 		window: new Float64Array(n),
 		lastRowLayer: new Float64Array(n),
+		custom: new Float64Array(n),
 		random: createRng(1).next,
 		...extra
 	};
@@ -165,5 +168,55 @@ describe('selection and head-split policies', () => {
 		expect(selective.bytesReadLastStep).toBeGreaterThanOrEqual(24 * entry);
 		expect(selective.bytesReadLastStep).toBeLessThanOrEqual(48 * entry);
 		expect(full.bytesReadLastStep).toBe(97 * cfg.layers * cfg.kvHeads * cfg.headDim * 2 * 4);
+	});
+});
+
+describe('Keyformer', () => {
+	const softmax = (z: number[]) => {
+		const e = z.map((v) => Math.exp(v - Math.max(...z)));
+		return e.map((v) => v / e.reduce((a, b) => a + b, 0));
+	};
+
+	it('scores with softmax((z + G)/τ), τ rising from τ_init to τ_end', () => {
+		const keyformer = policy('keyformer');
+		const params = { ...defaultValues(keyformer.params), tau_init: 1, tau_end: 2, tau_steps: 16 } as never;
+		// U = e^(−1) gives Gumbel noise −ln(−ln U) = 0, leaving the temperature alone.
+		const noNoise = () => Math.exp(-1);
+		const z = Float32Array.of(1, 2, 0.5);
+		const at = (step: number) => Array.from(keyformer.scoreLogits!(params, z, step, noNoise));
+		softmax([1, 2, 0.5]).forEach((v, i) => expect(at(0)[i]).toBeCloseTo(v, 12));
+		softmax([0.5, 1, 0.25]).forEach((v, i) => expect(at(16)[i]).toBeCloseTo(v, 12));
+		softmax([1 / 1.5, 2 / 1.5, 0.5 / 1.5]).forEach((v, i) => expect(at(8)[i]).toBeCloseTo(v, 12));
+	});
+
+	it('keeps the recent share plus the top accumulated key tokens', () => {
+		const custom = f64([0.9, 0.1, 0.8, 0.2, 0.1, 0.3, 0, 0], 8);
+		expect(policy('keyformer').keep!({ ...defaultValues(policy('keyformer').params), recent_share: 0.5 } as never, input(8, 4, { custom }))).toEqual([0, 2, 6, 7]);
+	});
+});
+
+describe('StreamingLLM with positions inside the cache', () => {
+	it('decodes as the reference where the kept tokens sit at slots 0…n−1', async () => {
+		const model = fixtureModel({ seed: 23 });
+		const cfg = parseConfig(model.config);
+		const weights = loadWeights(parseSafetensors(model.safetensors), cfg);
+		const engine = await Engine.load(model.config, model.safetensors);
+		const experiment = {
+			...defaultExperiment(catalog),
+			kv: { id: 'streaming-llm', params: { ratio: 0, tokens: 8, every: 1, sink: 2 } },
+			pos: { id: 'cache-positions', params: {} }
+		};
+		const seq = engine.sequence(techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: cfg }));
+		const prompt = Array.from({ length: 20 }, (_, i) => (i * 13 + 2) % 256);
+		await seq.prefill(prompt);
+		const kept = [0, 1, 14, 15, 16, 17, 18, 19];
+		expect(Array.from(seq.cache.head(0, 0).positions.subarray(0, 8))).toEqual(kept);
+		const logits = await seq.step(66);
+		const slots = [...kept, 20];
+		const reference = referenceForward(cfg, weights, [...prompt, 66], {
+			allowed: (_l, _h, i, j) => i < 20 || slots.includes(j),
+			pairPositions: (i, j) => (i < 20 ? [i, j] : [slots.indexOf(i), slots.indexOf(j)])
+		}).logits.subarray(20 * cfg.vocabSize);
+		expect(Math.max(...logits.map((v, i) => Math.abs(v - reference[i])))).toBeLessThan(1e-4);
 	});
 });

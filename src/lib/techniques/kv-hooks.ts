@@ -15,6 +15,7 @@ interface LayerStats {
 	accumulated: Float64Array[];
 	window: Float64Array[];
 	lastRow: Float64Array[];
+	custom: Float64Array[];
 }
 
 const grow = (a: Float64Array, n: number) => {
@@ -35,8 +36,11 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 	const stats: LayerStats[] = Array.from({ length: config.layers }, () => ({
 		accumulated: Array.from({ length: Hkv }, () => new Float64Array(0)),
 		window: Array.from({ length: Hkv }, () => new Float64Array(0)),
-		lastRow: Array.from({ length: Hkv }, () => new Float64Array(0))
+		lastRow: Array.from({ length: Hkv }, () => new Float64Array(0)),
+		custom: Array.from({ length: Hkv }, () => new Float64Array(0))
 	}));
+	let decodeSteps = 0;
+	const noise = createRng(deriveSeed(seed, `${policy.id}/noise`));
 	const windowSize = policy.windowOf?.(params) ?? 0;
 
 	const observe = (ctx: LayerContext, probs: Float32Array) => {
@@ -92,12 +96,13 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 					accumulated: grow(layerStats.accumulated[kv], n),
 					window: grow(layerStats.window[kv], n),
 					lastRowLayer: grow(layerStats.lastRow[kv], n),
+					custom: grow(layerStats.custom[kv], n),
 					random: rng.next
 				});
 				if (kept.length > budget) throw new Error(`${policy.name} kept ${kept.length} entries over a budget of ${budget}`);
 				if (kept.length === n) return;
 				cache.keep(layer, kv, kept);
-				for (const key of ['accumulated', 'window', 'lastRow'] as const) {
+				for (const key of ['accumulated', 'window', 'lastRow', 'custom'] as const) {
 					const old = grow(layerStats[key][kv], n);
 					layerStats[key][kv] = Float64Array.from(kept, (i) => old[i]);
 				}
@@ -105,10 +110,35 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		});
 	};
 
+	const scoreLogits = policy.scoreLogits;
+	const logitHook: Hooks = scoreLogits
+		? {
+				attentionMask: (ctx) => {
+					const T = ctx.queryPositions.length;
+					const S = ctx.slots;
+					const logits = ctx.scores();
+					const layer = stats[ctx.layer];
+					for (let h = 0; h < H; h++) {
+						const kv = Math.floor(h / group);
+						const n = ctx.keyPositions[kv].length;
+						const custom = (layer.custom[kv] = grow(layer.custom[kv], n));
+						for (let t = 0; t < T; t++) {
+							// Only causal entries: a query never scores the keys after it.
+							const visible = ctx.keyPositions[kv].findIndex((p) => p > ctx.queryPositions[t]);
+							const row = logits.subarray((h * T + t) * S, (h * T + t) * S + (visible < 0 ? n : visible));
+							scoreLogits(params, row, decodeSteps, noise.next).forEach((v, s) => (custom[s] += v));
+						}
+					}
+					return undefined;
+				}
+			}
+		: {};
 	const every = params.every as number;
 	return {
+		...logitHook,
 		...(policy.observes ? { observe, wantsProbabilities: () => true } : {}),
 		evict: ({ phase, step, cache }) => {
+			if (phase === 'decode') decodeSteps++;
 			if (phase === 'prefill' || (every > 0 && step % every === 0)) compress(cache);
 		}
 	};

@@ -30,6 +30,7 @@ import { yarn } from './positions/yarn';
 import { fullCache } from './kv/full';
 import { duoAttention } from './kv/duo-attention';
 import { h2o } from './kv/h2o';
+import { keyformer } from './kv/keyformer';
 import { knorm } from './kv/knorm';
 import { pyramidKv } from './kv/pyramidkv';
 import { quest } from './kv/quest';
@@ -75,6 +76,6 @@ export const positionSchemes: readonly PositionScheme[] = [
 	nope
 ];
 
-export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, knorm, duoAttention, quest, randomEviction, recentOnly];
+export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, keyformer, knorm, duoAttention, quest, randomEviction, recentOnly];
 
 export const tokenPruners: readonly TokenPruner[] = [noPruning, fastv, pyramidDrop, gemFilter];

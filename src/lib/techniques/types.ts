@@ -74,6 +74,8 @@ export interface KeepInput {
 	window: Float64Array;
 	/** Attention from the latest query, averaged over every head of the layer (TOVA). */
 	lastRowLayer: Float64Array;
+	/** Scores the policy accumulated itself from pre-softmax logits (Keyformer), per entry. */
+	custom: Float64Array;
 	/** Seeded draws for random baselines. */
 	random(): number;
 }
@@ -89,6 +91,11 @@ export interface KvPolicy extends TechniqueMeta {
 	layerBudget?(params: ParamValues, n: number, keep: number, layer: number, layers: number): number;
 	/** Indices (ascending) of the entries to keep; absent for selection-only policies (Quest). */
 	keep?(params: ParamValues, input: KeepInput): number[];
+	/**
+	 * Adds to `custom` from one head's pre-softmax logits for one query (over the head's entries);
+	 * `step` counts decode steps (0 during prefill).
+	 */
+	scoreLogits?(params: ParamValues, logits: Float32Array, step: number, random: () => number): Float64Array;
 	/** Selection at decode time: which resident entries each head reads (nothing is evicted). */
 	decodeMask?(params: ParamValues, ctx: MaskContext): { mask: Uint8Array; perHead: boolean } | undefined;
 }
