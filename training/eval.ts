@@ -10,8 +10,7 @@ import { parseArgs } from 'node:util';
 import { Engine } from '../src/lib/engine/engine';
 import { catalog, defaultExperiment } from '../src/lib/experiment/index';
 import { defaultValues } from '../src/lib/experiment/param-spec';
-import { runExperiment } from '../src/lib/experiment/run';
-import { TaskError } from '../src/lib/tasks/types';
+import { needleGrid } from '../src/lib/analysis/needle-grid';
 
 export const EVAL_TASKS = ['passkey', 'niah', 'kv-retrieval', 'lines', 'variable-tracking'];
 export const DEPTHS = [0, 0.25, 0.5, 0.75, 1];
@@ -28,28 +27,15 @@ export interface EvalCell {
 }
 
 export async function evaluateModel(engine: Engine, samples: number, onCell?: (cell: EvalCell) => void): Promise<EvalCell[]> {
-	const trained = engine.config.maxPositions;
+	const lengths = SCALES.map((scale) => Math.round(engine.config.maxPositions * scale));
 	const cells: EvalCell[] = [];
 	for (const task of EVAL_TASKS) {
-		for (const scale of SCALES) {
-			const length = Math.round(trained * scale);
-			for (const depth of DEPTHS) {
-				const cell: EvalCell = { task, length, depth, correct: 0, total: 0 };
-				for (let s = 0; s < samples; s++) {
-					const experiment = { ...defaultExperiment(catalog), model: 'eval', len: length, depth, seed: SEED_BASE + s };
-					experiment.task = { id: task, params: defaultValues(catalog.task.find((t) => t.id === task)!.params) };
-					try {
-						const result = await runExperiment(engine, experiment);
-						cell.total++;
-						if (result.correct) cell.correct++;
-					} catch (error) {
-						if (!(error instanceof TaskError)) throw error;
-						break; // the task does not fit this length
-					}
-				}
-				cells.push(cell);
-				onCell?.(cell);
-			}
+		const base = { ...defaultExperiment(catalog), model: 'eval', task: { id: task, params: defaultValues(catalog.task.find((t) => t.id === task)!.params) } };
+		const grid = await needleGrid(engine, base, lengths, DEPTHS, samples, { seedBase: SEED_BASE });
+		for (const cell of grid) {
+			const entry = { task, length: cell.length, depth: cell.depth, correct: cell.correct, total: cell.total };
+			cells.push(entry);
+			onCell?.(entry);
 		}
 	}
 	return cells;

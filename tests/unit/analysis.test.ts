@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ablationHooks, randomHeads } from '$lib/analysis/ablation';
+import { headPatternCollector } from '$lib/analysis/head-patterns';
 import { headStatsCollector } from '$lib/analysis/heads';
+import { needleGrid } from '$lib/analysis/needle-grid';
 import { klDivergence } from '$lib/analysis/kl';
 import { retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
 import { mergeHooks, type LayerContext } from '$lib/engine/hooks';
+import { catalog, defaultExperiment } from '$lib/experiment';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
@@ -114,5 +117,47 @@ describe('perplexity by position', () => {
 		]);
 		// Logits (ln 3, 0): p(token 0) = 3/4 → NLL ln(4/3).
 		expect(nllPerToken(Float32Array.of(Math.log(3), 0, 0, 0), [5, 0], 2)[0]).toBeCloseTo(Math.log(4 / 3), 6);
+	});
+});
+
+describe('head-pattern classification (MInference shapes)', () => {
+	it('a local head fits the A-shape; a head reading one distant column fits vertical-slash', () => {
+		const config = parseConfig(fixtureModel().config);
+		const T = 300;
+		const collector = headPatternCollector(config);
+		const probs = new Float32Array(config.heads * T * T);
+		for (let t = 0; t < T; t++) {
+			// Heads 0–1: attend to themselves. Heads 2–3: attend to key 100 once it exists.
+			probs[(0 * T + t) * T + t] = 1;
+			probs[(1 * T + t) * T + t] = 1;
+			const column = t >= 100 ? 100 : t;
+			probs[(2 * T + t) * T + column] = 1;
+			probs[(3 * T + t) * T + column] = 1;
+		}
+		const positions = Int32Array.from({ length: T }, (_, i) => i);
+		collector.hooks.observe!({ config, layer: 0, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T } as LayerContext, probs);
+		const [layer] = collector.result();
+		expect(layer[0].best).toBe('a-shape');
+		expect(layer[0].recall['a-shape']).toBeCloseTo(1, 9);
+		expect(layer[2].best).toBe('vertical-slash');
+		expect(layer[2].recall['vertical-slash']).toBeCloseTo(1, 9);
+		// Rows 228–299 (t − 100 ≥ 128, outside the local window) lose their mass under the A-shape.
+		expect(layer[2].recall['a-shape']).toBeCloseTo(228 / T, 9);
+	});
+});
+
+describe('needle grid', () => {
+	it('fills every length × depth cell and leaves lengths the task cannot fit empty', async () => {
+		const model = fixtureModel({ seed: 2 });
+		const engine = await Engine.load(model.config, model.safetensors);
+		const base = { ...defaultExperiment(catalog), task: { id: 'niah', params: { keys: 2, values: 1, haystack: 'repeat', template: 'compact' } } };
+		const cells = await needleGrid(engine, base, [64, 300], [0, 1], 2);
+		expect(cells.map((c) => [c.length, c.depth, c.total])).toEqual([
+			[64, 0, 0],
+			[64, 1, 0],
+			[300, 0, 2],
+			[300, 1, 2]
+		]);
+		expect(cells.every((c) => c.correct <= c.total)).toBe(true);
 	});
 });
