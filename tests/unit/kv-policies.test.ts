@@ -9,6 +9,7 @@ import { createRng } from '$lib/random';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { techniqueHooks } from '$lib/techniques/hooks';
 import { pyramidBudget } from '$lib/techniques/kv/pyramidkv';
+import { adaptiveBudgets } from '$lib/techniques/kv/select';
 import { policyHooks } from '$lib/techniques/kv-hooks';
 import { kvPolicies } from '$lib/techniques/registry';
 import type { KeepInput } from '$lib/techniques/types';
@@ -218,5 +219,24 @@ describe('StreamingLLM with positions inside the cache', () => {
 			pairPositions: (i, j) => (i < 20 ? [i, j] : [slots.indexOf(i), slots.indexOf(j)])
 		}).logits.subarray(20 * cfg.vocabSize);
 		expect(Math.max(...logits.map((v, i) => Math.abs(v - reference[i])))).toBeLessThan(1e-4);
+	});
+});
+
+describe('AdaKV head-wise budgets', () => {
+	it('guarantees each head ⌊α·budget⌋ entries, then gives the rest to the highest scores of the layer', () => {
+		const scores = [Float64Array.of(9, 8, 7, 1), Float64Array.of(0.5, 0.4, 0.3, 0.2)];
+		expect(adaptiveBudgets(scores, 2, 0.5)).toEqual([[0, 1, 2], [0]]);
+		expect(adaptiveBudgets(scores, 2, 1)).toEqual([[0, 1], [0, 1]]);
+	});
+
+	it('moves budget between heads in the engine while the layer total stays', async () => {
+		const model = fixtureModel({ seed: 13 });
+		const cfg = parseConfig(model.config);
+		const engine = await Engine.load(model.config, model.safetensors);
+		const params = { ...defaultValues(policy('snapkv').params), ratio: 0.5, window: 4, head_budgets: 'adaptive', alpha: 0.2 };
+		const seq = engine.sequence(policyHooks(policy('snapkv'), params, cfg, 1));
+		await seq.prefill(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256));
+		for (const lengths of seq.cache.lengths()) expect(lengths.reduce((a, b) => a + b)).toBe(cfg.kvHeads * 32);
+		expect(seq.cache.lengths().some(([a, b]) => a !== b)).toBe(true);
 	});
 });

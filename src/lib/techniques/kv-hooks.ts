@@ -8,7 +8,7 @@ import type { Hooks, LayerContext } from '../engine/hooks';
 import type { KvCache } from '../engine/kv-cache';
 import type { ParamValues } from '../experiment/param-spec';
 import { createRng, deriveSeed } from '../random';
-import { budgetFor } from './kv/select';
+import { adaptiveBudgets, budgetFor } from './kv/select';
 import type { KvPolicy } from './types';
 
 interface LayerStats {
@@ -74,39 +74,55 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		}
 	};
 
+	const inputFor = (head: KvCache['layers'][number][number], layer: number, kv: number, budget: number, seen: number) => {
+		const n = head.length;
+		const layerStats = stats[layer];
+		return {
+			layer,
+			layers: config.layers,
+			kvHead: kv,
+			n,
+			budget,
+			positions: head.positions.subarray(0, n),
+			keys: head.keysRaw.subarray(0, n * config.headDim),
+			headDim: config.headDim,
+			accumulated: grow(layerStats.accumulated[kv], n),
+			window: grow(layerStats.window[kv], n),
+			lastRowLayer: grow(layerStats.lastRow[kv], n),
+			custom: grow(layerStats.custom[kv], n),
+			random: createRng(deriveSeed(seed, `${policy.id}/${layer}/${kv}/${seen}`)).next
+		};
+	};
+
+	const apply = (cache: KvCache, layer: number, kv: number, kept: number[], budget: number) => {
+		const n = cache.head(layer, kv).length;
+		if (kept.length > budget) throw new Error(`${policy.name} kept ${kept.length} entries over a budget of ${budget}`);
+		if (kept.length === n) return;
+		cache.keep(layer, kv, kept);
+		for (const key of ['accumulated', 'window', 'lastRow', 'custom'] as const) {
+			const old = grow(stats[layer][key][kv], n);
+			stats[layer][key][kv] = Float64Array.from(kept, (i) => old[i]);
+		}
+	};
+
+	const adaptive = params.head_budgets === 'adaptive' && policy.scores;
 	const compress = (cache: KvCache) => {
 		cache.layers.forEach((heads, layer) => {
-			heads.forEach((head, kv) => {
+			const inputs = heads.map((head, kv) => {
 				const n = head.length;
-				if (n === 0) return;
-				const seen = head.positions[n - 1] + 1;
+				const seen = n ? head.positions[n - 1] + 1 : 0;
 				const uniform = policy.budget?.(params, n, seen) ?? budgetFor(params as { ratio: unknown; tokens: unknown }, seen);
 				const budget = Math.max(0, Math.min(n, policy.layerBudget?.(params, n, uniform, layer, config.layers) ?? uniform));
-				const layerStats = stats[layer];
-				const rng = createRng(deriveSeed(seed, `${policy.id}/${layer}/${kv}/${seen}`));
-				const kept = keep(params, {
-					layer,
-					layers: config.layers,
-					kvHead: kv,
-					n,
-					budget,
-					positions: head.positions.subarray(0, n),
-					keys: head.keysRaw.subarray(0, n * config.headDim),
-					headDim: config.headDim,
-					accumulated: grow(layerStats.accumulated[kv], n),
-					window: grow(layerStats.window[kv], n),
-					lastRowLayer: grow(layerStats.lastRow[kv], n),
-					custom: grow(layerStats.custom[kv], n),
-					random: rng.next
-				});
-				if (kept.length > budget) throw new Error(`${policy.name} kept ${kept.length} entries over a budget of ${budget}`);
-				if (kept.length === n) return;
-				cache.keep(layer, kv, kept);
-				for (const key of ['accumulated', 'window', 'lastRow', 'custom'] as const) {
-					const old = grow(layerStats[key][kv], n);
-					layerStats[key][kv] = Float64Array.from(kept, (i) => old[i]);
-				}
+				return inputFor(head, layer, kv, budget, seen);
 			});
+			if (adaptive) {
+				// AdaKV: the layer's heads share one pool of heads × budget entries.
+				const budget = Math.floor(inputs.reduce((sum, input) => sum + input.budget, 0) / inputs.length);
+				const kept = adaptiveBudgets(inputs.map((input) => policy.scores!(params, input)), budget, params.alpha as number);
+				kept.forEach((k, kv) => apply(cache, layer, kv, k, inputs.length * budget));
+				return;
+			}
+			inputs.forEach((input, kv) => input.n && apply(cache, layer, kv, keep(params, input), input.budget));
 		});
 	};
 

@@ -89,6 +89,11 @@ export interface KvPolicy extends TechniqueMeta {
 	budget?(params: ParamValues, n: number, seen: number): number;
 	/** Per-layer budgets (PyramidKV); default: the same budget for every layer. */
 	layerBudget?(params: ParamValues, n: number, keep: number, layer: number, layers: number): number;
+	/**
+	 * Per-entry scores (higher = keep; entries the policy always keeps score +∞), which let
+	 * AdaKV move budget between a layer's heads.
+	 */
+	scores?(params: ParamValues, input: KeepInput): Float64Array;
 	/** Indices (ascending) of the entries to keep; absent for selection-only policies (Quest). */
 	keep?(params: ParamValues, input: KeepInput): number[];
 	/**

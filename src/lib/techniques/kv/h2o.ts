@@ -1,6 +1,6 @@
 /** H2O: the most recent tokens plus the "heavy hitters" with the most accumulated attention. */
 import type { KvPolicy } from '../types';
-import { budgetParams, range, topK } from './select';
+import { HEAD_BUDGET_PARAMS, budgetParams, range, topK } from './select';
 
 export const h2o: KvPolicy = {
 	id: 'h2o',
@@ -10,7 +10,12 @@ export const h2o: KvPolicy = {
 	observes: true,
 	params: {
 		...budgetParams(1),
-		recent_share: { kind: 'number', label: 'Recent share', description: 'Part of the budget for the most recent tokens (the paper splits it evenly).', min: 0, max: 1, step: 0.05, default: 0.5 }
+		recent_share: { kind: 'number', label: 'Recent share', description: 'Part of the budget for the most recent tokens (the paper splits it evenly).', min: 0, max: 1, step: 0.05, default: 0.5 },
+		...HEAD_BUDGET_PARAMS
+	},
+	scores: (p, { n, budget, accumulated }) => {
+		const recent = Math.min(n, Math.round(budget * (p.recent_share as number)));
+		return Float64Array.from({ length: n }, (_, i) => (i >= n - recent ? Infinity : accumulated[i]));
 	},
 	keep: (p, { n, budget, accumulated }) => {
 		const recent = Math.min(n, Math.round(budget * (p.recent_share as number)));

@@ -4,7 +4,7 @@
  * budget_ℓ = round(max − ℓ·(max − min)/(L − 1)), falling back to uniform when out of bounds.
  */
 import type { KvPolicy } from '../types';
-import { SNAP_PARAMS, snapKeep } from './snapkv';
+import { SNAP_PARAMS, snapKeep, snapScores } from './snapkv';
 
 export function pyramidBudget(n: number, keep: number, window: number, beta: number, layer: number, layers: number): number {
 	const M = window + keep;
@@ -27,5 +27,6 @@ export const pyramidKv: KvPolicy = {
 	params: { ...SNAP_PARAMS, beta: { kind: 'number', label: 'β', description: 'Ratio of the largest to the smallest budget (paper: 20).', min: 1, max: 1000, default: 20 } },
 	windowOf: (p) => p.window as number,
 	layerBudget: (p, n, keep, layer, layers) => pyramidBudget(n, keep, p.window as number, p.beta as number, layer, layers),
+	scores: snapScores,
 	keep: (p, input) => snapKeep(p, input, input.budget)
 };

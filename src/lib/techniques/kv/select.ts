@@ -40,3 +40,31 @@ export function pool(values: Float64Array, kernel: number, kind: 'avg' | 'max'):
 		return kind === 'max' ? acc : acc / kernel;
 	});
 }
+
+/** AdaKV's head-wise budgets, offered by every policy that scores its entries. */
+export const HEAD_BUDGET_PARAMS = {
+	head_budgets: {
+		kind: 'enum',
+		label: 'Head budgets',
+		description: 'adaptive (AdaKV): a layer\'s total budget goes to the heads whose entries score highest.',
+		options: ['uniform', 'adaptive'],
+		default: 'uniform'
+	},
+	alpha: { kind: 'number', label: 'AdaKV safeguard α', description: 'Share of each head\'s uniform budget it always keeps (kvpress: 0.2).', min: 0, max: 1, step: 0.05, default: 0.2 }
+} as const satisfies ParamSpecs;
+
+/**
+ * AdaKV (kvpress `AdaKVPress`): each head first keeps its top floor(α·budget) entries; the rest
+ * of the layer's budget (heads × budget) goes to the highest remaining scores across all heads.
+ */
+export function adaptiveBudgets(scores: Float64Array[], budget: number, alpha: number): number[][] {
+	const guaranteed = Math.floor(budget * alpha);
+	const kept = scores.map((s) => topK(s, guaranteed, range(0, s.length)));
+	const taken = kept.map((k) => new Set(k));
+	const pool: { head: number; index: number; score: number }[] = [];
+	scores.forEach((s, head) => s.forEach((score, index) => taken[head].has(index) || pool.push({ head, index, score })));
+	pool.sort((a, b) => b.score - a.score || a.head - b.head || a.index - b.index);
+	const remaining = Math.max(0, scores.length * budget - kept.reduce((n, k) => n + k.length, 0));
+	for (const { head, index } of pool.slice(0, remaining)) kept[head].push(index);
+	return kept.map((k) => k.sort((a, b) => a - b));
+}

@@ -5,10 +5,11 @@
  */
 import type { KeepInput, KvPolicy } from '../types';
 import type { ParamValues } from '../../experiment/param-spec';
-import { budgetParams, pool, range, topK } from './select';
+import { HEAD_BUDGET_PARAMS, budgetParams, pool, range, topK } from './select';
 
 export const SNAP_PARAMS = {
 	...budgetParams(0),
+	...HEAD_BUDGET_PARAMS,
 	window: { kind: 'int', label: 'Observation window', unit: 'tokens', description: 'kvpress: 64; SnapKV LongBench: 32.', min: 1, max: 4096, default: 16 },
 	kernel: { kind: 'int', label: 'Pooling kernel', description: 'kvpress: 5; SnapKV LongBench: 7.', min: 1, max: 63, default: 5 },
 	pooling: { kind: 'enum', label: 'Pooling', options: ['avg', 'max'], default: 'avg' }
@@ -23,6 +24,15 @@ export function snapKeep(p: ParamValues, input: KeepInput, budget: number): numb
 	return [...topK(scores, budget - w, range(0, prefix)), ...range(prefix, input.n)];
 }
 
+/** Pooled window votes for the prefix; the window itself is always kept. */
+export function snapScores(p: ParamValues, input: KeepInput): Float64Array {
+	const w = Math.min(p.window as number, input.n);
+	const prefix = input.n - w;
+	const scores = new Float64Array(input.n).fill(Infinity);
+	scores.set(pool(input.window.slice(0, prefix), p.kernel as number, p.pooling as 'avg' | 'max'));
+	return scores;
+}
+
 export const snapKv: KvPolicy = {
 	id: 'snapkv',
 	name: 'SnapKV',
@@ -31,5 +41,6 @@ export const snapKv: KvPolicy = {
 	observes: true,
 	params: SNAP_PARAMS,
 	windowOf: (p) => p.window as number,
+	scores: snapScores,
 	keep: (p, input) => snapKeep(p, input, input.budget)
 };
