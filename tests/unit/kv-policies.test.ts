@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
+import { KvCache } from '$lib/engine/kv-cache';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
@@ -238,5 +239,34 @@ describe('AdaKV head-wise budgets', () => {
 		await seq.prefill(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256));
 		for (const lengths of seq.cache.lengths()) expect(lengths.reduce((a, b) => a + b)).toBe(cfg.kvHeads * 32);
 		expect(seq.cache.lengths().some(([a, b]) => a !== b)).toBe(true);
+	});
+});
+
+describe('GQA: scores are gathered per KV head from its group of query heads', () => {
+	it('SnapKV averages the window votes of the two query heads sharing a KV head', () => {
+		const cfg = parseConfig(fixtureModel().config); // 4 query heads, 2 KV heads, head_dim 8
+		const hooks = policyHooks(policy('snapkv'), { ...defaultValues(policy('snapkv').params), tokens: 3, window: 1, kernel: 1 }, cfg, 1);
+		const T = 6;
+		const positions = Int32Array.from({ length: T }, (_, i) => i);
+		// Last query row per head: heads 0 and 1 (KV head 0) vote for tokens 1 and 2 together
+		// (0.6 + 0.2 vs 0.1 + 0.6); heads 2 and 3 (KV head 1) vote for tokens 3 and 4.
+		const lastRows = [
+			[0.1, 0.6, 0.1, 0, 0, 0.2],
+			[0, 0.2, 0.6, 0.1, 0, 0.1],
+			[0, 0, 0.1, 0.5, 0.3, 0.1],
+			[0.1, 0, 0, 0.3, 0.5, 0.1]
+		];
+		const probs = new Float32Array(cfg.heads * T * T);
+		lastRows.forEach((row, h) => row.forEach((p, s) => (probs[(h * T + T - 1) * T + s] = p)));
+		for (let layer = 0; layer < cfg.layers; layer++) {
+			hooks.observe!({ config: cfg, layer, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T } as never, probs);
+		}
+		const cache = new KvCache(cfg.layers, cfg.kvHeads, cfg.headDim);
+		const zeros = new Float32Array(cfg.headDim);
+		for (let l = 0; l < cfg.layers; l++) for (let h = 0; h < cfg.kvHeads; h++) for (let t = 0; t < T; t++) cache.head(l, h).append(zeros, zeros, zeros, 0, t);
+		hooks.evict!({ config: cfg, phase: 'prefill', step: 0, cache });
+		// Budget 3 = the window (token 5) + the two best prefix tokens of each group.
+		expect(Array.from(cache.head(0, 0).positions.subarray(0, 3))).toEqual([1, 2, 5]);
+		expect(Array.from(cache.head(0, 1).positions.subarray(0, 3))).toEqual([3, 4, 5]);
 	});
 });
