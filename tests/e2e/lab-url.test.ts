@@ -4,9 +4,8 @@ import { watchErrors } from './console';
 test('a valid link shows its experiment and no problems', async ({ page }) => {
 	const errors = watchErrors(page);
 	await page.goto('/lab?len=1024&depth=0.25&seed=7');
-	const summary = page.getByTestId('experiment-summary');
-	await expect(summary).toContainText('1024 tokens');
-	await expect(summary).toContainText('0.25');
+	await expect(page.locator('#field-len')).toHaveValue('1024');
+	await expect(page.locator('#field-depth')).toHaveValue('0.25');
 	await expect(page.getByTestId('url-problems')).toHaveCount(0);
 	expect(errors).toEqual([]);
 });
@@ -23,10 +22,9 @@ test('bad parameters are explained on the page and the page keeps working', asyn
 	await expect(problems).toContainText('<img src=x onerror=alert(1)>');
 	expect(await page.locator('main img').count()).toBe(0);
 	// The valid part survives and the defaults fill the rest.
-	const summary = page.getByTestId('experiment-summary');
-	await expect(summary).toContainText('512 tokens');
-	await expect(summary).toContainText('Full causal');
-	await expect(summary).toContainText('9');
+	await expect(page.locator('#field-len')).toHaveValue('512');
+	await expect(page.locator('#slot-attn')).toHaveValue('full');
+	await expect(page.locator('#field-seed')).toHaveValue('9');
 
 	// The page still works: the corrected link loads cleanly and keeps the seed.
 	await problems.getByRole('link', { name: 'Use this corrected link' }).click();
@@ -60,5 +58,36 @@ test('a task that cannot fit its length explains why', async ({ page }) => {
 	await page.goto('/lab?task=niah&task.keys=16&len=256');
 	await expect(page.getByTestId('task-error')).toContainText('too short');
 	// The rest of the page still works.
-	await expect(page.getByTestId('experiment-summary')).toContainText('256 tokens');
+	await expect(page.locator('#field-len')).toHaveValue('256');
+});
+
+test('controls rewrite the link, and a run on a loaded model reports its result', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/lab?task=passkey&len=256&seed=4');
+	await page.locator('#slot-attn').selectOption('sink-window');
+	await expect(page).toHaveURL(/attn=sink-window&attn\.sink=4&attn\.window=128/);
+	await page.locator('#attn-window').fill('32');
+	await page.locator('#attn-window').blur();
+	await expect(page).toHaveURL(/attn\.window=32/);
+	await page.locator('#slot-kv').selectOption('snapkv');
+	await expect(page).toHaveURL(/kv=snapkv&kv\.ratio=0\.5/);
+
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+	await expect(page.getByTestId('lab-model')).toContainText('2 layers');
+	await page.getByTestId('run').click();
+	const verdict = page.getByTestId('run-verdict');
+	await expect(verdict).toContainText('expected');
+	// Random weights do not know the pass key; the run still completes with real numbers.
+	await expect(verdict).toHaveAttribute('data-correct', 'false');
+	await expect(page.getByTestId('run-summary')).toContainText('Attention computed');
+	await expect(page.getByTestId('kv-resident')).toContainText('KiB');
+	expect(errors).toEqual([]);
+});
+
+test('an out-of-range value typed into a control is explained and not applied', async ({ page }) => {
+	await page.goto('/lab?len=512');
+	await page.locator('#field-len').fill('5');
+	await page.locator('#field-len').blur();
+	await expect(page.getByRole('alert').filter({ hasText: 'Context length must be at least 16' })).toBeVisible();
+	expect(new URL(page.url()).searchParams.get('len')).toBe('512');
 });
