@@ -81,6 +81,14 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	await expect(verdict).toHaveAttribute('data-correct', 'false');
 	await expect(page.getByTestId('run-summary')).toContainText('Attention computed');
 	await expect(page.getByTestId('kv-resident')).toContainText('KiB');
+	// The heatmap of the chosen head, with the pattern's masked cells.
+	const heatmap = page.getByTestId('heatmap');
+	await expect(heatmap).toHaveAttribute('data-layer', '0');
+	await expect(heatmap.locator('figcaption')).toContainText('256 queries × 256 keys');
+	const canvas = heatmap.locator('canvas');
+	const box = (await canvas.boundingBox())!;
+	await canvas.hover({ position: { x: box.width * 0.9, y: box.height * 0.95 } });
+	await expect(heatmap.locator('figcaption')).toContainText('→ key');
 	expect(errors).toEqual([]);
 });
 

@@ -13,7 +13,7 @@ import { ablationHooks, type HeadRef } from '../analysis/ablation';
 import { headStatsCollector, type HeadStats } from '../analysis/heads';
 import { klDivergence } from '../analysis/kl';
 import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
-import { mergeHooks } from '../engine/hooks';
+import { mergeHooks, type Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
 import { gemFilterSelect } from '../techniques/pruning/gemfilter-select';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from '../techniques/hooks';
@@ -34,7 +34,21 @@ export interface RunOptions {
 	analyze?: boolean;
 	/** Query heads [layer, head] knocked out (they attend only to the first token). */
 	maskHeads?: HeadRef[];
+	/** Keep one head's prefill attention map (the last prefill call), for the heatmap. */
+	capture?: { layer: number; head: number };
 }
+
+export interface AttentionMap {
+	layer: number;
+	head: number;
+	/** Row-major [queries, keys] probabilities of the last prefill call; 0 where masked. */
+	probs: Float32Array;
+	queryPositions: number[];
+	keyPositions: number[];
+}
+
+/** Largest map kept for the heatmap (floats): 2 048 × 2 048. */
+const MAX_CAPTURE = 2048 * 2048;
 
 export interface HeadAnalysis extends HeadStats {
 	/** This sample's retrieval score per [layer][head] (Wu et al.), null without a needle. */
@@ -49,6 +63,8 @@ export interface RunResult {
 	model: { id: string; parameters: number; executionProvider: string };
 	prompt: string;
 	promptTokens: number;
+	/** The token ids the model read (after GemFilter's selection, when it ran). */
+	promptIds: number[];
 	needleSpans: TokenSpan[];
 	expected: string;
 	output: string;
@@ -61,6 +77,7 @@ export interface RunResult {
 	attention: PatternReport;
 	pruning: PruningReport;
 	heads?: HeadAnalysis;
+	map?: AttentionMap;
 }
 
 export class RunError extends Error {
@@ -86,6 +103,21 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const topKeys = options.analyze ? topKeyCollector(layers, heads, heads / kvHeads) : null;
 	const techniques = techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config });
 	const counter = tokenCounter(layers);
+	let map: AttentionMap | undefined;
+	const capture = options.capture;
+	const captureHooks: Hooks = capture
+		? {
+				wantsProbabilities: (ctx) => ctx.phase === 'prefill' && ctx.layer === capture.layer,
+				observe: (ctx, probs) => {
+					const T = ctx.queryPositions.length;
+					const keys = ctx.keyPositions[Math.floor(capture.head / (heads / kvHeads))];
+					if (T * keys.length > MAX_CAPTURE) return;
+					const out = new Float32Array(T * keys.length);
+					for (let t = 0; t < T; t++) out.set(probs.subarray((capture.head * T + t) * ctx.slots, (capture.head * T + t) * ctx.slots + keys.length), t * keys.length);
+					map = { ...capture, probs: out, queryPositions: Array.from(ctx.queryPositions), keyPositions: Array.from(keys) };
+				}
+			}
+		: {};
 	let ids = instance.ids;
 	if (experiment.prune.id === 'gemfilter') {
 		// The first pass reads every token up to the filter layer; the model then reads the kept ones.
@@ -95,7 +127,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	}
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
-		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
+		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), captureHooks, headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
 		chunkSize: options.chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
@@ -126,6 +158,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		model: { id: experiment.model, parameters: parameterCount(engine.config), executionProvider: engine.executionProvider },
 		prompt: instance.prompt,
 		promptTokens: instance.ids.length,
+		promptIds: ids,
 		needleSpans: instance.needleSpans,
 		expected: instance.completion,
 		output,
@@ -135,6 +168,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		kv: generation.kv,
 		attention: report(stats),
 		pruning: pruningReport(counter.tokensPerLayer, instance.ids.length),
-		...(analysis ? { heads: analysis } : {})
+		...(analysis ? { heads: analysis } : {}),
+		...(map ? { map } : {})
 	};
 }

@@ -62,8 +62,8 @@ const api: EngineApi = {
 		return { ...generation, text: tokenizer ? tokenizer.decode(generation.tokens) : null };
 	},
 
-	run(experiment, onProgress) {
-		return runExperiment(loaded(), experiment, { onProgress, ...job() });
+	run(experiment, options, onProgress) {
+		return runExperiment(loaded(), experiment, { ...options, onProgress, ...job() });
 	},
 
 	cancel() {

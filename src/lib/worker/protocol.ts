@@ -4,7 +4,7 @@ import type { ExecutionProvider, Progress } from '../engine/engine';
 import type { ModelConfig } from '../engine/config';
 import type { ModelFiles } from '../engine/model-files';
 import type { Experiment } from '../experiment/schema';
-import type { RunResult } from '../experiment/run';
+import type { RunOptions, RunResult } from '../experiment/run';
 
 export type ModelSource = { url: string } | { files: ModelFiles };
 
@@ -24,7 +24,7 @@ export interface EngineApi {
 	load(source: ModelSource, executionProvider: ExecutionProvider, onProgress: (p: Progress) => void): Promise<ModelSummary>;
 	/** Generates from text (byte-level models) or from token ids. */
 	generate(prompt: string | number[], maxNewTokens: number, onProgress: (p: Progress) => void): Promise<TextGeneration>;
-	run(experiment: Experiment, onProgress: (p: Progress) => void): Promise<RunResult>;
+	run(experiment: Experiment, options: Pick<RunOptions, 'analyze' | 'capture' | 'measureRecall'>, onProgress: (p: Progress) => void): Promise<RunResult>;
 	/** Asks the running job to stop at its next layer boundary. */
 	cancel(): void;
 }
