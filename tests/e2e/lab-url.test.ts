@@ -89,6 +89,13 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	const box = (await canvas.boundingBox())!;
 	await canvas.hover({ position: { x: box.width * 0.9, y: box.height * 0.95 } });
 	await expect(heatmap.locator('figcaption')).toContainText('→ key');
+	// The KV chart draws the analytic curves and the measured points.
+	await expect(page.getByTestId('kv-chart').locator('svg').first()).toBeVisible();
+	await expect(page.getByTestId('kv-chart')).toContainText('resident (measured)');
+	// Choosing a head in the grid shows its map.
+	await page.getByTestId('head-grid').getByRole('button', { name: /Layer 1 head 2:/ }).click();
+	await expect(page.getByTestId('heatmap')).toHaveAttribute('data-layer', '1');
+	await expect(page.getByTestId('heatmap')).toHaveAttribute('data-head', '2');
 	expect(errors).toEqual([]);
 });
 

@@ -3,6 +3,7 @@ import { parameterCount, parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
 import { generate } from '$lib/engine/generate';
 import { HARDWARE_PRESETS, MODEL_PRESETS, costReport, decodeStep, findHardware, findModelPreset, kvBytes, prefillFlops, roofline } from '$lib/cost';
+import { policyTokens } from '$lib/cost/policy';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { techniqueHooks } from '$lib/techniques/hooks';
 import { fixtureModel } from '../fixtures/fixture-model';
@@ -113,5 +114,18 @@ describe('analytic bytes equal the engine\'s measured bytes', () => {
 		expect(evicting.kv.residentBytes).toBe(kvBytes(config, budget, 'fp32'));
 		// Each step reads the budget plus the token it just appended.
 		expect(evicting.kv.bytesReadPerStep).toBe(kvBytes(config, budget + 1, 'fp32'));
+	});
+});
+
+describe('analytic tokens per technique (the KV chart)', () => {
+	it('follows the policy budget for residence and the pattern for reads', () => {
+		const config = parseConfig(fixtureModel().config); // 2 layers × 2 KV heads
+		const base = defaultExperiment(catalog);
+		expect(policyTokens(base, config, 1000)).toEqual({ resident: 1000, read: 1000 });
+		expect(policyTokens({ ...base, attn: { id: 'sink-window', params: { sink: 4, window: 60 } } }, config, 1000)).toEqual({ resident: 1000, read: 64 });
+		expect(policyTokens({ ...base, kv: { id: 'snapkv', params: { ratio: 0.75, tokens: 0 } } }, config, 1000)).toEqual({ resident: 250, read: 250 });
+		expect(policyTokens({ ...base, kv: { id: 'quest', params: { budget: 64, page: 16 } } }, config, 1000)).toEqual({ resident: 1000, read: 64 });
+		// One retrieval head of four keeps everything; three keep 4 + 60.
+		expect(policyTokens({ ...base, kv: { id: 'duo-attention', params: { retrieval_heads: '0.0', sink: 4, recent: 60 } } }, config, 1000)).toEqual({ resident: 298, read: 298 });
 	});
 });
