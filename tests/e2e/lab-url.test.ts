@@ -92,6 +92,10 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	// The KV chart draws the analytic curves and the measured points.
 	await expect(page.getByTestId('kv-chart').locator('svg').first()).toBeVisible();
 	await expect(page.getByTestId('kv-chart')).toContainText('resident (measured)');
+	// Measured and roofline latency side by side.
+	await expect(page.getByTestId('measured-prefill')).toContainText('ms');
+	await page.getByTestId('latency').getByLabel('Hardware preset').selectOption('a100');
+	await expect(page.getByTestId('latency')).toContainText('NVIDIA A100 80GB SXM');
 	// Choosing a head in the grid shows its map.
 	await page.getByTestId('head-grid').getByRole('button', { name: /Layer 1 head 2:/ }).click();
 	await expect(page.getByTestId('heatmap')).toHaveAttribute('data-layer', '1');
