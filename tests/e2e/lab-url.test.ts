@@ -110,3 +110,31 @@ test('an out-of-range value typed into a control is explained and not applied', 
 	await expect(page.getByRole('alert').filter({ hasText: 'Context length must be at least 16' })).toBeVisible();
 	expect(new URL(page.url()).searchParams.get('len')).toBe('512');
 });
+
+test('A/B: B copies A, changes one technique, and both runs are compared', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/lab?task=passkey&len=256&seed=2');
+	await page.getByTestId('compare').check();
+	await expect(page).toHaveURL(/&b\.attn=full/);
+	await page.locator('#b-slot-attn').selectOption('window');
+	await expect(page).toHaveURL(/&b\.attn=window&b\.attn\.window=128/);
+	await page.locator('#b-attn-window').fill('16');
+	await page.locator('#b-attn-window').blur();
+	await expect(page).toHaveURL(/b\.attn\.window=16/);
+
+	// The link reproduces both sides in a fresh page.
+	const link = page.url();
+	const fresh = await page.context().newPage();
+	await fresh.goto(link);
+	await expect(fresh.locator('#b-attn-window')).toHaveValue('16');
+	await fresh.close();
+
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+	await expect(page.getByTestId('lab-model')).toBeVisible();
+	await page.getByTestId('run').click();
+	const table = page.getByTestId('ab-difference');
+	await expect(table).toBeVisible({ timeout: 30_000 });
+	await expect(table.getByRole('row', { name: /Attention computed/ })).toContainText('100.0 %');
+	await expect(page.getByTestId('heatmap')).toHaveCount(2);
+	expect(errors).toEqual([]);
+});
