@@ -138,3 +138,28 @@ test('A/B: B copies A, changes one technique, and both runs are compared', async
 	await expect(page.getByTestId('heatmap')).toHaveCount(2);
 	expect(errors).toEqual([]);
 });
+
+test('views can be hidden, the needle grid runs, and the ablation compares masked heads', async ({ page }) => {
+	await page.goto('/lab?task=passkey&len=200&seed=1');
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+	await expect(page.getByTestId('lab-model')).toBeVisible();
+	const hash = await page.getByTestId('experiment-hash').textContent();
+	await page.getByRole('checkbox', { name: 'KV memory' }).uncheck();
+	await expect(page).toHaveURL(/views=heatmap,heads,retrieval,needle,latency/);
+	await expect(page.getByTestId('kv-chart')).toHaveCount(0);
+	// Views are not part of the run's identity.
+	await expect(page.getByTestId('experiment-hash')).toHaveText(hash!);
+
+	await page.getByTestId('run-grid').click();
+	const grid = page.getByTestId('needle-grid');
+	await expect(grid).toBeVisible({ timeout: 60_000 });
+	await expect(grid.locator('tbody tr')).toHaveCount(3);
+	await expect(grid.locator('tbody tr').first().locator('td')).toHaveCount(5);
+
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('retrieval-panel')).toBeVisible();
+	await page.getByTestId('ablate').click();
+	const ablation = page.getByTestId('ablation');
+	await expect(ablation).toContainText('random heads masked', { timeout: 60_000 });
+	await expect(ablation).toContainText('none masked');
+});

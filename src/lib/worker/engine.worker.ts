@@ -5,6 +5,7 @@ import { kvBytesPerToken, parameterCount } from '../engine/config';
 import { generate } from '../engine/generate';
 import { fetchModel } from '../engine/model-files';
 import { runExperiment } from '../experiment/run';
+import { needleGrid } from '../analysis/needle-grid';
 import { tokenizerFor } from '../tokenizers';
 import type { EngineApi } from './protocol';
 
@@ -64,6 +65,16 @@ const api: EngineApi = {
 
 	run(experiment, options, onProgress) {
 		return runExperiment(loaded(), experiment, { ...options, onProgress, ...job() });
+	},
+
+	async grid(experiment, lengths, depths, samples, onProgress) {
+		const total = lengths.length * depths.length;
+		let done = 0;
+		const { cancelled } = job();
+		return needleGrid(loaded(), experiment, lengths, depths, samples, {
+			cancelled,
+			onCell: () => onProgress({ phase: 'decode', done: ++done, total })
+		});
 	},
 
 	cancel() {

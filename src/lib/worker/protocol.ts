@@ -5,6 +5,7 @@ import type { ModelConfig } from '../engine/config';
 import type { ModelFiles } from '../engine/model-files';
 import type { Experiment } from '../experiment/schema';
 import type { RunOptions, RunResult } from '../experiment/run';
+import type { GridCell } from '../analysis/needle-grid';
 
 export type ModelSource = { url: string } | { files: ModelFiles };
 
@@ -24,7 +25,9 @@ export interface EngineApi {
 	load(source: ModelSource, executionProvider: ExecutionProvider, onProgress: (p: Progress) => void): Promise<ModelSummary>;
 	/** Generates from text (byte-level models) or from token ids. */
 	generate(prompt: string | number[], maxNewTokens: number, onProgress: (p: Progress) => void): Promise<TextGeneration>;
-	run(experiment: Experiment, options: Pick<RunOptions, 'analyze' | 'capture' | 'measureRecall'>, onProgress: (p: Progress) => void): Promise<RunResult>;
+	run(experiment: Experiment, options: Pick<RunOptions, 'analyze' | 'capture' | 'measureRecall' | 'maskHeads'>, onProgress: (p: Progress) => void): Promise<RunResult>;
+	/** Accuracy over lengths × depths, `samples` seeds per cell. */
+	grid(experiment: Experiment, lengths: number[], depths: number[], samples: number, onProgress: (p: Progress) => void): Promise<GridCell[]>;
 	/** Asks the running job to stop at its next layer boundary. */
 	cancel(): void;
 }
