@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { watchErrors } from './console';
 
 test('a valid link shows its experiment and no problems', async ({ page }) => {
@@ -92,6 +93,12 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	// The KV chart draws the analytic curves and the measured points.
 	await expect(page.getByTestId('kv-chart').locator('svg').first()).toBeVisible();
 	await expect(page.getByTestId('kv-chart')).toContainText('resident (measured)');
+	// The run exports as a JSON manifest with the runtime and the link.
+	const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
+	const manifest = JSON.parse(readFileSync(await download.path(), 'utf8'));
+	expect(manifest.ortVersion).toBe('1.30.0');
+	expect(manifest.link).toContain('attn=sink-window');
+	expect(manifest.result.kv.residentBytes).toBeGreaterThan(0);
 	// Measured and roofline latency side by side.
 	await expect(page.getByTestId('measured-prefill')).toContainText('ms');
 	await page.getByTestId('latency').getByLabel('Hardware preset').selectOption('a100');

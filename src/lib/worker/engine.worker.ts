@@ -1,5 +1,6 @@
 /** The engine's home in the browser: a worker, so long runs never freeze the page. */
 import * as Comlink from 'comlink';
+import * as ort from 'onnxruntime-web';
 import { Engine, EngineError } from '../engine/engine';
 import { kvBytesPerToken, parameterCount } from '../engine/config';
 import { generate } from '../engine/generate';
@@ -45,7 +46,8 @@ const api: EngineApi = {
 			config: next.config,
 			parameters: parameterCount(next.config),
 			kvBytesPerToken: kvBytesPerToken(next.config),
-			executionProvider: next.executionProvider
+			executionProvider: next.executionProvider,
+			ortVersion: ort.env.versions.web ?? 'unknown'
 		};
 	},
 

@@ -14,6 +14,8 @@ export interface ModelSummary {
 	parameters: number;
 	kvBytesPerToken: number;
 	executionProvider: string;
+	/** onnxruntime-web's version, recorded with every exported result. */
+	ortVersion: string;
 }
 
 export interface TextGeneration extends Generation {
