@@ -90,6 +90,16 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	const box = (await canvas.boundingBox())!;
 	await canvas.hover({ position: { x: box.width * 0.9, y: box.height * 0.95 } });
 	await expect(heatmap.locator('figcaption')).toContainText('→ key');
+	// Dragging zooms to a region; the needle button zooms to the last queries over the needle.
+	await expect(heatmap.getByTestId('heatmap-region')).toContainText('Showing queries 0–255 × keys 0–255');
+	await canvas.hover({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
+	await page.mouse.down();
+	await canvas.hover({ position: { x: box.width * 0.75, y: box.height * 0.75 } });
+	await page.mouse.up();
+	await expect(heatmap.getByTestId('heatmap-region')).not.toContainText('queries 0–255 × keys 0–255');
+	await heatmap.getByTestId('zoom-reset').click();
+	await heatmap.getByRole('button', { name: /last queries on the needle/ }).click();
+	await expect(heatmap.getByTestId('heatmap-region')).toContainText('Showing queries 192–255');
 	// The KV chart draws the analytic curves and the measured points.
 	await expect(page.getByTestId('kv-chart').locator('svg').first()).toBeVisible();
 	await expect(page.getByTestId('kv-chart')).toContainText('resident (measured)');
