@@ -5,6 +5,7 @@ import { generate } from '$lib/engine/generate';
 import { HARDWARE_PRESETS, MODEL_PRESETS, costReport, decodeStep, findHardware, findModelPreset, kvBytes, prefillFlops, roofline } from '$lib/cost';
 import { policyTokens } from '$lib/cost/policy';
 import { catalog, defaultExperiment } from '$lib/experiment';
+import { planMemory } from '$lib/experiment/run';
 import { techniqueHooks } from '$lib/techniques/hooks';
 import { fixtureModel } from '../fixtures/fixture-model';
 
@@ -127,5 +128,16 @@ describe('analytic tokens per technique (the KV chart)', () => {
 		expect(policyTokens({ ...base, kv: { id: 'quest', params: { budget: 64, page: 16 } } }, config, 1000)).toEqual({ resident: 1000, read: 64 });
 		// One retrieval head of four keeps everything; three keep 4 + 60.
 		expect(policyTokens({ ...base, kv: { id: 'duo-attention', params: { retrieval_heads: '0.0', sink: 4, recent: 60 } } }, config, 1000)).toEqual({ resident: 298, read: 298 });
+	});
+});
+
+describe('memory planning before a run', () => {
+	it('refuses a context whose KV cache would not fit, with the reason', () => {
+		const big = findModelPreset('llama-3-8b')!.config;
+		expect(() => planMemory(big, 131072, 8)).toThrow(/131080-token context needs about .* GiB for its KV cache, more than this lab allows/);
+		// A small model fits, with prefill chunks small enough for the score block.
+		const small = parseConfig(fixtureModel().config);
+		expect(planMemory(small, 512, 8)).toBe(512);
+		expect(planMemory(small, 32768, 8)).toBe(Math.floor((32 * 1024 * 1024) / (4 * 32776)));
 	});
 });

@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../engine/engine';
 import { generate, type Generation } from '../engine/generate';
-import { parameterCount } from '../engine/config';
+import { parameterCount, type ModelConfig } from '../engine/config';
 import type { Progress } from '../engine/engine';
 import { findTask } from '../tasks/registry';
 import { scoreOutput } from '../tasks/score';
@@ -84,6 +84,24 @@ export class RunError extends Error {
 	override name = 'RunError';
 }
 
+/** Memory a run may use for its KV cache (keys twice: raw and rotated) before it is refused. */
+export const KV_MEMORY_BUDGET = 1.5 * 2 ** 30;
+/** Largest attention-scores block per prefill chunk (floats); longer prompts prefill in chunks. */
+const MAX_SCORE_FLOATS = 32 * 1024 * 1024;
+
+/** Refuses, before running, a context whose KV would not fit; picks a prefill chunk that fits. */
+export function planMemory(config: ModelConfig, promptTokens: number, newTokens: number, chunkSize?: number) {
+	const tokens = promptTokens + newTokens;
+	const kv = 3 * config.layers * config.kvHeads * config.headDim * 4 * tokens;
+	if (kv > KV_MEMORY_BUDGET) {
+		throw new RunError(
+			`A ${tokens}-token context needs about ${(kv / 2 ** 30).toFixed(1)} GiB for its KV cache, more than this lab allows (${(KV_MEMORY_BUDGET / 2 ** 30).toFixed(1)} GiB); choose a shorter length.`
+		);
+	}
+	const fitting = Math.max(1, Math.floor(MAX_SCORE_FLOATS / (config.heads * tokens)));
+	return Math.min(chunkSize ?? promptTokens, fitting);
+}
+
 export async function runExperiment(engine: Engine, experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
 	const tokenizer = tokenizerFor(engine.config);
 	if (!tokenizer) throw new RunError(`Model "${experiment.model}" has no tokenizer the lab can use yet, so its prompts cannot be written.`);
@@ -97,6 +115,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const maxNewTokens = options.maxNewTokens ?? (instance.scoring === 'none' ? 32 : expectedTokens + 4);
 	const newline = tokenizer.encode('\n');
 	const stopAtNewline = instance.scoring !== 'none' && newline.length === 1;
+	const chunkSize = planMemory(engine.config, instance.ids.length, maxNewTokens, options.chunkSize);
 	const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
 	const { layers, heads, kvHeads } = engine.config;
 	const headStats = options.analyze ? headStatsCollector(layers, heads, heads / kvHeads) : null;
@@ -128,7 +147,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
 		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), captureHooks, headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
-		chunkSize: options.chunkSize,
+		chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
 		yieldToEvents: options.yieldToEvents,
@@ -142,10 +161,10 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	let analysis: HeadAnalysis | undefined;
 	if (headStats && topKeys) {
 		const needle = instance.needleSpans.find((span) => span.kind === 'needle');
-		const full = await engine.sequence().prefill(instance.ids, options);
+		const full = await engine.sequence().prefill(instance.ids, { ...options, chunkSize });
 		// Fresh hooks: the run's own hold state (statistics, policy scores) that must not change.
 		const fresh = techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: engine.config });
-		const patterned = await engine.sequence(fresh).prefill(instance.ids, options);
+		const patterned = await engine.sequence(fresh).prefill(instance.ids, { ...options, chunkSize });
 		analysis = {
 			...headStats.result(),
 			retrieval: needle && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,

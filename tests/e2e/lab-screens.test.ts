@@ -1,0 +1,31 @@
+import { expect, test } from '@playwright/test';
+import { watchErrors } from './console';
+
+for (const viewport of [
+	{ width: 1280, height: 800 },
+	{ width: 1920, height: 1080 }
+]) {
+	test(`the lab after a run, at ${viewport.width}×${viewport.height} (screenshot kept as an artifact)`, async ({ page }, info) => {
+		const errors = watchErrors(page);
+		await page.setViewportSize(viewport);
+		await page.goto('/lab?task=passkey&len=256&seed=3&attn=sink-window&attn.window=64&kv=snapkv');
+		await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+		await page.getByTestId('run').click();
+		await expect(page.getByTestId('heatmap')).toBeVisible();
+		// SnapKV halves the cache after prefill: every head keeps 128 of 256 entries, plus the decoded ones.
+		await expect(page.getByTestId('kv-lengths')).toContainText('L0: 13');
+		await info.attach(`lab-${viewport.width}x${viewport.height}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+		expect(errors).toEqual([]);
+	});
+}
+
+test('copy link puts the canonical link on the clipboard', async ({ page, context }) => {
+	await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+	await page.goto('/lab?seed=5&attn=window');
+	await page.getByTestId('copy-link').click();
+	await expect(page.getByTestId('copy-link')).toHaveText('Link copied');
+	const copied = await page.evaluate(() => navigator.clipboard.readText());
+	expect(copied).toContain('/lab?v=1&');
+	expect(copied).toContain('seed=5');
+	expect(copied).toContain('attn=window&attn.window=128');
+});
