@@ -29,3 +29,15 @@ test('copy link puts the canonical link on the clipboard', async ({ page, contex
 	expect(copied).toContain('seed=5');
 	expect(copied).toContain('attn=window&attn.window=128');
 });
+
+test('a result computed before comes back from the browser cache with the same numbers', async ({ page }) => {
+	await page.goto('/lab?task=passkey&len=200&seed=11');
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('run-summary')).toBeVisible();
+	await expect(page.getByTestId('from-cache')).toHaveCount(0);
+	const first = await page.getByTestId('run-summary').textContent();
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('from-cache')).toBeVisible();
+	expect(await page.getByTestId('run-summary').textContent()).toBe(first);
+});
