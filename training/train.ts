@@ -113,7 +113,8 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	const wallAtStart = state.wallMs;
 	let stepsThisRun = 0;
 	const [beta1, beta2, eps] = [0.9, 0.95, 1e-8];
-	while (state.step < config.steps) {
+	const reached = () => options.untilStep !== undefined && state.step >= options.untilStep;
+	while (state.step < config.steps && !reached()) {
 		const length = lengthAt(config, state.step);
 		if (!tables.has(length)) tables.set(length, ropeTables(shape, length));
 		const seeds = Array.from({ length: config.batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/${b}`));
@@ -154,7 +155,7 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 		);
 		if (state.step % config.checkpointEvery === 0 || state.step === config.steps) saveCheckpoint(options.runDir, params, moments, state);
 		const outOfTime = options.maxMinutes !== undefined && Date.now() - started > options.maxMinutes * 60000;
-		if (outOfTime || (options.untilStep !== undefined && state.step >= options.untilStep)) {
+		if (outOfTime || reached()) {
 			saveCheckpoint(options.runDir, params, moments, state);
 			print(`stopping at step ${state.step}; run again to resume\n`);
 			break;
@@ -173,7 +174,7 @@ async function main() {
 			'run-dir': { type: 'string' }
 		}
 	});
-	if (!values.config) throw new Error('usage: npm run train -- --config training/configs/<name>.json [--max-minutes N] [--until-step N] [--export DIR]');
+	if (!values.config) throw new Error('usage: npm run train -- --config training/configs/<name>.json [--max-minutes N] [--until-step N] [--export DIR]\n(--until-step 0 --export DIR exports the latest checkpoint without training)');
 	const config = readConfig(values.config);
 	const runDir = values['run-dir'] ?? join('training', 'runs', config.name);
 	const { params, state, shape } = await train(config, {

@@ -8,7 +8,7 @@ for (const viewport of [
 	test(`the lab after a run, at ${viewport.width}×${viewport.height} (screenshot kept as an artifact)`, async ({ page }, info) => {
 		const errors = watchErrors(page);
 		await page.setViewportSize(viewport);
-		await page.goto('/lab?task=passkey&len=256&seed=3&attn=sink-window&attn.window=64&kv=snapkv');
+		await page.goto('/lab?model=tiny-gqa&task=passkey&len=256&seed=3&attn=sink-window&attn.window=64&kv=snapkv');
 		await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
 		await page.getByTestId('run').click();
 		await expect(page.getByTestId('heatmap')).toBeVisible();
@@ -31,7 +31,7 @@ test('copy link puts the canonical link on the clipboard', async ({ page, contex
 });
 
 test('a result computed before comes back from the browser cache with the same numbers', async ({ page }) => {
-	await page.goto('/lab?task=passkey&len=200&seed=11');
+	await page.goto('/lab?model=tiny-gqa&task=passkey&len=200&seed=11');
 	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('run-summary')).toBeVisible();
@@ -40,4 +40,13 @@ test('a result computed before comes back from the browser cache with the same n
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('from-cache')).toBeVisible();
 	expect(await page.getByTestId('run-summary').textContent()).toBe(first);
+});
+
+test('the bundled lab model loads by itself and runs, offline', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/lab?task=passkey&len=256&seed=1');
+	await expect(page.getByTestId('lab-model')).toContainText('lab-rope', { timeout: 30_000 });
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('run-verdict')).toContainText('expected', { timeout: 30_000 });
+	expect(errors).toEqual([]);
 });

@@ -64,7 +64,7 @@ test('a task that cannot fit its length explains why', async ({ page }) => {
 
 test('controls rewrite the link, and a run on a loaded model reports its result', async ({ page }) => {
 	const errors = watchErrors(page);
-	await page.goto('/lab?task=passkey&len=256&seed=4');
+	await page.goto('/lab?model=tiny-gqa&task=passkey&len=256&seed=4');
 	await page.locator('#slot-attn').selectOption('sink-window');
 	await expect(page).toHaveURL(/attn=sink-window&attn\.sink=4&attn\.window=128/);
 	await page.locator('#attn-window').fill('32');
@@ -130,7 +130,7 @@ test('an out-of-range value typed into a control is explained and not applied', 
 
 test('A/B: B copies A, changes one technique, and both runs are compared', async ({ page }) => {
 	const errors = watchErrors(page);
-	await page.goto('/lab?task=passkey&len=256&seed=2');
+	await page.goto('/lab?model=tiny-gqa&task=passkey&len=256&seed=2');
 	await page.getByTestId('compare').check();
 	await expect(page).toHaveURL(/&b\.attn=full/);
 	await page.locator('#b-slot-attn').selectOption('window');
@@ -157,7 +157,7 @@ test('A/B: B copies A, changes one technique, and both runs are compared', async
 });
 
 test('views can be hidden, the needle grid runs, and the ablation compares masked heads', async ({ page }) => {
-	await page.goto('/lab?task=passkey&len=200&seed=1');
+	await page.goto('/lab?model=tiny-gqa&task=passkey&len=200&seed=1');
 	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
 	await expect(page.getByTestId('lab-model')).toBeVisible();
 	const hash = await page.getByTestId('experiment-hash').textContent();
