@@ -103,6 +103,8 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	// The KV chart draws the analytic curves and the measured points.
 	await expect(page.getByTestId('kv-chart').locator('svg').first()).toBeVisible();
 	await expect(page.getByTestId('kv-chart')).toContainText('resident (measured)');
+	const [svg] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-kv-svg').click()]);
+	expect(readFileSync(await svg.path(), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
 	// The run exports as a JSON manifest with the runtime and the link.
 	const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
 	const manifest = JSON.parse(readFileSync(await download.path(), 'utf8'));
@@ -172,6 +174,8 @@ test('views can be hidden, the needle grid runs, and the ablation compares maske
 	await expect(grid).toBeVisible({ timeout: 60_000 });
 	await expect(grid.locator('tbody tr')).toHaveCount(3);
 	await expect(grid.locator('tbody tr').first().locator('td')).toHaveCount(5);
+	const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-grid-csv').click()]);
+	expect(readFileSync(await csv.path(), 'utf8').split('\n')[0]).toBe('length,depth,correct,total,partial');
 
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('retrieval-panel')).toBeVisible();
@@ -179,4 +183,25 @@ test('views can be hidden, the needle grid runs, and the ablation compares maske
 	const ablation = page.getByTestId('ablation');
 	await expect(ablation).toContainText('random heads masked', { timeout: 60_000 });
 	await expect(ablation).toContainText('none masked');
+});
+
+test('changing a toggle changes the heatmap pixels', async ({ page }) => {
+	const pixels = () =>
+		page.getByTestId('heatmap').locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+			const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+			let sum = 0;
+			for (let i = 0; i < data.length; i += 4) sum += data[i];
+			return sum;
+		});
+	await page.goto('/lab?model=tiny-gqa&task=passkey&len=128&seed=1');
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+	await expect(page.getByTestId('lab-model')).toBeVisible();
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('heatmap')).toBeVisible();
+	const full = await pixels();
+	await page.locator('#slot-attn').selectOption('window');
+	await page.locator('#attn-window').fill('8');
+	await page.locator('#attn-window').blur();
+	await page.getByTestId('run').click();
+	await expect.poll(pixels).not.toBe(full);
 });
