@@ -50,3 +50,40 @@ test('the bundled lab model loads by itself and runs, offline', async ({ page })
 	await expect(page.getByTestId('run-verdict')).toContainText('expected', { timeout: 30_000 });
 	expect(errors).toEqual([]);
 });
+
+test('the same link in a fresh browser context gives the same numbers and views', async ({ browser }) => {
+	const url = '/lab?model=tiny-gqa&task=kv-retrieval&len=300&seed=6&attn=sink-window&attn.window=48&views=heatmap,kv';
+	const numbers = async () => {
+		const context = await browser.newContext();
+		const page = await context.newPage();
+		await page.goto(url);
+		await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+		await expect(page.getByTestId('lab-model')).toBeVisible();
+		await page.getByTestId('run').click();
+		const summary = page.getByTestId('run-summary');
+		await expect(summary).toBeVisible();
+		const rows = await summary.locator('tr').evaluateAll((trs) =>
+			trs.filter((tr) => !/Prefill|Decode/.test(tr.textContent ?? '')).map((tr) => tr.textContent)
+		);
+		const views = { headGrid: await page.getByTestId('head-grid').count(), kv: await page.getByTestId('kv-chart').count(), latency: await page.getByTestId('latency').count() };
+		await context.close();
+		return { rows, views };
+	};
+	const first = await numbers();
+	expect(first.views).toEqual({ headGrid: 0, kv: 1, latency: 0 });
+	expect(await numbers()).toEqual(first);
+});
+
+test('cancelling a long run leaves the lab idle and usable', async ({ page }) => {
+	await page.goto('/lab?model=tiny-gqa&task=passkey&len=4096&seed=1');
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+	await expect(page.getByTestId('lab-model')).toBeVisible();
+	await page.getByTestId('run').click();
+	await page.getByRole('button', { name: 'Cancel' }).click();
+	await expect(page.getByTestId('run-error')).toContainText('The run was cancelled.');
+	await expect(page.getByTestId('run')).toBeEnabled();
+	await page.locator('#field-len').fill('128');
+	await page.locator('#field-len').blur();
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('run-summary')).toBeVisible();
+});
