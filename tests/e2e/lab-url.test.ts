@@ -115,6 +115,10 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	await expect(page.getByTestId('measured-prefill')).toContainText('ms');
 	await page.getByTestId('latency').getByLabel('Hardware preset').selectOption('a100');
 	await expect(page.getByTestId('latency')).toContainText('NVIDIA A100 80GB SXM');
+	// The head grid can show which MInference shape fits each head.
+	await page.getByTestId('head-grid').getByLabel('Colour by').selectOption('pattern');
+	await expect(page.getByTestId('head-grid').getByRole('button', { name: /Layer 0 head 0: Best-fitting MInference shape/ })).toHaveText(/^(A|VS|BS) \d+ %$/);
+	await page.getByTestId('head-grid').getByLabel('Colour by').selectOption('sinkMass');
 	// Choosing a head in the grid shows its map.
 	await page.getByTestId('head-grid').getByRole('button', { name: /Layer 1 head 2:/ }).click();
 	await expect(page.getByTestId('heatmap')).toHaveAttribute('data-layer', '1');

@@ -10,6 +10,7 @@ import { findTask } from '../tasks/registry';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
 import { ablationHooks, type HeadRef } from '../analysis/ablation';
+import { headPatternCollector, type HeadPattern } from '../analysis/head-patterns';
 import { headStatsCollector, type HeadStats } from '../analysis/heads';
 import { klDivergence } from '../analysis/kl';
 import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
@@ -55,6 +56,8 @@ export interface HeadAnalysis extends HeadStats {
 	retrieval: number[][] | null;
 	/** KL(full ‖ this run) of the first generated token's distribution. */
 	klToFull: number;
+	/** Which MInference shape fits each head best (prompts up to 1 024 tokens). */
+	patterns: HeadPattern[][] | null;
 }
 
 export interface RunResult {
@@ -120,6 +123,8 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const { layers, heads, kvHeads } = engine.config;
 	const headStats = options.analyze ? headStatsCollector(layers, heads, heads / kvHeads) : null;
 	const topKeys = options.analyze ? topKeyCollector(layers, heads, heads / kvHeads) : null;
+	// Shape fitting costs a few masks per head: only for prompts a classroom projector shows whole.
+	const shapes = options.analyze && instance.ids.length <= 1024 ? headPatternCollector(engine.config) : null;
 	const techniques = techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config });
 	const counter = tokenCounter(layers);
 	let map: AttentionMap | undefined;
@@ -146,7 +151,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	}
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
-		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), captureHooks, headStats?.hooks ?? {}, topKeys?.hooks ?? {}),
+		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), captureHooks, headStats?.hooks ?? {}, topKeys?.hooks ?? {}, shapes?.hooks ?? {}),
 		chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
@@ -168,7 +173,8 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		analysis = {
 			...headStats.result(),
 			retrieval: needle && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,
-			klToFull: klDivergence(full, patterned)
+			klToFull: klDivergence(full, patterned),
+			patterns: shapes?.result() ?? null
 		};
 	}
 	return {
