@@ -14,6 +14,8 @@ for (const viewport of [
 		await expect(page.getByTestId('heatmap')).toBeVisible();
 		// SnapKV halves the cache after prefill: every head keeps 128 of 256 entries, plus the decoded ones.
 		await expect(page.getByTestId('kv-lengths')).toContainText('L0: 13');
+		// The keys SnapKV evicted are drawn as such in the heatmap.
+		await expect(page.getByTestId('evicted-legend')).toContainText('128 keys');
 		await info.attach(`lab-${viewport.width}x${viewport.height}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 		expect(errors).toEqual([]);
 	});

@@ -1,6 +1,6 @@
 /** Prefill then decode: greedy by default, or seeded temperature / top-k sampling. */
 import { createRng } from '../random';
-import type { Engine, PrefillOptions } from './engine';
+import type { Engine, PrefillOptions, Sequence } from './engine';
 import type { Hooks } from './hooks';
 
 export interface Sampling {
@@ -16,6 +16,8 @@ export interface GenerateOptions extends PrefillOptions {
 	sampling?: Sampling;
 	/** Stop early once this returns true for the tokens generated so far. */
 	stop?: (generated: number[]) => boolean;
+	/** Sees the finished sequence (its cache) before it is dropped. */
+	inspect?: (seq: Sequence) => void;
 }
 
 export interface Generation {
@@ -61,6 +63,7 @@ export async function generate(engine: Engine, ids: number[], options: GenerateO
 		decodeMs += performance.now() - stepStart;
 		bytesRead += seq.bytesReadLastStep;
 	}
+	options.inspect?.(seq);
 	const steps = tokens.length - 1;
 	return {
 		tokens,

@@ -46,6 +46,8 @@ export interface AttentionMap {
 	probs: Float32Array;
 	queryPositions: number[];
 	keyPositions: number[];
+	/** Positions this head's KV head still holds at the end of the run (the rest were evicted). */
+	residentKeys?: number[];
 }
 
 /** Largest map kept for the heatmap (floats): 2 048 × 2 048. */
@@ -159,6 +161,11 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		stop: (tokens) => {
 			const last = tokens[tokens.length - 1];
 			return last === tokenizer.eos || (stopAtNewline && last === newline[0]);
+		},
+		inspect: (seq) => {
+			if (!map) return;
+			const head = seq.cache.head(map.layer, Math.floor(map.head / (heads / kvHeads)));
+			map.residentKeys = Array.from(head.positions.subarray(0, head.length));
 		}
 	});
 	const output = tokenizer.decode(generation.tokens);
