@@ -119,6 +119,10 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	await page.getByTestId('head-grid').getByLabel('Colour by').selectOption('pattern');
 	await expect(page.getByTestId('head-grid').getByRole('button', { name: /Layer 0 head 0: Best-fitting MInference shape/ })).toHaveText(/^(A|VS|BS) \d+ %$/);
 	await page.getByTestId('head-grid').getByLabel('Colour by').selectOption('sinkMass');
+	const [heads] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-heads-csv').click()]);
+	const rows = readFileSync(await heads.path(), 'utf8').trim().split('\n');
+	expect(rows[0]).toBe('layer,head,sink_mass,entropy,distance,retrieval,best_shape');
+	expect(rows).toHaveLength(1 + 2 * 4);
 	// Choosing a head in the grid shows its map.
 	await page.getByTestId('head-grid').getByRole('button', { name: /Layer 1 head 2:/ }).click();
 	await expect(page.getByTestId('heatmap')).toHaveAttribute('data-layer', '1');
