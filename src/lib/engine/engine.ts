@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-web';
 import { parseConfig, type ModelConfig } from './config';
 import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
 import type { Hooks, LayerContext, PositionPlan } from './hooks';
-import { KvCache } from './kv-cache';
+import { KvCache, countAtMost } from './kv-cache';
 import { alibiSlopes, ropeInvFreq, rotate } from './rope';
 import { parseSafetensors } from './safetensors';
 import { loadWeights, type ModelWeights } from './weights';
@@ -299,18 +299,6 @@ export class Engine {
 		for (const keyPos of ctx.keyPositions) read += countAtMost(keyPos, last);
 		return { bias, B, bytesRead: read * d * 2 * 4 };
 	}
-}
-
-/** How many of the ascending `values` are ≤ `limit`. */
-function countAtMost(values: Int32Array, limit: number): number {
-	let lo = 0;
-	let hi = values.length;
-	while (lo < hi) {
-		const mid = (lo + hi) >> 1;
-		if (values[mid] <= limit) lo = mid + 1;
-		else hi = mid;
-	}
-	return lo;
 }
 
 /** Pre-mask logits [H, T, S] from pre-scaled queries [H, T, d] and keys [Hkv, S, d]. */

@@ -94,3 +94,15 @@ export class KvCache {
 		return entries * this.headDim * 2 * bytesPerValue;
 	}
 }
+
+/** How many of the ascending `values` are ≤ `limit`. */
+export function countAtMost(values: Int32Array, limit: number): number {
+	let lo = 0;
+	let hi = values.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >> 1;
+		if (values[mid] <= limit) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}

@@ -4,21 +4,10 @@
  * cache and each query takes the slot of its own key. Pair it with an eviction policy: without
  * eviction, slots equal original positions and nothing changes.
  */
+import { countAtMost } from '../../engine/kv-cache';
 import { ropeOnly } from './rope-scaling';
 import type { PositionScheme } from '../types';
 import { streamingLlm } from '../papers';
-
-/** Slot of `position` among the ascending `positions` (the number of entries at or below it, minus one). */
-function slotOf(positions: Int32Array, position: number): number {
-	let lo = 0;
-	let hi = positions.length;
-	while (lo < hi) {
-		const mid = (lo + hi) >> 1;
-		if (positions[mid] <= position) lo = mid + 1;
-		else hi = mid;
-	}
-	return lo - 1;
-}
 
 export const cachePositions: PositionScheme = {
 	id: 'cache-positions',
@@ -28,7 +17,7 @@ export const cachePositions: PositionScheme = {
 	params: {},
 	refuse: (_p, config) => ropeOnly(config, 'Cache positions'),
 	plan: (_p, _config, ctx) => ({
-		query: Float64Array.from(ctx.queryPositions, (q) => slotOf(ctx.keyPositions[0], q)),
+		query: Float64Array.from(ctx.queryPositions, (q) => countAtMost(ctx.keyPositions[0], q) - 1),
 		keys: (_h, original) => Float64Array.from(original, (_, slot) => slot)
 	})
 };
