@@ -38,6 +38,18 @@ function taskParams(task: string, rng: Rng): Record<string, number | string> {
 	}
 }
 
+/**
+ * Random words, then the same words again: every token of the repeat is predictable only by
+ * finding its earlier occurrence, the strongest signal there is for induction (copy) heads.
+ */
+function repeatedWords(length: number, rng: Rng): Sequence {
+	const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+	let words = '';
+	while (words.length < length / 2) words += ` ${Array.from({ length: rng.int(2, 6) }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('')}`;
+	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(words + words).slice(0, length)];
+	return { tokens, weights: new Array(length).fill(1) };
+}
+
 function prose(length: number, rng: Rng): Sequence {
 	let text = '';
 	while (byteTokenizer.encode(text).length < length) text += ` ${essaySentence(rng)}`;
@@ -51,6 +63,7 @@ export function sampleSequence(length: number, seed: number, mix: Mix = DEFAULT_
 		let r = rng.next();
 		const task = Object.keys(mix).find((name) => (r -= mix[name]) < 0) ?? 'text';
 		if (task === 'text' || attempt > 8) return prose(length, rng);
+		if (task === 'copy') return repeatedWords(length, rng);
 		const definition = findTask(task)!;
 		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);
 		try {

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { deriveSeed } from '../src/lib/random';
-import { DEFAULT_MIX, sampleSequence } from './corpus';
+import { DEFAULT_MIX, sampleSequence, type Mix } from './corpus';
 import { exportModel, loadCheckpoint, saveCheckpoint, type Moments, type TrainState } from './checkpoint';
 import { forward, initParams, loss, ropeTables, type ModelShape, type Params } from './model';
 import { tf, useWasm } from './tf';
+
+const mixSchema = z.record(z.string(), z.number().nonnegative());
 
 const configSchema = z.strictObject({
 	name: z.string().regex(/^[a-z0-9-]+$/),
@@ -28,8 +30,11 @@ const configSchema = z.strictObject({
 		rmsNormEps: z.number().positive()
 	}),
 	length: z.number().int().min(16),
-	/** Shorter sequences for the first steps: retrieval circuits form faster on short contexts. */
-	curriculum: z.array(z.strictObject({ until: z.number().int(), length: z.number().int().min(16) })).default([]),
+	/**
+	 * Phases before `until`, each with its own sequence length and optionally its own task mix:
+	 * retrieval circuits form faster on short contexts and with repeated-text (copy) sequences.
+	 */
+	curriculum: z.array(z.strictObject({ until: z.number().int(), length: z.number().int().min(16), mix: mixSchema.optional() })).default([]),
 	batch: z.number().int().positive(),
 	steps: z.number().int().positive(),
 	lr: z.number().positive(),
@@ -39,7 +44,8 @@ const configSchema = z.strictObject({
 	evalEvery: z.number().int().positive(),
 	evalSequences: z.number().int().positive(),
 	checkpointEvery: z.number().int().positive(),
-	mix: z.record(z.string(), z.number().nonnegative()).default(DEFAULT_MIX)
+	/** The task mix outside curriculum phases, and always the one evaluated. */
+	mix: mixSchema.default(DEFAULT_MIX)
 });
 export type TrainConfig = z.infer<typeof configSchema>;
 
@@ -47,8 +53,9 @@ export function readConfig(path: string): TrainConfig {
 	return configSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 }
 
-function lengthAt(config: TrainConfig, step: number): number {
-	return config.curriculum.find((phase) => step < phase.until)?.length ?? config.length;
+function phaseAt(config: TrainConfig, step: number): { length: number; mix: Mix } {
+	const phase = config.curriculum.find((p) => step < p.until);
+	return { length: phase?.length ?? config.length, mix: phase?.mix ?? config.mix };
 }
 
 function learningRate(config: TrainConfig, step: number): number {
@@ -57,8 +64,8 @@ function learningRate(config: TrainConfig, step: number): number {
 	return config.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
 }
 
-function batchTensors(config: TrainConfig, seeds: number[], length: number) {
-	const sequences = seeds.map((seed) => sampleSequence(length, seed, config.mix));
+function batchTensors(seeds: number[], length: number, mix: Mix) {
+	const sequences = seeds.map((seed) => sampleSequence(length, seed, mix));
 	const inputs = sequences.flatMap((s) => s.tokens.slice(0, length));
 	const targets = sequences.flatMap((s) => s.tokens.slice(1, length + 1));
 	const weights = sequences.flatMap((s) => s.weights.slice(0, length));
@@ -76,7 +83,7 @@ function batchTensors(config: TrainConfig, seeds: number[], length: number) {
 function evaluate(config: TrainConfig, shape: ModelShape, params: Params): { answerAccuracy: number; exactMatch: number } {
 	const length = config.length;
 	const seeds = Array.from({ length: config.evalSequences }, (_, i) => deriveSeed(config.seed, `eval/${i}`));
-	const batch = batchTensors(config, seeds, length);
+	const batch = batchTensors(seeds, length, config.mix);
 	const predictions = tf.tidy(() => tf.argMax(forward(shape, params, batch.ids, ropeTables(shape, length)), -1)).dataSync();
 	let right = 0;
 	let total = 0;
@@ -115,10 +122,10 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	const [beta1, beta2, eps] = [0.9, 0.95, 1e-8];
 	const reached = () => options.untilStep !== undefined && state.step >= options.untilStep;
 	while (state.step < config.steps && !reached()) {
-		const length = lengthAt(config, state.step);
+		const { length, mix } = phaseAt(config, state.step);
 		if (!tables.has(length)) tables.set(length, ropeTables(shape, length));
 		const seeds = Array.from({ length: config.batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/${b}`));
-		const batch = batchTensors(config, seeds, length);
+		const batch = batchTensors(seeds, length, mix);
 		const lr = learningRate(config, state.step);
 		const t = state.step + 1;
 		const lossValue = tf.tidy(() => {
