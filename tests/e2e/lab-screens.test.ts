@@ -89,3 +89,19 @@ test('cancelling a long run leaves the lab idle and usable', async ({ page }) =>
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('run-summary')).toBeVisible();
 });
+
+test('a new run cancels the one in progress and only the new result is shown', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/lab?model=tiny-gqa&task=passkey&len=4096&seed=1');
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
+	await expect(page.getByTestId('lab-model')).toBeVisible();
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('run')).toHaveText('Restart with these settings');
+	await page.locator('#field-len').fill('128');
+	await page.locator('#field-len').blur();
+	await page.getByTestId('run').click();
+	await expect(page.getByTestId('summary-prompt-tokens')).toHaveText('128');
+	await expect(page.getByTestId('run')).toHaveText('Run');
+	await expect(page.getByTestId('run-error')).toHaveCount(0);
+	expect(errors).toEqual([]);
+});

@@ -1,7 +1,7 @@
 /** The engine's home in the browser: a worker, so long runs never freeze the page. */
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
-import { Engine, EngineError } from '../engine/engine';
+import { CancelledError, Engine, EngineError } from '../engine/engine';
 import { kvBytesPerToken, parameterCount } from '../engine/config';
 import { generate } from '../engine/generate';
 import { fetchModel } from '../engine/model-files';
@@ -11,7 +11,6 @@ import { tokenizerFor } from '../tokenizers';
 import type { EngineApi } from './protocol';
 
 let engine: Engine | null = null;
-let cancelRequested = false;
 
 function loaded(): Engine {
 	if (!engine) throw new EngineError('No model is loaded.');
@@ -27,21 +26,43 @@ function yieldToEvents(): Promise<void> {
 	});
 }
 
-/** Each job starts uncancelled and checks the flag between layers. */
-function job() {
-	cancelRequested = false;
-	return { cancelled: () => cancelRequested, yieldToEvents };
+interface JobControl {
+	cancelled: () => boolean;
+	yieldToEvents: () => Promise<void>;
+}
+
+let latestJob = 0;
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * One job at a time, and the newest wins: starting a job cancels the one running (it stops at its
+ * next layer), and the new one starts once the old has let go of the engine's sessions.
+ */
+function exclusive<T>(work: (control: JobControl) => Promise<T>, cancellable = true): Promise<T> {
+	const id = ++latestJob;
+	const control = { cancelled: () => cancellable && id !== latestJob, yieldToEvents };
+	const result = running
+		.catch(() => undefined)
+		.then(() => {
+			if (control.cancelled()) throw new CancelledError();
+			return work(control);
+		});
+	running = result;
+	return result;
 }
 
 const api: EngineApi = {
 	async load(source, executionProvider, onProgress) {
 		const files = 'url' in source ? await fetchModel(source.url, onProgress) : source.files;
-		// Release the old model first: releasing WASM sessions after WebGPU sessions were created
-		// breaks the new ones (onnxruntime-web 1.30: "no GPU data for input").
-		await engine?.release();
-		engine = null;
-		const next = await Engine.load(files.config, files.safetensors, { onProgress, executionProvider });
-		engine = next;
+		// A load waits for (and cancels) the running job, and is never cancelled itself.
+		const next = await exclusive(async () => {
+			// Release the old model first: releasing WASM sessions after WebGPU sessions were created
+			// breaks the new ones (onnxruntime-web 1.30: "no GPU data for input").
+			await engine?.release();
+			engine = null;
+			engine = await Engine.load(files.config, files.safetensors, { onProgress, executionProvider });
+			return engine;
+		}, false);
 		return {
 			config: next.config,
 			parameters: parameterCount(next.config),
@@ -52,35 +73,38 @@ const api: EngineApi = {
 	},
 
 	async generate(prompt, maxNewTokens, onProgress) {
-		const model = loaded();
-		const tokenizer = tokenizerFor(model.config);
-		let ids: number[];
-		if (typeof prompt === 'string') {
-			if (!tokenizer) throw new EngineError('This model has no tokenizer the lab knows: give token ids instead of text.');
-			ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
-		} else {
-			ids = prompt;
-		}
-		const generation = await generate(model, ids, { maxNewTokens, onProgress, ...job() });
-		return { ...generation, text: tokenizer ? tokenizer.decode(generation.tokens) : null };
+		return exclusive(async (control) => {
+			const model = loaded();
+			const tokenizer = tokenizerFor(model.config);
+			let ids: number[];
+			if (typeof prompt === 'string') {
+				if (!tokenizer) throw new EngineError('This model has no tokenizer the lab knows: give token ids instead of text.');
+				ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
+			} else {
+				ids = prompt;
+			}
+			const generation = await generate(model, ids, { maxNewTokens, onProgress, ...control });
+			return { ...generation, text: tokenizer ? tokenizer.decode(generation.tokens) : null };
+		});
 	},
 
 	run(experiment, options, onProgress) {
-		return runExperiment(loaded(), experiment, { ...options, onProgress, ...job() });
+		return exclusive((control) => runExperiment(loaded(), experiment, { ...options, onProgress, ...control }));
 	},
 
 	async grid(experiment, lengths, depths, samples, onProgress) {
 		const total = lengths.length * depths.length;
 		let done = 0;
-		const { cancelled } = job();
-		return needleGrid(loaded(), experiment, lengths, depths, samples, {
-			cancelled,
-			onCell: () => onProgress({ phase: 'decode', done: ++done, total })
-		});
+		return exclusive(({ cancelled }) =>
+			needleGrid(loaded(), experiment, lengths, depths, samples, {
+				cancelled,
+				onCell: () => onProgress({ phase: 'decode', done: ++done, total })
+			})
+		);
 	},
 
 	cancel() {
-		cancelRequested = true;
+		latestJob++;
 	}
 };
 
