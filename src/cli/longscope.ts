@@ -4,21 +4,25 @@
  *   longscope run '<experiment as URL query or JSON>' [--models DIR | --model-dir DIR]
  *   longscope run --grid '<JSON of parameter lists>' ['<base experiment>']
  *   longscope info <model dir>
- *   longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp16] [--hardware h100] [--json]
+ *   longscope notebook <notebooks/NAME.md> [--models DIR]   (runs every cell, checks every claim)
+  longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp16] [--hardware h100] [--json]
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../lib/engine/engine';
 import { kvBytesPerToken, parameterCount, parseConfig } from '../lib/engine/config';
 import { catalog, decodeEntries, decodeObject, decodeQuery, type Decoded, type Experiment } from '../lib/experiment/index';
 import { runExperiment } from '../lib/experiment/run';
+import { parseNotebook } from '../lib/notebooks/notebook';
+import { checkNotebook } from '../lib/notebooks/check';
 import { BYTES_PER_VALUE, HARDWARE_PRESETS, costReport, findHardware, findModelPreset, type KvDtype } from '../lib/cost/index';
 
 const USAGE = `usage:
   longscope run '<experiment as URL query or JSON>' [--models DIR] [--model-dir DIR] [--max-new-tokens N] [--chunk N] [--recall] [--analyze] [--mask-heads L.H,…]
   longscope run --grid '<JSON: parameter → list of values>' ['<base experiment>']
   longscope info <model dir>
+  longscope notebook <notebooks/NAME.md> [--models DIR]   (runs every cell, checks every claim)
   longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp32|fp16|int8|int4] [--hardware ID] [--json]`;
 
 class UsageError extends Error {}
@@ -167,8 +171,36 @@ function usage(): never {
 	throw new UsageError(USAGE);
 }
 
+async function notebook(args: string[]) {
+	const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { models: { type: 'string', default: 'static/models' } } });
+	if (positionals.length !== 1) usage();
+	const path = positionals[0];
+	let source: string;
+	try {
+		source = readFileSync(path, 'utf8');
+	} catch (error) {
+		throw new UsageError(`Cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+	}
+	const parsed = parseNotebook(basename(path, '.md'), source);
+	const engines = new Map<string, Engine>();
+	const engineFor = async (model: string) => {
+		if (!engines.has(model)) {
+			const files = readModelDir(join(values.models!, model));
+			engines.set(model, await Engine.load(files.config, files.safetensors));
+		}
+		return engines.get(model)!;
+	};
+	const { checks } = await checkNotebook(parsed, engineFor, (id, metrics) =>
+		console.log(`${id}: ${Object.entries(metrics).map(([k, v]) => `${k}=${+v.toPrecision(4)}`).join(' ')}`)
+	);
+	for (const { claim, measured, holds } of checks) console.log(`${holds ? 'holds ' : 'FAILS '} ${claim.cell}.${claim.metric} ${claim.op} ${claim.text} (measured ${measured === null ? 'nothing' : +measured.toPrecision(4)})`);
+	await Promise.all([...engines.values()].map((e) => e.release()));
+	if (checks.some((c) => !c.holds)) process.exitCode = 3;
+}
+
 async function main(argv: string[]) {
 	const [command, ...rest] = argv;
+	if (command === 'notebook') return notebook(rest);
 	if (command === 'run') return run(rest);
 	if (command === 'info') return info(rest);
 	if (command === 'cost') return cost(rest);
@@ -176,7 +208,7 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-	const known = error instanceof UsageError || ['ConfigError', 'WeightsError', 'SafetensorsError', 'TaskError', 'RunError', 'EngineError'].includes(error?.name);
+	const known = error instanceof UsageError || ['ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'TaskError', 'RunError', 'EngineError'].includes(error?.name);
 	console.error(known ? error.message : error);
 	process.exit(known ? 2 : 1);
 });

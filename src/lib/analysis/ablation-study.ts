@@ -1,0 +1,40 @@
+/**
+ * The retrieval-head causal test (Wu et al.): needle accuracy with no head masked, with the
+ * chosen retrieval heads masked, and with as many random heads masked, over the same seeds.
+ */
+import type { Experiment } from '../experiment/schema';
+import type { RunOptions, RunResult } from '../experiment/run';
+import { RETRIEVAL_THRESHOLD } from './retrieval';
+import { randomHeads, type HeadRef } from './ablation';
+
+export type Runner = (experiment: Experiment, options: Pick<RunOptions, 'maskHeads' | 'analyze' | 'measureRecall' | 'capture'>) => Promise<RunResult>;
+
+export interface AblationRow {
+	label: 'none masked' | 'retrieval heads masked' | 'random heads masked';
+	heads: HeadRef[];
+	correct: number;
+	total: number;
+}
+
+/** Heads whose mean retrieval score over the runs exceeds the threshold, strongest first. */
+export function strongestRetrievalHeads(results: RunResult[]): { layer: number; head: number; score: number }[] {
+	const scored = results.map((r) => r.heads?.retrieval).filter((s): s is number[][] => !!s);
+	if (scored.length === 0) return [];
+	return scored[0]
+		.flatMap((row, layer) => row.map((_, head) => ({ layer, head, score: scored.reduce((sum, s) => sum + s[layer][head], 0) / scored.length })))
+		.filter((h) => h.score > RETRIEVAL_THRESHOLD)
+		.sort((a, b) => b.score - a.score);
+}
+
+export async function ablationStudy(run: Runner, experiment: Experiment, chosen: HeadRef[], shape: { layers: number; heads: number }, seeds: number, count = chosen.length): Promise<AblationRow[]> {
+	const controls = randomHeads(shape.layers, shape.heads, chosen.length || count, chosen, experiment.seed);
+	const rows: AblationRow[] = [];
+	const arms: [AblationRow['label'], HeadRef[]][] = [['none masked', []], ['retrieval heads masked', chosen], ['random heads masked', controls]];
+	for (const [label, masked] of arms) {
+		if (label === 'retrieval heads masked' && masked.length === 0) continue;
+		let correct = 0;
+		for (let s = 0; s < seeds; s++) correct += (await run({ ...experiment, seed: experiment.seed + s }, { maskHeads: masked })).correct ? 1 : 0;
+		rows.push({ label, heads: masked, correct, total: seeds });
+	}
+	return rows;
+}

@@ -1,0 +1,51 @@
+/**
+ * A live cell: an experiment in the lab's URL form, the views it shows, and what it measures.
+ * One shape serves four kinds of cell: a run over a few seeds, a needle grid, a retrieval-head
+ * ablation, and a cost estimate for a model and hardware preset.
+ */
+import { z } from 'zod';
+import { catalog, decodeQuery, type Experiment } from '../experiment';
+
+export const cellSchema = z.strictObject({
+	id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a cell id is lower-case letters, digits and "-"'),
+	title: z.string().optional(),
+	/** The experiment, as the query string of a lab link (including `views=`). */
+	experiment: z.string(),
+	/** Runs seeds seed, seed+1, …; metrics are averaged over them. */
+	seeds: z.number().int().min(1).max(32).default(1),
+	/** Also measure attention-mass recall of the pattern. */
+	recall: z.boolean().default(false),
+	/** Also gather per-head statistics, retrieval scores and the KL to full attention. */
+	analyze: z.boolean().default(false),
+	grid: z.strictObject({ lengths: z.array(z.number().int().positive()).min(1), depths: z.array(z.number().min(0).max(1)).min(1) }).optional(),
+	/** Mask this many of the strongest retrieval heads, and as many random heads, over `seeds`. */
+	ablate: z.number().int().min(1).optional(),
+	cost: z
+		.strictObject({
+			model: z.string(),
+			hardware: z.string(),
+			tokens: z.array(z.number().int().positive()).min(1),
+			kvDtype: z.enum(['fp32', 'fp16', 'int8', 'int4']).default('fp16')
+		})
+		.optional()
+});
+
+export type CellSpec = z.infer<typeof cellSchema>;
+export type CellKind = 'run' | 'grid' | 'ablation' | 'cost';
+
+export function cellKind(spec: CellSpec): CellKind {
+	return spec.cost ? 'cost' : spec.grid ? 'grid' : spec.ablate ? 'ablation' : 'run';
+}
+
+export function cellExperiment(spec: CellSpec): { experiment: Experiment; problems: string[] } {
+	const decoded = decodeQuery(spec.experiment, catalog);
+	return { experiment: decoded.experiment, problems: decoded.problems.map((p) => p.message) };
+}
+
+/** What a cell needs its metrics for: these keys are what claims may name. */
+export const CELL_METRICS: Record<CellKind, string> = {
+	run: 'accuracy, partial, density, recall, klToFull, residentKvBytes, kvReadBytes, flopsSaved, retrievalHeads, sinkMass',
+	grid: 'accuracy, accuracy@<length>',
+	ablation: 'accuracy, retrievalMasked, randomMasked, retrievalHeads',
+	cost: 'residentKvGiB@<tokens>, kvReadGiB@<tokens>, msPerToken@<tokens>, ttftSeconds@<tokens>, concurrency@<tokens>'
+};

@@ -1,0 +1,68 @@
+import { readdirSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { watchErrors } from './console';
+
+const slugs = readdirSync('notebooks')
+	.filter((f) => f.endsWith('.md') && f !== 'README.md')
+	.map((f) => f.replace(/\.md$/, ''));
+
+/** Scrolls each cell into view (cells run lazily) and waits until every one has finished. */
+async function runAllCells(page: Page) {
+	const cells = page.getByTestId('cell');
+	const count = await cells.count();
+	expect(count).toBeGreaterThan(0);
+	for (let i = 0; i < count; i++) {
+		await cells.nth(i).scrollIntoViewIfNeeded();
+		await expect(cells.nth(i)).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+	}
+	return count;
+}
+
+test('the home page lists every notebook with its level and duration', async ({ page }) => {
+	await page.goto('/');
+	const items = page.getByTestId('notebook-list').locator('li');
+	await expect(items).toHaveCount(slugs.length);
+	await expect(items.first()).toContainText('min');
+});
+
+for (const slug of slugs) {
+	test(`notebook ${slug}: every live cell runs and shows its views, without console errors`, async ({ page }) => {
+		test.setTimeout(300_000);
+		const errors = watchErrors(page);
+		await page.goto(`/notebooks/${slug}?fast=1`);
+		await expect(page.getByTestId('notebook')).toBeVisible();
+		const count = await runAllCells(page);
+		await expect(page.getByTestId('cell-metrics')).toHaveCount(count);
+		await expect(page.locator('.katex').first()).toBeVisible();
+		expect(errors).toEqual([]);
+	});
+}
+
+test('a cell opens in the lab with the same experiment', async ({ page }) => {
+	await page.goto(`/notebooks/${slugs[0]}?fast=1`);
+	const cell = page.getByTestId('cell').first();
+	const hash = await cell.locator('header code[title]').getAttribute('title');
+	await cell.getByTestId('open-in-lab').click();
+	await expect(page).toHaveURL(/\/lab\?/);
+	await expect(page.getByTestId('experiment-hash')).toHaveAttribute('title', hash!);
+});
+
+test('claims in the prose are checked against the cells that measure them', async ({ page }) => {
+	await page.goto('/notebooks/07-cost-at-scale');
+	await runAllCells(page);
+	const summary = page.getByTestId('claims-summary');
+	const total = Number(await summary.getAttribute('data-total'));
+	await expect(summary).toHaveAttribute('data-checked', String(total));
+	await expect(summary).toHaveAttribute('data-holding', String(total));
+	await expect(page.locator('.claim[data-holds="false"]')).toHaveCount(0);
+});
+
+test('a reader can change a cell in place and reset it', async ({ page }) => {
+	await page.goto('/notebooks/07-cost-at-scale');
+	const cell = page.getByTestId('cell').first();
+	await cell.scrollIntoViewIfNeeded();
+	await expect(cell).toHaveAttribute('data-state', 'done');
+	await expect(cell.getByTestId('cell-reset')).toBeDisabled();
+	await page.goto('/notebooks/does-not-exist');
+	await expect(page.getByText('There is no notebook called')).toBeVisible();
+});
