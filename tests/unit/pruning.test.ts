@@ -8,9 +8,13 @@ import { loadWeights } from '$lib/engine/weights';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { defaultValues } from '$lib/experiment/param-spec';
 import { runExperiment } from '$lib/experiment/run';
-import { pruneHooks } from '$lib/techniques/prune-hooks';
+import { pruneHooks, tokenCounter } from '$lib/techniques/prune-hooks';
+import { stageSelection } from '$lib/techniques/pruning/lazyllm-revival';
+import { refusals } from '$lib/techniques/hooks';
+import { HeadCache } from '$lib/engine/kv-cache';
+import { mergeHooks } from '$lib/engine/hooks';
 import { gemFilterSelect } from '$lib/techniques/pruning/gemfilter-select';
-import { tokenPruners } from '$lib/techniques/registry';
+import { kvPolicies, tokenPruners } from '$lib/techniques/registry';
 import { fixtureModel } from '../fixtures/fixture-model';
 
 const pruner = (id: string) => tokenPruners.find((p) => p.id === id)!;
@@ -37,7 +41,7 @@ describe('pruner schedules', () => {
 		const ctx = { config, layer: 0, phase: 'prefill', queryPositions: Int32Array.from({ length: T }, (_, i) => i), keyPositions: [0, 1].map(() => Int32Array.from({ length: T }, (_, i) => i)), slots: T } as LayerContext;
 		hooks.observe!(ctx, probs);
 		// Candidates 1–7 (7 tokens), keep round(3.5) = 4: positions 1, 3, 5, 7 by attention.
-		expect(hooks.pruneTokens!(ctx)).toEqual([0, 1, 3, 5, 7, 8, 9]);
+		expect(hooks.pruneTokens!(ctx, new Float32Array(T * config.hiddenSize))).toEqual([0, 1, 3, 5, 7, 8, 9]);
 	});
 });
 
@@ -70,5 +74,85 @@ describe('pruning in the engine', () => {
 		const result = await runExperiment(engine, experiment, { maxNewTokens: 2 });
 		expect(result.pruning.tokensPerLayer).toEqual([128 + 20, 20]);
 		expect(result.kv.lengths[0][0]).toBe(20 + 1);
+	});
+});
+
+describe('LazyLLM', () => {
+	const lazy = pruner('lazyllm');
+	const prompt = Array.from({ length: 40 }, (_, i) => (i * 29 + 5) % 256);
+
+	it('keeps keep^s of the prompt after stage s, and refuses an eviction policy while reviving', () => {
+		expect(lazy.stages({ layers: [1, 0], keep: 0.5 }, config)).toEqual([
+			{ afterLayer: 0, keepShare: 0.5 },
+			{ afterLayer: 1, keepShare: 0.25 }
+		]);
+		const experiment = { ...defaultExperiment(catalog), prune: { id: 'lazyllm', params: { ...defaultValues(lazy.params), layers: [0] } } };
+		expect(refusals({ ...experiment, kv: { id: 'h2o', params: defaultValues(kvPolicies.find((p) => p.id === 'h2o')!.params) } }, config).join(' ')).toMatch(/revives pruned tokens/);
+		expect(refusals(experiment, config)).toEqual([]);
+	});
+
+	it('a stage selects the top prunable positions by the new token’s attention', () => {
+		// Positions 0…7, scores by hand; 0 and 7 are protected; keep 3 of 1…6 → 4 (0.5), 2 (0.4), 6 (0.3).
+		const scores = new Map([0.9, 0.1, 0.4, 0.05, 0.5, 0.2, 0.3, 0.8].map((s, p) => [p, s]));
+		expect([...stageSelection(scores, (p) => p >= 1 && p <= 6, 3)].sort()).toEqual([2, 4, 6]);
+	});
+
+	it('the cache stays in position order when a token is inserted out of order', () => {
+		const head = new HeadCache(2, 2);
+		const vec = (x: number) => Float32Array.of(x, -x);
+		for (const p of [0, 3, 5]) head.append(vec(p), vec(p), vec(p), 0, p);
+		head.append(vec(4), vec(4), vec(4), 0, 4);
+		head.append(vec(1), vec(1), vec(1), 0, 1);
+		expect(Array.from(head.positions.subarray(0, head.length))).toEqual([0, 1, 3, 4, 5]);
+		expect(Array.from(head.values.subarray(0, 10))).toEqual([0, -0, 1, -1, 3, -3, 4, -4, 5, -5]);
+	});
+
+	it('without revival, pruned tokens never come back while decoding', async () => {
+		const engine = await Engine.load(model.config, model.safetensors);
+		const params = { ...defaultValues(lazy.params), layers: [0], keep: 0.5, revive: false, keep_last: 4 };
+		const seq = engine.sequence(pruneHooks(lazy, params, config));
+		await seq.prefill(prompt);
+		const survivors = Array.from(seq.cache.head(1, 0).positions.subarray(0, seq.cache.head(1, 0).length));
+		for (let step = 0; step < 4; step++) await seq.step(7);
+		const after = Array.from(seq.cache.head(1, 0).positions.subarray(0, seq.cache.head(1, 0).length));
+		expect(after).toEqual([...survivors, 40, 41, 42, 43]);
+	});
+
+	it('a revived token’s keys and values, at every later layer, equal those of a run that had kept it from the start', async () => {
+		// Three layers: the revived tokens' layer-2 entries depend on their layer-1 attention.
+		const deep = fixtureModel({ seed: 23, layers: 3 });
+		const deepConfig = parseConfig(deep.config);
+		const engine = await Engine.load(deep.config, deep.safetensors);
+		const params = { ...defaultValues(lazy.params), layers: [0], keep: 0.4, revive: true, keep_last: 4 };
+		const counter = tokenCounter(deepConfig.layers);
+		const lazySeq = engine.sequence(mergeHooks(pruneHooks(lazy, params, deepConfig), counter.hooks));
+		await lazySeq.prefill(prompt);
+		const positionsAt = (seq: ReturnType<Engine['sequence']>, layer: number, h = 0) => Array.from(seq.cache.head(layer, h).positions.subarray(0, seq.cache.head(layer, h).length));
+		const kept = positionsAt(lazySeq, 1);
+		await lazySeq.step(7);
+		const revived = positionsAt(lazySeq, 1).filter((p) => p < 40 && !kept.includes(p));
+		expect(revived.length).toBeGreaterThan(0);
+		// Prefill computed every token at layer 0 and the kept ones after; decode added the revived ones.
+		expect(counter.tokensPerLayer).toEqual([40, kept.length + revived.length, kept.length + revived.length]);
+
+		// The same model keeping kept ∪ revived from the start (prefill pruning is checked against the reference above).
+		const union = new Set([...kept, ...revived]);
+		const keptFromStart = engine.sequence({ pruneTokens: (ctx) => (ctx.layer === 0 ? Array.from(ctx.queryPositions.keys()).filter((r) => union.has(ctx.queryPositions[r])) : undefined) });
+		await keptFromStart.prefill(prompt);
+		const d = deepConfig.headDim;
+		for (let layer = 1; layer < deepConfig.layers; layer++) {
+			for (let h = 0; h < deepConfig.kvHeads; h++) {
+				const a = lazySeq.cache.head(layer, h);
+				const b = keptFromStart.cache.head(layer, h);
+				expect(positionsAt(lazySeq, layer, h)).toEqual([...[...union].sort((x, y) => x - y), 40]);
+				let worst = 0;
+				for (const p of revived) {
+					const i = positionsAt(lazySeq, layer, h).indexOf(p);
+					const j = positionsAt(keptFromStart, layer, h).indexOf(p);
+					for (let c = 0; c < d; c++) worst = Math.max(worst, Math.abs(a.keys[i * d + c] - b.keys[j * d + c]), Math.abs(a.values[i * d + c] - b.values[j * d + c]));
+				}
+				expect(worst).toBeLessThan(1e-5);
+			}
+		}
 	});
 });

@@ -149,7 +149,7 @@ export class Engine {
 			});
 			x = next.y.data as Float32Array;
 
-			const kept = phase === 'prefill' && layer < layers - 1 ? seq.hooks.pruneTokens?.(ctx) : undefined;
+			const kept = layer < layers - 1 && (phase === 'prefill' || rows > 1) ? seq.hooks.pruneTokens?.(ctx, x) : undefined;
 			if (kept) {
 				const keptRows = checkRows(kept, rows);
 				const pruned = new Float32Array(keptRows.length * D);
@@ -158,6 +158,8 @@ export class Engine {
 				pos = Int32Array.from(keptRows, (r) => pos[r]);
 				rows = keptRows.length;
 			}
+			const revived = phase === 'decode' && layer < layers - 1 ? seq.hooks.revive?.({ ...ctx, queryPositions: pos }) : undefined;
+			if (revived && revived.positions.length > 0) ({ x, pos, rows } = mergeRows(x, pos, revived, D));
 			// Decode reports progress per token (in generate), not per layer.
 			if (phase === 'prefill') options.onProgress?.({ phase, done: layer + 1, total: layers });
 		}
@@ -316,6 +318,18 @@ function computeScores(q: Float32Array, k: Float32Array, H: number, Hkv: number,
 		}
 	}
 	return scores;
+}
+
+/** Adds revived rows to this call's rows, all in position order (the new token stays last). */
+function mergeRows(x: Float32Array, pos: Int32Array, revived: { positions: number[]; hidden: Float32Array }, D: number) {
+	const entries = [
+		...Array.from(pos, (p, r) => ({ p, source: x, row: r })),
+		...revived.positions.map((p, r) => ({ p, source: revived.hidden, row: r }))
+	].sort((a, b) => a.p - b.p);
+	if (entries.some((e, i) => i > 0 && e.p === entries[i - 1].p)) throw new EngineError('revive returned a token that is already running.');
+	const merged = new Float32Array(entries.length * D);
+	entries.forEach((e, n) => merged.set(e.source.subarray(e.row * D, (e.row + 1) * D), n * D));
+	return { x: merged, pos: Int32Array.from(entries, (e) => e.p), rows: entries.length };
 }
 
 function checkRows(rows: number[], count: number): number[] {

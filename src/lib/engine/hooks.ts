@@ -55,8 +55,16 @@ export interface Hooks {
 	observe?(ctx: LayerContext, probs: Float32Array): void;
 	/** Called after prefill and after each decode step; may call `cache.keep`. */
 	evict?(ctx: { config: ModelConfig; phase: 'prefill' | 'decode'; step: number; cache: KvCache }): void;
-	/** After `layer` in prefill: which rows (token indices of this call) continue to the next layer. */
-	pruneTokens?(ctx: LayerContext): number[] | undefined;
+	/**
+	 * After `layer`: which rows (token indices of this call) continue to the next layer, given
+	 * their hidden states [rows, hidden]. Called in prefill, and in decode when revived rows run.
+	 */
+	pruneTokens?(ctx: LayerContext, hidden: Float32Array): number[] | undefined;
+	/**
+	 * After `layer` in decode: tokens pruned earlier that come back (LazyLLM), with their hidden
+	 * states [rows, hidden] after `layer`; they run from the next layer on, in position order.
+	 */
+	revive?(ctx: LayerContext): { positions: number[]; hidden: Float32Array } | undefined;
 }
 
 /** Keeps an entry only where every mask keeps it (masks of [1 or heads, T, slots]). */

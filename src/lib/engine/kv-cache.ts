@@ -34,15 +34,22 @@ export class HeadCache {
 		this.positions = positions;
 	}
 
-	/** Appends one entry; the vectors are read from `offset` in each source array. */
+	/**
+	 * Adds one entry in position order (entries stay ascending: usually an append, an insert when
+	 * a revived token comes back); the vectors are read from `offset` in each source array.
+	 */
 	append(keyRaw: Float32Array, key: Float32Array, value: Float32Array, offset: number, position: number): void {
 		this.grow(this.length + 1);
 		const d = this.headDim;
-		const at = this.length * d;
-		this.keysRaw.set(keyRaw.subarray(offset, offset + d), at);
-		this.keys.set(key.subarray(offset, offset + d), at);
-		this.values.set(value.subarray(offset, offset + d), at);
-		this.positions[this.length] = position;
+		const index = countAtMost(this.positions.subarray(0, this.length), position);
+		if (index < this.length) {
+			for (const a of [this.keysRaw, this.keys, this.values]) a.copyWithin((index + 1) * d, index * d, this.length * d);
+			this.positions.copyWithin(index + 1, index, this.length);
+		}
+		this.keysRaw.set(keyRaw.subarray(offset, offset + d), index * d);
+		this.keys.set(key.subarray(offset, offset + d), index * d);
+		this.values.set(value.subarray(offset, offset + d), index * d);
+		this.positions[index] = position;
 		this.length++;
 	}
 

@@ -45,6 +45,9 @@ export function refusals(experiment: Experiment, config: ModelConfig): string[] 
 	const pruner = tokenPruners.find((p) => p.id === experiment.prune.id);
 	const prunerReason = pruner?.refuse?.(experiment.prune.params, config);
 	if (prunerReason) reasons.push(prunerReason);
+	if (pruner?.revives?.(experiment.prune.params) && experiment.kv.id !== 'full') {
+		reasons.push(`${pruner.name} revives pruned tokens into the KV cache at decode steps, which a KV eviction policy would fight over: use the full KV policy with it (or turn revival off).`);
+	}
 	return reasons;
 }
 

@@ -6,7 +6,9 @@
 import type { Hooks, LayerContext } from '../engine/hooks';
 import type { ModelConfig } from '../engine/config';
 import type { ParamValues } from '../experiment/param-spec';
-import type { TokenPruner } from './types';
+import type { PruneStage, TokenPruner } from './types';
+import { revivalHooks } from './pruning/lazyllm-revival';
+import { prunable } from './pruning/params';
 
 export interface PruningReport {
 	/** Prompt tokens each layer processed (all prefill calls and passes together). */
@@ -23,7 +25,8 @@ export function tokenCounter(layers: number) {
 	const tokensPerLayer = new Array(layers).fill(0);
 	const hooks: Hooks = {
 		attentionMask: (ctx) => {
-			if (ctx.phase === 'prefill') tokensPerLayer[ctx.layer] += ctx.queryPositions.length;
+			// In decode, rows besides the new token are revived prompt tokens (LazyLLM): prompt work too.
+			tokensPerLayer[ctx.layer] += ctx.queryPositions.length - (ctx.phase === 'decode' ? 1 : 0);
 			return undefined;
 		}
 	};
@@ -33,20 +36,19 @@ export function tokenCounter(layers: number) {
 export function pruneHooks(pruner: TokenPruner, params: ParamValues, config: ModelConfig): Hooks {
 	const stages = pruner.stages(params, config);
 	if (stages.length === 0 || pruner.ranking !== 'attention') return {};
+	const prefill = prefillPruneHooks(stages, params, config);
+	return pruner.revives?.(params) ? revivalHooks(stages, params, config, prefill) : prefill;
+}
+
+function prefillPruneHooks(stages: PruneStage[], params: ParamValues, config: ModelConfig): Hooks & { prunableCount(): number | null } {
 	const stageAt = new Map(stages.map((s) => [s.afterLayer, s.keepShare]));
-	const keepFirst = params.keep_first as number;
-	const keepLast = params.keep_last as number;
 	let scores: Float64Array | null = null;
 	let original: number | null = null;
 	const group = config.heads / config.kvHeads;
-
-	const prunable = (ctx: LayerContext, row: number) => {
-		const position = ctx.queryPositions[row];
-		const last = ctx.queryPositions[ctx.queryPositions.length - 1];
-		return position >= keepFirst && position <= last - keepLast;
-	};
+	const prunableRow = (ctx: LayerContext, row: number) => prunable(params, ctx.queryPositions[row], ctx.queryPositions[ctx.queryPositions.length - 1]);
 
 	return {
+		prunableCount: () => original,
 		wantsProbabilities: (ctx) => ctx.phase === 'prefill' && stageAt.has(ctx.layer),
 		observe: (ctx, probs) => {
 			// Attention from the last query to each row's own key, averaged over all heads.
@@ -66,11 +68,11 @@ export function pruneHooks(pruner: TokenPruner, params: ParamValues, config: Mod
 			const share = stageAt.get(ctx.layer);
 			if (share === undefined || !scores) return undefined;
 			const rows = Array.from(ctx.queryPositions, (_, r) => r);
-			const candidates = rows.filter((r) => prunable(ctx, r));
+			const candidates = rows.filter((r) => prunableRow(ctx, r));
 			original ??= candidates.length;
 			const keep = Math.min(candidates.length, Math.round(original * share));
 			const ranked = [...candidates].sort((a, b) => scores![b] - scores![a] || a - b).slice(0, keep);
-			const kept = new Set([...ranked, ...rows.filter((r) => !prunable(ctx, r))]);
+			const kept = new Set([...ranked, ...rows.filter((r) => !prunableRow(ctx, r))]);
 			return rows.filter((r) => kept.has(r));
 		}
 	};

@@ -40,6 +40,7 @@ import { snapKv } from './kv/snapkv';
 import { streamingLlm } from './kv/streaming-llm';
 import { tova } from './kv/tova';
 import { fastv } from './pruning/fastv';
+import { lazyLlm } from './pruning/lazyllm';
 import { gemFilter } from './pruning/gemfilter';
 import { noPruning } from './pruning/none';
 import { pyramidDrop } from './pruning/pyramid-drop';
@@ -78,4 +79,4 @@ export const positionSchemes: readonly PositionScheme[] = [
 
 export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, keyformer, knorm, duoAttention, quest, randomEviction, recentOnly];
 
-export const tokenPruners: readonly TokenPruner[] = [noPruning, fastv, pyramidDrop, gemFilter];
+export const tokenPruners: readonly TokenPruner[] = [noPruning, fastv, pyramidDrop, lazyLlm, gemFilter];

@@ -120,5 +120,7 @@ export interface TokenPruner extends TechniqueMeta {
 	 * the model re-runs on the kept tokens alone (GemFilter).
 	 */
 	ranking: 'attention' | 'filter-and-rerun';
+	/** Whether pruned tokens may come back at decode steps (LazyLLM); they then cannot share the cache with an eviction policy. */
+	revives?(params: ParamValues): boolean;
 	refuse?(params: ParamValues, config: ModelConfig): string | null;
 }
