@@ -34,10 +34,22 @@ const configSchema = z.strictObject({
 	 * Phases before `until`, each with its own sequence length and optionally its own task mix:
 	 * retrieval circuits form faster on short contexts and with repeated-text (copy) sequences.
 	 */
-	curriculum: z.array(z.strictObject({ until: z.number().int(), length: z.number().int().min(16), mix: mixSchema.optional() })).default([]),
+	curriculum: z
+		.array(
+			z.strictObject({
+				until: z.number().int(),
+				length: z.number().int().min(16),
+				mix: mixSchema.optional(),
+				/** A phase with its own peak learning rate runs its own warmup + cosine cycle (a warm restart). */
+				lr: z.number().positive().optional()
+			})
+		)
+		.default([]),
 	batch: z.number().int().positive(),
 	steps: z.number().int().positive(),
 	lr: z.number().positive(),
+	/** Steps the global cosine spans (default: all); later steps outside an own-lr phase stay at its floor. */
+	decaySteps: z.number().int().positive().optional(),
 	warmup: z.number().int().nonnegative(),
 	weightDecay: z.number().nonnegative().default(0),
 	clip: z.number().positive().default(1),
@@ -58,10 +70,18 @@ function phaseAt(config: TrainConfig, step: number): { length: number; mix: Mix 
 	return { length: phase?.length ?? config.length, mix: phase?.mix ?? config.mix };
 }
 
+/** Linear warmup, then cosine down to a tenth of the peak, over [start, end). */
+function cycle(peak: number, warmup: number, start: number, end: number, step: number): number {
+	if (step - start < warmup) return (peak * (step - start + 1)) / warmup;
+	const progress = (step - start - warmup) / Math.max(1, end - start - warmup);
+	return peak * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+}
+
 function learningRate(config: TrainConfig, step: number): number {
-	if (step < config.warmup) return (config.lr * (step + 1)) / config.warmup;
-	const progress = (step - config.warmup) / Math.max(1, config.steps - config.warmup);
-	return config.lr * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+	const index = config.curriculum.findIndex((p) => step < p.until);
+	const phase = config.curriculum[index];
+	if (phase?.lr !== undefined) return cycle(phase.lr, config.warmup, index > 0 ? config.curriculum[index - 1].until : 0, phase.until, step);
+	return cycle(config.lr, config.warmup, 0, config.decaySteps ?? config.steps, step);
 }
 
 function batchTensors(seeds: number[], length: number, mix: Mix) {

@@ -3,7 +3,7 @@ import { ablationHooks, randomHeads } from '$lib/analysis/ablation';
 import { headPatternCollector } from '$lib/analysis/head-patterns';
 import { headStatsCollector } from '$lib/analysis/heads';
 import { needleGrid } from '$lib/analysis/needle-grid';
-import { klDivergence } from '$lib/analysis/kl';
+import { klDivergence, meanKlDivergence } from '$lib/analysis/kl';
 import { retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
 import { parseConfig } from '$lib/engine/config';
@@ -66,6 +66,14 @@ describe('KL to full attention', () => {
 	it('KL([½, ½] ‖ [¾, ¼]) = ½ ln(2/3) + ½ ln 2 = 0.1438410362', () => {
 		expect(klDivergence([0, 0], [Math.log(3), 0])).toBeCloseTo(0.1438410362, 9);
 		expect(klDivergence([1, 2, 3], [1, 2, 3])).toBe(0);
+	});
+
+	it('averages over the positions both runs computed, matching rows by position', () => {
+		// Reference rows at positions 5, 6, 7; the pruned run has only 5 and 7 (in other rows).
+		const reference = { logits: Float32Array.of(0, 0, 9, 9, 0, 0), positions: Int32Array.of(5, 6, 7) };
+		const run = { logits: Float32Array.of(Math.log(3), 0, 0, 0), positions: Int32Array.of(5, 7) };
+		// Position 5: 0.1438410362; position 7: 0 → mean 0.0719205181; position 6 is not compared.
+		expect(meanKlDivergence(reference, run, 2)).toBeCloseTo(0.0719205181, 6);
 	});
 });
 

@@ -14,3 +14,23 @@ export function klDivergence(referenceLogits: ArrayLike<number>, logits: ArrayLi
 	for (let i = 0; i < lp.length; i++) kl += Math.exp(lp[i]) * (lp[i] - lq[i]);
 	return Math.max(0, kl);
 }
+
+/** Logits of one prefill with the positions of their rows. */
+export interface PositionedLogits {
+	logits: Float32Array;
+	positions: Int32Array;
+}
+
+/** Mean KL(p ‖ q) over the positions both runs have logits for (p: the reference run). */
+export function meanKlDivergence(reference: PositionedLogits, run: PositionedLogits, vocab: number): number {
+	const rowOf = new Map(Array.from(run.positions, (p, r) => [p, r]));
+	let sum = 0;
+	let count = 0;
+	reference.positions.forEach((p, r) => {
+		const other = rowOf.get(p);
+		if (other === undefined) return;
+		sum += klDivergence(reference.logits.subarray(r * vocab, (r + 1) * vocab), run.logits.subarray(other * vocab, (other + 1) * vocab));
+		count++;
+	});
+	return count ? sum / count : 0;
+}

@@ -46,6 +46,8 @@ export interface PrefillOptions extends ForwardOptions {
 	chunkSize?: number;
 	/** Return logits for every position (perplexity) instead of only the last. */
 	allLogits?: boolean;
+	/** Return logits for the last N positions that reach the head (default 1), row by row. */
+	lastLogits?: number;
 }
 
 type Session = ort.InferenceSession;
@@ -107,7 +109,7 @@ export class Engine {
 	}
 
 	/** Internal: runs one chunk of rows through every layer. */
-	async forwardRows(seq: Sequence, ids: number[], positions: Int32Array, phase: 'prefill' | 'decode', allRows: boolean, options: ForwardOptions): Promise<Float32Array> {
+	async forwardRows(seq: Sequence, ids: number[], positions: Int32Array, phase: 'prefill' | 'decode', logitRows: number, options: ForwardOptions): Promise<Float32Array> {
 		const { hiddenSize: D, heads: H, kvHeads: Hkv, headDim: d, layers } = this.config;
 		for (const id of ids) {
 			if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) throw new EngineError(`Token id ${id} is outside the vocabulary (0–${this.config.vocabSize - 1}).`);
@@ -165,8 +167,9 @@ export class Engine {
 		}
 		if (phase === 'decode') seq.bytesReadLastStep = bytesRead;
 
-		const headRows = allRows ? x : x.subarray((rows - 1) * D, rows * D);
-		const logits = await this.head.run({ x: new ort.Tensor('float32', headRows, [allRows ? rows : 1, D]) });
+		const n = Math.min(rows, Math.max(1, logitRows));
+		seq.logitPositions = pos.slice(rows - n);
+		const logits = await this.head.run({ x: new ort.Tensor('float32', x.subarray((rows - n) * D, rows * D), [n, D]) });
 		return logits.logits.data as Float32Array;
 	}
 
@@ -351,6 +354,8 @@ export class Sequence {
 	position = 0;
 	/** KV bytes the last decode step read (keys and values, f32). */
 	bytesReadLastStep = 0;
+	/** Positions of the rows whose logits the last call returned (pruning can skip some). */
+	logitPositions = new Int32Array(0);
 
 	constructor(readonly engine: Engine, readonly hooks: Hooks) {
 		const { layers, kvHeads, headDim } = engine.config;
@@ -364,7 +369,9 @@ export class Sequence {
 		for (let start = 0; start < ids.length; start += chunk) {
 			const part = ids.slice(start, start + chunk);
 			const positions = Int32Array.from(part, (_, i) => this.position + i);
-			const logits = await this.engine.forwardRows(this, part, positions, 'prefill', !!options.allLogits, {
+			const last = start + chunk >= ids.length;
+			const logitRows = options.allLogits ? Infinity : last ? (options.lastLogits ?? 1) : 1;
+			const logits = await this.engine.forwardRows(this, part, positions, 'prefill', logitRows, {
 				...options,
 				onProgress: (p) => options.onProgress?.({ phase: 'prefill', done: start + (part.length * p.done) / p.total, total: ids.length })
 			});
@@ -377,7 +384,7 @@ export class Sequence {
 
 	/** Feeds one token and returns the logits for the one after it. */
 	async step(id: number, options: ForwardOptions = {}): Promise<Float32Array> {
-		const logits = await this.engine.forwardRows(this, [id], Int32Array.of(this.position), 'decode', false, options);
+		const logits = await this.engine.forwardRows(this, [id], Int32Array.of(this.position), 'decode', 1, options);
 		this.position++;
 		this.hooks.evict?.({ config: this.engine.config, phase: 'decode', step: this.position, cache: this.cache });
 		return logits;

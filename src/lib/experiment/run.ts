@@ -12,7 +12,7 @@ import type { TokenSpan } from '../tasks/types';
 import { ablationHooks, type HeadRef } from '../analysis/ablation';
 import { headPatternCollector, type HeadPattern } from '../analysis/head-patterns';
 import { headStatsCollector, type HeadStats } from '../analysis/heads';
-import { klDivergence } from '../analysis/kl';
+import { meanKlDivergence } from '../analysis/kl';
 import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
 import { mergeHooks, type Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
@@ -50,13 +50,19 @@ export interface AttentionMap {
 	residentKeys?: number[];
 }
 
+/** Prompt positions whose next-token distributions the KL to full attention averages. */
+const KL_POSITIONS = 64;
+
 /** Largest map kept for the heatmap (floats): 2 048 × 2 048. */
 const MAX_CAPTURE = 2048 * 2048;
 
 export interface HeadAnalysis extends HeadStats {
 	/** This sample's retrieval score per [layer][head] (Wu et al.), null without a needle. */
 	retrieval: number[][] | null;
-	/** KL(full ‖ this run) of the first generated token's distribution. */
+	/**
+	 * KL(full ‖ this run) of the next-token distributions, averaged over the last 64 prompt
+	 * positions (those both runs computed): the very next token alone is often near-certain.
+	 */
 	klToFull: number;
 	/** Which MInference shape fits each head best (prompts up to 1 024 tokens). */
 	patterns: HeadPattern[][] | null;
@@ -173,14 +179,19 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	let analysis: HeadAnalysis | undefined;
 	if (headStats && topKeys) {
 		const needle = instance.needleSpans.find((span) => span.kind === 'needle');
-		const full = await engine.sequence().prefill(instance.ids, { ...options, chunkSize });
+		const compared = { ...options, chunkSize, lastLogits: KL_POSITIONS };
+		const prefill = async (hooks: Hooks) => {
+			const seq = engine.sequence(hooks);
+			const logits = await seq.prefill(instance.ids, compared);
+			return { logits, positions: seq.logitPositions };
+		};
+		const full = await prefill({});
 		// Fresh hooks: the run's own hold state (statistics, policy scores) that must not change.
-		const fresh = techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: engine.config });
-		const patterned = await engine.sequence(fresh).prefill(instance.ids, { ...options, chunkSize });
+		const patterned = await prefill(techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: engine.config }));
 		analysis = {
 			...headStats.result(),
 			retrieval: needle && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,
-			klToFull: klDivergence(full, patterned),
+			klToFull: meanKlDivergence(full, patterned, engine.config.vocabSize),
 			patterns: shapes?.result() ?? null
 		};
 	}
