@@ -3,7 +3,7 @@ import { ablationHooks, randomHeads } from '$lib/analysis/ablation';
 import { headPatternCollector } from '$lib/analysis/head-patterns';
 import { headStatsCollector } from '$lib/analysis/heads';
 import { needleGrid } from '$lib/analysis/needle-grid';
-import { klDivergence, meanKlDivergence } from '$lib/analysis/kl';
+import { klDivergence, meanKlDivergence, meanNextTokenNll } from '$lib/analysis/kl';
 import { retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
 import { parseConfig } from '$lib/engine/config';
@@ -74,6 +74,12 @@ describe('KL to full attention', () => {
 		const run = { logits: Float32Array.of(Math.log(3), 0, 0, 0), positions: Int32Array.of(5, 7) };
 		// Position 5: 0.1438410362; position 7: 0 → mean 0.0719205181; position 6 is not compared.
 		expect(meanKlDivergence(reference, run, 2)).toBeCloseTo(0.0719205181, 6);
+	});
+
+	it('NLL of the actual next tokens: −ln ¾ and −ln ½, averaged; the last prompt row has no target', () => {
+		const run = { logits: Float32Array.of(Math.log(3), 0, 0, 0, 5, 5), positions: Int32Array.of(0, 1, 2) };
+		// ids[1] = 0 (p = ¾), ids[2] = 1 (p = ½); position 2 is the last prompt token.
+		expect(meanNextTokenNll(run, [7, 0, 1], 2)).toBeCloseTo((-Math.log(0.75) - Math.log(0.5)) / 2, 6);
 	});
 });
 

@@ -34,3 +34,20 @@ export function meanKlDivergence(reference: PositionedLogits, run: PositionedLog
 	});
 	return count ? sum / count : 0;
 }
+
+/** Mean negative log-likelihood (nats) of the actual next token at each row that has one. */
+export function meanNextTokenNll(run: PositionedLogits, ids: ArrayLike<number>, vocab: number): number {
+	let sum = 0;
+	let count = 0;
+	run.positions.forEach((p, r) => {
+		if (p + 1 >= ids.length) return;
+		const row = run.logits.subarray(r * vocab, (r + 1) * vocab);
+		let max = -Infinity;
+		for (const v of row) max = Math.max(max, v);
+		let total = 0;
+		for (const v of row) total += Math.exp(v - max);
+		sum += max + Math.log(total) - row[ids[p + 1]];
+		count++;
+	});
+	return count ? sum / count : Number.NaN;
+}

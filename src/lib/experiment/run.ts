@@ -12,7 +12,7 @@ import type { TokenSpan } from '../tasks/types';
 import { ablationHooks, type HeadRef } from '../analysis/ablation';
 import { headPatternCollector, type HeadPattern } from '../analysis/head-patterns';
 import { headStatsCollector, type HeadStats } from '../analysis/heads';
-import { meanKlDivergence } from '../analysis/kl';
+import { meanKlDivergence, meanNextTokenNll } from '../analysis/kl';
 import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
 import { mergeHooks, type Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
@@ -64,6 +64,8 @@ export interface HeadAnalysis extends HeadStats {
 	 * positions (those both runs computed): the very next token alone is often near-certain.
 	 */
 	klToFull: number;
+	/** Mean NLL (nats) of the prompt's own next tokens over the same positions, with the techniques. */
+	nll: number;
 	/** Which MInference shape fits each head best (prompts up to 1 024 tokens). */
 	patterns: HeadPattern[][] | null;
 }
@@ -192,6 +194,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 			...headStats.result(),
 			retrieval: needle && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,
 			klToFull: meanKlDivergence(full, patterned, engine.config.vocabSize),
+			nll: meanNextTokenNll(patterned, instance.ids, engine.config.vocabSize),
 			patterns: shapes?.result() ?? null
 		};
 	}

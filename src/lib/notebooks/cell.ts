@@ -44,7 +44,7 @@ export function cellExperiment(spec: CellSpec): { experiment: Experiment; proble
 
 /** What a cell needs its metrics for: these keys are what claims may name. */
 export const CELL_METRICS: Record<CellKind, string> = {
-	run: 'accuracy, partial, density, recall, klToFull, residentKvBytes, kvReadBytes, flopsSaved, retrievalHeads, sinkMass',
+	run: 'accuracy, partial, density, recall, klToFull, nll, residentKvKiB, kvReadKiB, flopsSaved, retrievalHeads, sinkMass',
 	grid: 'accuracy, accuracy@<length>',
 	ablation: 'accuracy, retrievalMasked, randomMasked, retrievalHeads',
 	cost: 'residentKvGiB@<tokens>, kvReadGiB@<tokens>, msPerToken@<tokens>, ttftSeconds@<tokens>, concurrency@<tokens>'

@@ -40,16 +40,17 @@ export function runMetrics(results: RunResult[]): Record<string, number> {
 		accuracy: mean(results.map((r) => (r.correct ? 1 : 0))),
 		partial: mean(results.map((r) => r.partial)),
 		density: mean(results.map((r) => r.attention.density)),
-		residentKvBytes: mean(results.map((r) => r.kv.residentBytes)),
+		residentKvKiB: mean(results.map((r) => r.kv.residentBytes)) / 1024,
 		flopsSaved: mean(results.map((r) => mean(r.pruning.flopsSaved)))
 	};
 	const read = results.map((r) => r.kv.bytesReadPerStep).filter((b): b is number => b !== null);
-	if (read.length) metrics.kvReadBytes = mean(read);
+	if (read.length) metrics.kvReadKiB = mean(read) / 1024;
 	const recall = results.map((r) => r.attention.recall).filter((v): v is number => v !== null);
 	if (recall.length) metrics.recall = mean(recall);
 	const analysed = results.filter((r) => r.heads);
 	if (analysed.length) {
 		metrics.klToFull = mean(analysed.map((r) => r.heads!.klToFull));
+		metrics.nll = mean(analysed.map((r) => r.heads!.nll));
 		metrics.sinkMass = mean(analysed.map((r) => meanOfGrid(r.heads!.sinkMass)));
 		metrics.retrievalHeads = strongestRetrievalHeads(analysed).length;
 	}
@@ -68,7 +69,9 @@ export function ablationMetrics(rows: AblationRow[], retrievalHeads: number): Re
 		const row = rows.find((r) => r.label === label);
 		return row ? row.correct / row.total : Number.NaN;
 	};
-	return { accuracy: rate('none masked'), retrievalMasked: rate('retrieval heads masked'), randomMasked: rate('random heads masked'), retrievalHeads };
+	const metrics: Record<string, number> = { accuracy: rate('none masked'), retrievalMasked: rate('retrieval heads masked'), randomMasked: rate('random heads masked'), retrievalHeads };
+	// An arm that did not run (no retrieval head to mask) has no number.
+	return Object.fromEntries(Object.entries(metrics).filter(([, v]) => !Number.isNaN(v)));
 }
 
 export function costCell(spec: NonNullable<CellSpec['cost']>, experiment: Experiment): { reports: CostReport[]; metrics: Record<string, number> } {
