@@ -67,8 +67,18 @@ export function hfConfig(s: ModelShape, trainedLength: number) {
 	};
 }
 
-export function exportModel(dir: string, s: ModelShape, params: Params, trainedLength: number): void {
+/** What the model card says about training: written next to the weights, so it always matches them. */
+export interface TrainingRecord {
+	steps: number;
+	tokens: number;
+	wallMinutes: number;
+	finalLoss: number | undefined;
+	config: string;
+}
+
+export function exportModel(dir: string, s: ModelShape, params: Params, trainedLength: number, record?: TrainingRecord): void {
 	mkdirSync(dir, { recursive: true });
+	if (record) writeFileSync(join(dir, 'training.json'), JSON.stringify(record, null, 1) + '\n');
 	const tensors = [...params].map(([name, variable]) => ({ name, shape: variable.shape, data: variable.dataSync() as Float32Array }));
 	writeFileSync(join(dir, 'config.json'), JSON.stringify(hfConfig(s, trainedLength), null, 2) + '\n');
 	writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors, { format: 'pt' }));

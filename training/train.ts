@@ -210,7 +210,13 @@ async function main() {
 		untilStep: values['until-step'] ? Number(values['until-step']) : undefined
 	});
 	if (values.export) {
-		exportModel(values.export, shape, params, config.length);
+		exportModel(values.export, shape, params, config.length, {
+			steps: state.step,
+			tokens: state.tokens,
+			wallMinutes: Math.round(state.wallMs / 60000),
+			finalLoss: state.log.at(-1)?.loss,
+			config: values.config
+		});
 		process.stdout.write(`exported step ${state.step} to ${values.export}\n`);
 	}
 }
