@@ -19,6 +19,15 @@ async function runAllCells(page: Page) {
 	return count;
 }
 
+test('cells wait off screen until asked; "Run every cell now" runs them all', async ({ page }) => {
+	await page.goto('/notebooks/04-beyond-training-length?fast=1');
+	const last = page.getByTestId('cell').last();
+	await expect(page.getByTestId('cell').first()).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+	await expect(last).toHaveAttribute('data-state', 'idle');
+	await page.getByTestId('run-all').click();
+	await expect(last).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+});
+
 test('the home page lists every notebook with its level and duration', async ({ page }) => {
 	await page.goto('/');
 	const items = page.getByTestId('notebook-list').locator('li');
