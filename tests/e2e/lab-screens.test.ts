@@ -16,6 +16,8 @@ for (const viewport of [
 		await expect(page.getByTestId('kv-lengths')).toContainText('L0: 13');
 		// The keys SnapKV evicted are drawn as such in the heatmap.
 		await expect(page.getByTestId('evicted-legend')).toContainText('128 keys');
+		// The heatmap ends with the rows of the answer's decode steps.
+		await expect(page.getByTestId('decode-rows')).toContainText('decode steps (positions from 256 on)');
 		await info.attach(`lab-${viewport.width}x${viewport.height}.png`, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
 		expect(errors).toEqual([]);
 	});

@@ -10,6 +10,7 @@ import { findTask } from '../tasks/registry';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
 import { ablationHooks, type HeadRef } from '../analysis/ablation';
+import { attentionMapCollector, type AttentionMap } from '../analysis/attention-map';
 import { headPatternCollector, type HeadPattern } from '../analysis/head-patterns';
 import { headStatsCollector, type HeadStats } from '../analysis/heads';
 import { meanKlDivergence, meanNextTokenNll } from '../analysis/kl';
@@ -35,23 +36,15 @@ export interface RunOptions {
 	analyze?: boolean;
 	/** Query heads [layer, head] knocked out (they attend only to the first token). */
 	maskHeads?: HeadRef[];
-	/** Keep one head's prefill attention map (the last prefill call), for the heatmap. */
+	/** Keep one head's attention map (the last prefill call and every decode step), for the heatmap. */
 	capture?: { layer: number; head: number };
 }
 
-export interface AttentionMap {
-	layer: number;
-	head: number;
-	/** Row-major [queries, keys] probabilities of the last prefill call; 0 where masked. */
-	probs: Float32Array;
-	queryPositions: number[];
-	keyPositions: number[];
-	/** Positions this head's KV head still holds at the end of the run (the rest were evicted). */
-	residentKeys?: number[];
-}
 
 /** Prompt positions whose next-token distributions the KL to full attention averages. */
 const KL_POSITIONS = 64;
+
+export type { AttentionMap };
 
 /** Largest map kept for the heatmap (floats): 2 048 × 2 048. */
 const MAX_CAPTURE = 2048 * 2048;
@@ -137,21 +130,8 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const shapes = options.analyze && instance.ids.length <= 1024 ? headPatternCollector(engine.config) : null;
 	const techniques = techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config });
 	const counter = tokenCounter(layers);
-	let map: AttentionMap | undefined;
-	const capture = options.capture;
-	const captureHooks: Hooks = capture
-		? {
-				wantsProbabilities: (ctx) => ctx.phase === 'prefill' && ctx.layer === capture.layer,
-				observe: (ctx, probs) => {
-					const T = ctx.queryPositions.length;
-					const keys = ctx.keyPositions[Math.floor(capture.head / (heads / kvHeads))];
-					if (T * keys.length > MAX_CAPTURE) return;
-					const out = new Float32Array(T * keys.length);
-					for (let t = 0; t < T; t++) out.set(probs.subarray((capture.head * T + t) * ctx.slots, (capture.head * T + t) * ctx.slots + keys.length), t * keys.length);
-					map = { ...capture, probs: out, queryPositions: Array.from(ctx.queryPositions), keyPositions: Array.from(keys) };
-				}
-			}
-		: {};
+	let residentKeys: number[] | undefined;
+	const mapCollector = options.capture ? attentionMapCollector(options.capture, heads / kvHeads, MAX_CAPTURE) : null;
 	let ids = instance.ids;
 	if (experiment.prune.id === 'gemfilter') {
 		// The first pass reads every token up to the filter layer; the model then reads the kept ones.
@@ -161,7 +141,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	}
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
-		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), captureHooks, headStats?.hooks ?? {}, topKeys?.hooks ?? {}, shapes?.hooks ?? {}),
+		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), mapCollector?.hooks ?? {}, headStats?.hooks ?? {}, topKeys?.hooks ?? {}, shapes?.hooks ?? {}),
 		chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,
@@ -171,11 +151,13 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 			return last === tokenizer.eos || (stopAtNewline && last === newline[0]);
 		},
 		inspect: (seq) => {
-			if (!map) return;
-			const head = seq.cache.head(map.layer, Math.floor(map.head / (heads / kvHeads)));
-			map.residentKeys = Array.from(head.positions.subarray(0, head.length));
+			if (!options.capture) return;
+			const head = seq.cache.head(options.capture.layer, Math.floor(options.capture.head / (heads / kvHeads)));
+			residentKeys = Array.from(head.positions.subarray(0, head.length));
 		}
 	});
+	const captured = mapCollector?.result();
+	const map = captured && { ...captured, residentKeys };
 	const output = tokenizer.decode(generation.tokens);
 	const score = scoreOutput(instance, output);
 	let analysis: HeadAnalysis | undefined;
