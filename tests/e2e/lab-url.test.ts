@@ -85,26 +85,37 @@ test('controls rewrite the link, and a run on a loaded model reports its result'
 	// The heatmap of the chosen head, with the pattern's masked cells.
 	const heatmap = page.getByTestId('heatmap');
 	await expect(heatmap).toHaveAttribute('data-layer', '0');
-	await expect(heatmap.locator('figcaption')).toContainText('256 queries × 256 keys');
+	// 256 prompt rows, then one row per decode step (over the keys the generated tokens added).
+	await expect(heatmap.locator('figcaption')).toContainText(/\d+ queries × \d+ keys/);
+	const rowsShown = Number(/(\d+) queries × (\d+) keys/.exec((await heatmap.locator('figcaption').textContent())!)![1]);
+	const decodeSteps = rowsShown - 256;
+	expect(decodeSteps).toBeGreaterThan(0);
+	await expect(heatmap.getByTestId('decode-rows')).toContainText(`The last ${decodeSteps} rows are the decode steps (positions from 256 on)`);
 	const canvas = heatmap.locator('canvas');
 	const box = (await canvas.boundingBox())!;
 	await canvas.hover({ position: { x: box.width * 0.9, y: box.height * 0.95 } });
 	await expect(heatmap.locator('figcaption')).toContainText('→ key');
 	// Dragging zooms to a region; the needle button zooms to the last queries over the needle.
-	await expect(heatmap.getByTestId('heatmap-region')).toContainText('Showing queries 0–255 × keys 0–255');
+	const last = rowsShown - 1;
+	await expect(heatmap.getByTestId('heatmap-region')).toContainText(`Showing queries 0–${last} × keys 0–${last}`);
 	await canvas.hover({ position: { x: box.width * 0.5, y: box.height * 0.5 } });
 	await page.mouse.down();
 	await canvas.hover({ position: { x: box.width * 0.75, y: box.height * 0.75 } });
 	await page.mouse.up();
-	await expect(heatmap.getByTestId('heatmap-region')).not.toContainText('queries 0–255 × keys 0–255');
+	await expect(heatmap.getByTestId('heatmap-region')).not.toContainText(`queries 0–${last} × keys 0–${last}`);
 	await heatmap.getByTestId('zoom-reset').click();
 	await heatmap.getByRole('button', { name: /last queries on the needle/ }).click();
-	await expect(heatmap.getByTestId('heatmap-region')).toContainText('Showing queries 192–255');
+	await expect(heatmap.getByTestId('heatmap-region')).toContainText(`Showing queries ${last - 63}–${last}`);
 	// The KV chart draws the analytic curves and the measured points.
 	await expect(page.getByTestId('kv-chart').locator('svg').first()).toBeVisible();
 	await expect(page.getByTestId('kv-chart')).toContainText('resident (measured)');
 	const [svg] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-kv-svg').click()]);
 	expect(readFileSync(await svg.path(), 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+	const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-kv-png').click()]);
+	expect(png.suggestedFilename()).toBe('longscope-kv.png');
+	expect([...readFileSync(await png.path()).subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+	const [heatmapSvg] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-heatmap-svg').click()]);
+	expect(readFileSync(await heatmapSvg.path(), 'utf8')).toMatch(/^<svg[^>]*><title>Attention of layer \d, head \d<\/title><image [^>]*href="data:image\/png;base64,/);
 	// The run exports as a JSON manifest with the runtime and the link.
 	const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
 	const manifest = JSON.parse(readFileSync(await download.path(), 'utf8'));
