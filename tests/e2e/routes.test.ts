@@ -6,7 +6,8 @@ const ROUTES = [
 	{ path: '/lab', heading: 'Lab' },
 	{ path: '/models', heading: 'Models' },
 	{ path: '/techniques', heading: 'Techniques' },
-	{ path: '/notebooks/attention-sinks', heading: 'Notebook not found' }
+	{ path: '/notebooks/01-attention-sinks', heading: 'Attention sinks and streaming' },
+	{ path: '/notebooks/no-such-notebook', heading: 'Not found' }
 ];
 
 for (const { path, heading } of ROUTES) {
