@@ -40,7 +40,6 @@ export interface RunOptions {
 	capture?: { layer: number; head: number };
 }
 
-
 /** Prompt positions whose next-token distributions the KL to full attention averages. */
 const KL_POSITIONS = 64;
 

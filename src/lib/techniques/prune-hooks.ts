@@ -9,6 +9,7 @@ import type { ParamValues } from '../experiment/param-spec';
 import type { PruneStage, TokenPruner } from './types';
 import { revivalHooks } from './pruning/lazyllm-revival';
 import { prunable } from './pruning/params';
+import { lastQueryAttention } from './pruning/rank';
 
 export interface PruningReport {
 	/** Prompt tokens each layer processed (all prefill calls and passes together). */
@@ -36,33 +37,23 @@ export function tokenCounter(layers: number) {
 export function pruneHooks(pruner: TokenPruner, params: ParamValues, config: ModelConfig): Hooks {
 	const stages = pruner.stages(params, config);
 	if (stages.length === 0 || pruner.ranking !== 'attention') return {};
-	const prefill = prefillPruneHooks(stages, params, config);
+	const prefill = prefillPruneHooks(stages, params);
 	return pruner.revives?.(params) ? revivalHooks(stages, params, config, prefill) : prefill;
 }
 
-function prefillPruneHooks(stages: PruneStage[], params: ParamValues, config: ModelConfig): Hooks & { prunableCount(): number | null } {
+function prefillPruneHooks(stages: PruneStage[], params: ParamValues): Hooks & { prunableCount(): number | null } {
 	const stageAt = new Map(stages.map((s) => [s.afterLayer, s.keepShare]));
 	let scores: Float64Array | null = null;
 	let original: number | null = null;
-	const group = config.heads / config.kvHeads;
 	const prunableRow = (ctx: LayerContext, row: number) => prunable(params, ctx.queryPositions[row], ctx.queryPositions[ctx.queryPositions.length - 1]);
 
 	return {
 		prunableCount: () => original,
 		wantsProbabilities: (ctx) => ctx.phase === 'prefill' && stageAt.has(ctx.layer),
 		observe: (ctx, probs) => {
-			// Attention from the last query to each row's own key, averaged over all heads.
-			const T = ctx.queryPositions.length;
-			const S = ctx.slots;
-			scores = new Float64Array(T);
-			for (let h = 0; h < config.heads; h++) {
-				const keys = ctx.keyPositions[Math.floor(h / group)];
-				const slotOf = new Map(Array.from(keys, (p, s) => [p, s]));
-				for (let t = 0; t < T; t++) {
-					const slot = slotOf.get(ctx.queryPositions[t]);
-					if (slot !== undefined) scores[t] += probs[(h * T + T - 1) * S + slot] / config.heads;
-				}
-			}
+			// Each row is scored by the attention the last query gives to its own key.
+			const byPosition = lastQueryAttention(ctx, probs);
+			scores = Float64Array.from(ctx.queryPositions, (p) => byPosition.get(p) ?? 0);
 		},
 		pruneTokens: (ctx) => {
 			const share = stageAt.get(ctx.layer);

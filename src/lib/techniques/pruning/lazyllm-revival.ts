@@ -6,9 +6,10 @@
  * later stage ranks low are set aside again.
  */
 import type { ModelConfig } from '../../engine/config';
-import type { Hooks, LayerContext } from '../../engine/hooks';
+import type { Hooks } from '../../engine/hooks';
 import type { ParamValues } from '../../experiment/param-spec';
 import { prunable } from './params';
+import { lastQueryAttention } from './rank';
 import type { PruneStage } from '../types';
 
 /** The positions a stage keeps: the top `keep` prunable ones by score (ties: earlier first). */
@@ -19,14 +20,11 @@ export function stageSelection(scores: Map<number, number>, isPrunable: (positio
 
 export function revivalHooks(stages: PruneStage[], params: ParamValues, config: ModelConfig, prefill: Hooks & { prunableCount(): number | null }): Hooks {
 	const shareAt = new Map(stages.map((s) => [s.afterLayer, s.keepShare]));
-	const group = config.heads / config.kvHeads;
 	/** Per stage layer: hidden state after that layer of each token set aside there. */
 	const aux = new Map<number, Map<number, Float32Array>>();
+	/** Per stage layer: the positions this decode step keeps (made when its attention is seen). */
+	const selections = new Map<number, Set<number>>();
 	let lastPrompt = -1;
-	/** This decode step's selection per stage layer, keyed by the new token's position. */
-	let selections = new Map<number, Set<number>>();
-	let selectionStep = -1;
-	let decodeScores = new Map<number, Map<number, number>>();
 	const D = config.hiddenSize;
 
 	const setAside = (layer: number, position: number, hidden: Float32Array, row: number) => {
@@ -35,17 +33,6 @@ export function revivalHooks(stages: PruneStage[], params: ParamValues, config: 
 	};
 	const isPrunable = (position: number) => prunable(params, position, lastPrompt);
 
-	const selection = (ctx: LayerContext): Set<number> | null => {
-		const share = shareAt.get(ctx.layer);
-		const original = prefill.prunableCount();
-		const scores = decodeScores.get(ctx.layer);
-		if (share === undefined || original === null || !scores) return null;
-		const step = ctx.queryPositions[ctx.queryPositions.length - 1];
-		if (step !== selectionStep) [selectionStep, selections] = [step, new Map()];
-		if (!selections.has(ctx.layer)) selections.set(ctx.layer, stageSelection(scores, isPrunable, Math.round(original * share)));
-		return selections.get(ctx.layer)!;
-	};
-
 	return {
 		wantsProbabilities: (ctx) => shareAt.has(ctx.layer) && (ctx.phase === 'decode' || (prefill.wantsProbabilities?.(ctx) ?? false)),
 		observe: (ctx, probs) => {
@@ -53,25 +40,25 @@ export function revivalHooks(stages: PruneStage[], params: ParamValues, config: 
 				lastPrompt = Math.max(lastPrompt, ctx.queryPositions[ctx.queryPositions.length - 1]);
 				return prefill.observe?.(ctx, probs);
 			}
-			// The new token's attention to each key position, averaged over heads.
-			const T = ctx.queryPositions.length;
-			const scores = new Map<number, number>();
-			for (let h = 0; h < config.heads; h++) {
-				const keys = ctx.keyPositions[Math.floor(h / group)];
-				for (let s = 0; s < keys.length; s++) scores.set(keys[s], (scores.get(keys[s]) ?? 0) + probs[(h * T + T - 1) * ctx.slots + s] / config.heads);
-			}
-			decodeScores.set(ctx.layer, scores);
+			const original = prefill.prunableCount();
+			if (original === null) return;
+			const keep = Math.round(original * shareAt.get(ctx.layer)!);
+			selections.set(ctx.layer, stageSelection(lastQueryAttention(ctx, probs), isPrunable, keep));
 		},
 		pruneTokens: (ctx, hidden) => {
 			const rows = Array.from(ctx.queryPositions, (_, r) => r);
-			const kept = ctx.phase === 'prefill' ? prefill.pruneTokens?.(ctx, hidden) : keptAtDecode(ctx, rows);
+			const selected = selections.get(ctx.layer);
+			const kept =
+				ctx.phase === 'prefill'
+					? prefill.pruneTokens?.(ctx, hidden)
+					: selected && rows.filter((r) => !isPrunable(ctx.queryPositions[r]) || selected.has(ctx.queryPositions[r]));
 			if (!kept) return undefined;
 			const keptSet = new Set(kept);
 			for (const r of rows) if (!keptSet.has(r)) setAside(ctx.layer, ctx.queryPositions[r], hidden, r);
 			return kept;
 		},
 		revive: (ctx) => {
-			const selected = selection(ctx);
+			const selected = selections.get(ctx.layer);
 			const waiting = aux.get(ctx.layer);
 			if (!selected || !waiting) return undefined;
 			const positions = [...selected].filter((p) => waiting.has(p)).sort((a, b) => a - b);
@@ -83,10 +70,4 @@ export function revivalHooks(stages: PruneStage[], params: ParamValues, config: 
 			return { positions, hidden };
 		}
 	};
-
-	function keptAtDecode(ctx: LayerContext, rows: number[]): number[] | undefined {
-		const selected = selection(ctx);
-		if (!selected) return undefined;
-		return rows.filter((r) => !isPrunable(ctx.queryPositions[r]) || selected.has(ctx.queryPositions[r]));
-	}
 }
