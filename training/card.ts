@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summariseRetrieval } from '../src/lib/analysis/retrieval';
 import { parameterCount } from '../src/lib/engine/config';
-import { Engine } from '../src/lib/engine/engine';
+import { loadModelDir } from '../src/cli/model-dir';
 import { catalog, defaultExperiment } from '../src/lib/experiment/index';
 import { runExperiment } from '../src/lib/experiment/run';
 import { findTask } from '../src/lib/tasks/registry';
@@ -19,7 +19,7 @@ import { markdownTable, type EvalCell } from './eval';
 import { attentionPng } from './png';
 
 export async function writeCard(dir: string, runDir: string | null, samples: number) {
-	const engine = await Engine.load(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
+	const engine = await loadModelDir(dir);
 	const config = engine.config;
 	const trained = config.maxPositions;
 

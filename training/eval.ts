@@ -4,10 +4,11 @@
  * over depths 0–1, with full attention and the model's own RoPE. Writes `eval.json` next to the
  * model and prints a markdown table.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Engine } from '../src/lib/engine/engine';
+import { loadModelDir } from '../src/cli/model-dir';
+import type { Engine } from '../src/lib/engine/engine';
 import { catalog, defaultExperiment } from '../src/lib/experiment/index';
 import { defaultValues } from '../src/lib/experiment/param-spec';
 import { needleGrid } from '../src/lib/analysis/needle-grid';
@@ -59,7 +60,7 @@ async function main() {
 	const { values, positionals } = parseArgs({ allowPositionals: true, options: { samples: { type: 'string', default: '4' } } });
 	const dir = positionals[0];
 	if (!dir) throw new Error('usage: npm run eval:model -- <model dir> [--samples N]');
-	const engine = await Engine.load(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), new Uint8Array(readFileSync(join(dir, 'model.safetensors'))));
+	const engine = await loadModelDir(dir);
 	const started = Date.now();
 	const cells = await evaluateModel(engine, Number(values.samples), (c) => process.stderr.write(`${c.task} len ${c.length} depth ${c.depth}: ${c.correct}/${c.total}\n`));
 	const table = markdownTable(cells);

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Engine } from '../lib/engine/engine';
+import { loadModelDir, readModelDir } from './model-dir';
 import { kvBytesPerToken, parameterCount, parseConfig } from '../lib/engine/config';
 import { catalog, decodeEntries, decodeObject, decodeQuery, type Decoded, type Experiment } from '../lib/experiment/index';
 import { runExperiment } from '../lib/experiment/run';
@@ -26,17 +27,6 @@ const USAGE = `usage:
   longscope cost --model <preset or model dir> --tokens N [--kv-dtype fp32|fp16|int8|int4] [--hardware ID] [--json]`;
 
 class UsageError extends Error {}
-
-function readModelDir(dir: string) {
-	try {
-		return {
-			config: JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as unknown,
-			safetensors: new Uint8Array(readFileSync(join(dir, 'model.safetensors')))
-		};
-	} catch (error) {
-		throw new UsageError(`Cannot read a model from ${dir}: ${error instanceof Error ? error.message : String(error)}`);
-	}
-}
 
 function parseExperiment(text: string): Decoded {
 	const trimmed = text.trim();
@@ -106,8 +96,7 @@ async function run(args: string[]) {
 		const dir = values['model-dir'] ?? join(values.models!, experiment.model);
 		let engine = engines.get(dir);
 		if (!engine) {
-			const files = readModelDir(dir);
-			engine = await Engine.load(files.config, files.safetensors);
+			engine = await loadModelDir(dir);
 			engines.set(dir, engine);
 		}
 		const result = await runExperiment(engine, experiment, {
@@ -185,8 +174,7 @@ async function notebook(args: string[]) {
 	const engines = new Map<string, Engine>();
 	const engineFor = async (model: string) => {
 		if (!engines.has(model)) {
-			const files = readModelDir(join(values.models!, model));
-			engines.set(model, await Engine.load(files.config, files.safetensors));
+			engines.set(model, await loadModelDir(join(values.models!, model)));
 		}
 		return engines.get(model)!;
 	};
@@ -208,7 +196,7 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-	const known = error instanceof UsageError || ['ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'TaskError', 'RunError', 'EngineError'].includes(error?.name);
+	const known = error instanceof UsageError || ['ModelDirError', 'ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'TaskError', 'RunError', 'EngineError'].includes(error?.name);
 	console.error(known ? error.message : error);
 	process.exit(known ? 2 : 1);
 });

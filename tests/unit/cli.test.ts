@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 const exec = promisify(execFile);
 const cli = (...args: string[]) => exec('node', ['bin/longscope.js', ...args], { timeout: 60_000 });
 
-describe('longscope CLI', () => {
+// Each test spawns the CLI (a Node start-up and a model load): seconds on a loaded machine.
+describe('longscope CLI', { timeout: 30_000 }, () => {
 	it('runs an experiment given as a URL query and prints the result as JSON', async () => {
 		const { stdout } = await cli('run', '?model=tiny-gqa&task=passkey&len=256&seed=4', '--models', 'tests/fixtures');
 		const result = JSON.parse(stdout);

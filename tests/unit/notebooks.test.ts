@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine } from '$lib/engine/engine';
+import type { Engine } from '$lib/engine/engine';
+import { loadModelDir } from '../../src/cli/model-dir';
 import { checkNotebook } from '$lib/notebooks/check';
 import { claimHolds, parseClaim } from '$lib/notebooks/claims';
 import { parseNotebook } from '$lib/notebooks/notebook';
@@ -93,8 +94,7 @@ describe('every notebook claim holds for the model it names', () => {
 	const engines = new Map<string, Promise<Engine>>();
 	const engineFor = (model: string) => {
 		if (!engines.has(model)) {
-			const dir = join('static/models', model);
-			engines.set(model, Engine.load(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), new Uint8Array(readFileSync(join(dir, 'model.safetensors')))));
+			engines.set(model, loadModelDir(join('static/models', model)));
 		}
 		return engines.get(model)!;
 	};

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine } from '$lib/engine/engine';
+import { loadModelDir } from '../../src/cli/model-dir';
 import { exportModel } from '../../training/checkpoint';
 import { sampleSequence } from '../../training/corpus';
 import { forward, ropeTables } from '../../training/model';
@@ -38,7 +38,7 @@ describe('training', () => {
 
 		const exportDir = mkdtempSync(join(tmpdir(), 'export-'));
 		exportModel(exportDir, straight.shape, straight.params, config.length);
-		const engine = await Engine.load(JSON.parse(readFileSync(join(exportDir, 'config.json'), 'utf8')), new Uint8Array(readFileSync(join(exportDir, 'model.safetensors'))));
+		const engine = await loadModelDir(exportDir);
 		const ids = sampleSequence(40, 9).tokens.slice(0, 40);
 		const trainer = tf.tidy(() => forward(straight.shape, straight.params, tf.tensor2d(ids, [1, 40], 'int32'), ropeTables(straight.shape, 40)).dataSync());
 		const ours = await engine.sequence().prefill(ids, { allLogits: true });
