@@ -5,7 +5,7 @@ import { headStatsCollector } from '$lib/analysis/heads';
 import { needleGrid } from '$lib/analysis/needle-grid';
 import { klDivergence, meanKlDivergence, meanNextTokenNll } from '$lib/analysis/kl';
 import { attentionMapCollector } from '$lib/analysis/attention-map';
-import { retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
+import { copiedSpans, retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
@@ -20,7 +20,7 @@ describe('retrieval-head score (Wu et al.)', () => {
 	// Needle tokens 5, 6, 7 at positions 10–12; the model generates 5, 6, 7.
 	const ids = Array.from({ length: 23 }, (_, i) => 100 + i);
 	ids.splice(10, 3, 5, 6, 7);
-	const needle = { start: 10, end: 13 };
+	const needle = [{ start: 10, end: 13 }];
 	const generated = [5, 6, 7];
 
 	it('a head that copies from the needle scores 1.0; a local head 0.0; a wrong-token look 0.0', () => {
@@ -38,6 +38,25 @@ describe('retrieval-head score (Wu et al.)', () => {
 		const scores = retrievalScores(steps, generated, ids, needle);
 		expect(scores[0][0]).toBeCloseTo(1, 12);
 		expect(scores[0][1]).toBeCloseTo(1 / 3, 12);
+	});
+
+	it('counts a copy from any occurrence of the answer, over the answer\'s length', () => {
+		// The answer 5 6 7 is written twice (positions 10–12 and 16–18); head 0 copies the first
+		// digit from one occurrence and the rest from the other, head 1 looks at filler.
+		const twice = [...ids];
+		twice.splice(16, 3, 5, 6, 7);
+		const steps = [[[10, 14]], [[17, 15]], [[18, 9]]];
+		expect(retrievalScores(steps, generated, twice, [{ start: 10, end: 13 }, { start: 16, end: 19 }])).toEqual([[1, 0]]);
+	});
+
+	it('copies from the answers inside real needles, not from a distractor\'s', () => {
+		const spans = [
+			{ start: 5, end: 20, kind: 'needle', text: '' },
+			{ start: 9, end: 12, kind: 'answer', text: '' },
+			{ start: 30, end: 40, kind: 'distractor', text: '' },
+			{ start: 33, end: 36, kind: 'answer', text: '' }
+		] as const;
+		expect(copiedSpans([...spans])).toEqual([spans[1]]);
 	});
 
 	it('averages samples and lists heads above 0.1, strongest first', () => {

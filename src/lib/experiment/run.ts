@@ -14,7 +14,7 @@ import { attentionMapCollector, type AttentionMap } from '../analysis/attention-
 import { headPatternCollector, type HeadPattern } from '../analysis/head-patterns';
 import { headStatsCollector, type HeadStats } from '../analysis/heads';
 import { meanKlDivergence, meanNextTokenNll } from '../analysis/kl';
-import { retrievalScores, topKeyCollector } from '../analysis/retrieval';
+import { copiedSpans, retrievalScores, topKeyCollector } from '../analysis/retrieval';
 import { mergeHooks, type Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
 import { gemFilterSelect } from '../techniques/pruning/gemfilter-select';
@@ -161,7 +161,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const score = scoreOutput(instance, output);
 	let analysis: HeadAnalysis | undefined;
 	if (headStats && topKeys) {
-		const needle = instance.needleSpans.find((span) => span.kind === 'needle');
+		const copied = copiedSpans(instance.needleSpans);
 		const compared = { ...options, chunkSize, lastLogits: KL_POSITIONS };
 		const prefill = async (hooks: Hooks) => {
 			const seq = engine.sequence(hooks);
@@ -173,7 +173,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		const patterned = await prefill(techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: engine.config }));
 		analysis = {
 			...headStats.result(),
-			retrieval: needle && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], needle) : null,
+			retrieval: copied.length > 0 && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], copied) : null,
 			klToFull: meanKlDivergence(full, patterned, engine.config.vocabSize),
 			nll: meanNextTokenNll(patterned, instance.ids, engine.config.vocabSize),
 			patterns: shapes?.result() ?? null
