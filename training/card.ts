@@ -86,8 +86,8 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 		'on sequences from `src/lib/tasks` (passkey, multi-key needle, key–value, variable tracking, lines) and generated prose.',
 		'',
 		`- Architecture: ${config.layers} layers, hidden ${config.hiddenSize}, ${config.heads} query heads / ${config.kvHeads} KV heads of ${config.headDim}, SwiGLU ${config.intermediateSize}, RoPE θ ${config.ropeTheta}, trained context ${trained} bytes.`,
-		training ? `- Training: ${training.steps} steps, ${training.tokens.toLocaleString('en-US')} tokens, ${training.wallMinutes} min on 2 CPU cores; recipe and seed in ${training.config}.` : '- Training: see training/configs/lab-rope.json.',
-		...(correct === 0 ? ['- **Status: training in progress.** At this step the model has not learned to retrieve (see the table): lab views of sinks, locality, position schemes and costs work; retrieval does not yet.'] : []),
+		training ? `- Training: ${training.steps} steps, ${training.tokens.toLocaleString('en-US')} tokens, ${training.wallMinutes} min on one CPU core (TF.js WASM in Node runs single-threaded); recipe and seed in ${training.config}.` : '- Training: see training/configs/lab-rope.json.',
+		...statusLines(evaluation?.cells ?? [], trained),
 		`- Passkey at the trained length (engine, ${samples} held-out samples over depths): ${correct}/${samples}.`,
 		`- Retrieval heads (score > 0.1, Wu et al.): ${heads.length ? heads.map((h) => `L${h.layer}H${h.head} (${h.score.toFixed(2)})`).join(', ') : 'none found'}.`,
 		'',
@@ -102,6 +102,20 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 	];
 	writeFileSync(join(dir, 'README.md'), lines.join('\n'));
 	return card;
+}
+
+/** Accuracy at the trained length that the lab model is built to reach (issue: the lab model). */
+export const TARGETS: Record<string, number> = { passkey: 0.95, niah: 0.85, 'kv-retrieval': 0.8 };
+
+/** A status line naming the targets not met yet at the trained length, if any. */
+function statusLines(cells: EvalCell[], trained: number): string[] {
+	const missed = Object.entries(TARGETS).flatMap(([task, target]) => {
+		const pool = cells.filter((c) => c.task === task && c.length === trained);
+		const total = pool.reduce((n, c) => n + c.total, 0);
+		const rate = total ? pool.reduce((n, c) => n + c.correct, 0) / total : 0;
+		return rate < target ? [`${task} ${Math.round(rate * 100)} % (target ${target * 100} %)`] : [];
+	});
+	return missed.length ? [`- **Status: training in progress.** Below target at the trained length: ${missed.join(', ')}.`] : [];
 }
 
 /** The record exported with the weights; else the run's current state (which may be ahead of them). */

@@ -178,6 +178,19 @@ test('A/B: B copies A, changes one technique, and both runs are compared', async
 	expect(errors).toEqual([]);
 });
 
+test('A/B on the lab model: sinks + a small window lose a passkey that full attention finds, and the table says so', async ({ page }) => {
+	const errors = watchErrors(page);
+	// The needle sits mid-prompt, far outside B's 32 recent keys.
+	await page.goto('/lab?task=passkey&len=256&depth=0.5&seed=800002&b.attn=sink-window&b.attn.sink=4&b.attn.window=32');
+	await expect(page.getByTestId('lab-model')).toContainText('lab-rope', { timeout: 30_000 });
+	await expect(page.getByTestId('compare')).toBeChecked();
+	await page.getByTestId('run').click();
+	const verdict = page.getByTestId('ab-difference').getByRole('row', { name: /Answer correct/ });
+	await expect(verdict).toBeVisible({ timeout: 60_000 });
+	await expect(verdict.locator('td')).toHaveText(['yes', 'no', 'B breaks it']);
+	expect(errors).toEqual([]);
+});
+
 test('views can be hidden, the needle grid runs, and the ablation compares masked heads', async ({ page }) => {
 	await page.goto('/lab?model=tiny-gqa&task=passkey&len=200&seed=1');
 	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);

@@ -5,6 +5,8 @@ import { headStatsCollector } from '$lib/analysis/heads';
 import { needleGrid } from '$lib/analysis/needle-grid';
 import { klDivergence, meanKlDivergence, meanNextTokenNll } from '$lib/analysis/kl';
 import { attentionMapCollector } from '$lib/analysis/attention-map';
+import { strongestRetrievalHeads } from '$lib/analysis/ablation-study';
+import type { RunResult } from '$lib/experiment/run';
 import { copiedSpans, retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
 import { parseConfig } from '$lib/engine/config';
@@ -57,6 +59,14 @@ describe('retrieval-head score (Wu et al.)', () => {
 			{ start: 33, end: 36, kind: 'answer', text: '' }
 		] as const;
 		expect(copiedSpans([...spans])).toEqual([spans[1]]);
+	});
+
+	it('counts only runs that answered (more than half the answer right) toward a head\'s score', () => {
+		const run = (partial: number, retrieval: number[][]) => ({ partial, heads: { retrieval } }) as unknown as RunResult;
+		// The failed run's 0.9 would lift head 1 over the threshold if it counted.
+		const runs = [run(1, [[0.6, 0]]), run(0.8, [[0.4, 0.1]]), run(0.4, [[0, 0.9]])];
+		expect(strongestRetrievalHeads(runs)).toEqual([{ layer: 0, head: 0, score: 0.5 }]);
+		expect(strongestRetrievalHeads([run(0.5, [[1, 1]])])).toEqual([]);
 	});
 
 	it('averages samples and lists heads above 0.1, strongest first', () => {

@@ -4,7 +4,7 @@
  */
 import type { Experiment } from '../experiment/schema';
 import type { RunOptions, RunResult } from '../experiment/run';
-import { RETRIEVAL_THRESHOLD } from './retrieval';
+import { summariseRetrieval } from './retrieval';
 import { randomHeads, type HeadRef } from './ablation';
 
 export type Runner = (experiment: Experiment, options: Pick<RunOptions, 'maskHeads' | 'analyze' | 'measureRecall' | 'capture'>) => Promise<RunResult>;
@@ -16,14 +16,12 @@ export interface AblationRow {
 	total: number;
 }
 
-/** Heads whose mean retrieval score over the runs exceeds the threshold, strongest first. */
+/**
+ * Heads whose mean retrieval score exceeds the threshold, strongest first. As in the reference,
+ * only runs that answered (more than half of the answer right, its ROUGE-1 recall > 50) count.
+ */
 export function strongestRetrievalHeads(results: RunResult[]): { layer: number; head: number; score: number }[] {
-	const scored = results.map((r) => r.heads?.retrieval).filter((s): s is number[][] => !!s);
-	if (scored.length === 0) return [];
-	return scored[0]
-		.flatMap((row, layer) => row.map((_, head) => ({ layer, head, score: scored.reduce((sum, s) => sum + s[layer][head], 0) / scored.length })))
-		.filter((h) => h.score > RETRIEVAL_THRESHOLD)
-		.sort((a, b) => b.score - a.score);
+	return summariseRetrieval(results.filter((r) => r.partial > 0.5 && r.heads?.retrieval).map((r) => r.heads!.retrieval!)).heads;
 }
 
 export async function ablationStudy(run: Runner, experiment: Experiment, chosen: HeadRef[], shape: { layers: number; heads: number }, seeds: number, count = chosen.length): Promise<AblationRow[]> {
