@@ -30,10 +30,9 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 	for (let s = 0; s < samples; s++) {
 		const experiment = { ...defaultExperiment(catalog), model: 'card', len: trained, depth: (s + 0.5) / samples, seed: 500_000 + s };
 		const result = await runExperiment(engine, experiment, { analyze: true });
-		if (result.correct) {
-			correct++;
-			if (result.heads?.retrieval) retrieval.push(result.heads.retrieval);
-		}
+		if (result.correct) correct++;
+		// As for the lab's retrieval panel: runs with more than half the answer right count.
+		if (result.partial > 0.5 && result.heads?.retrieval) retrieval.push(result.heads.retrieval);
 		sinkMass = result.heads!.sinkMass;
 	}
 	const { mean, heads } = summariseRetrieval(retrieval);
@@ -104,8 +103,8 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 	return card;
 }
 
-/** Accuracy at the trained length that the lab model is built to reach (issue: the lab model). */
-export const TARGETS: Record<string, number> = { passkey: 0.95, niah: 0.85, 'kv-retrieval': 0.8 };
+/** Accuracy at the trained length that the lab model is trained to reach. */
+const TARGETS: Record<string, number> = { passkey: 0.95, niah: 0.85, 'kv-retrieval': 0.8 };
 
 /** A status line naming the targets not met yet at the trained length, if any. */
 function statusLines(cells: EvalCell[], trained: number): string[] {
