@@ -85,7 +85,7 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 		'on sequences from `src/lib/tasks` (passkey, multi-key needle, key–value, variable tracking, lines) and generated prose.',
 		'',
 		`- Architecture: ${config.layers} layers, hidden ${config.hiddenSize}, ${config.heads} query heads / ${config.kvHeads} KV heads of ${config.headDim}, SwiGLU ${config.intermediateSize}, RoPE θ ${config.ropeTheta}, trained context ${trained} bytes.`,
-		training ? `- Training: ${training.steps} steps, ${training.tokens.toLocaleString('en-US')} tokens, ${training.wallMinutes} min on one CPU core (TF.js WASM in Node runs single-threaded); recipe and seed in ${training.config}.` : '- Training: see training/configs/lab-rope.json.',
+		training ? `- Training: ${training.steps} steps, ${training.tokens.toLocaleString('en-US')} tokens, ${training.wallMinutes} min of wall time on a 2-core CPU machine; recipe and seed in ${training.config}.` : '- Training: see training/configs/lab-rope.json.',
 		...statusLines(evaluation?.cells ?? [], trained),
 		`- Passkey at the trained length (engine, ${samples} held-out samples over depths): ${correct}/${samples}.`,
 		`- Retrieval heads (score > 0.1, Wu et al.): ${heads.length ? heads.map((h) => `L${h.layer}H${h.head} (${h.score.toFixed(2)})`).join(', ') : 'none found'}.`,

@@ -1,7 +1,8 @@
 /**
  * `npm run train -- --config training/configs/lab-rope.json [--max-minutes N] [--export DIR]`
  *
- * Trains the lab model on CPU with TensorFlow.js (WASM backend). Seeded and resumable: the run
+ * Trains the lab model on CPU with TensorFlow.js (WASM backend; with `dataParallel`, one thread
+ * per core, since TF.js runs WASM single-threaded under Node). Seeded and resumable: the run
  * directory holds the latest checkpoint; starting again continues from it with the same data.
  */
 import { readFileSync } from 'node:fs';
@@ -9,9 +10,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { deriveSeed } from '../src/lib/random';
-import { DEFAULT_MIX, sampleSequence, type Mix } from './corpus';
+import { DEFAULT_MIX, type Mix } from './corpus';
 import { exportModel, loadCheckpoint, saveCheckpoint, type Moments, type TrainState } from './checkpoint';
 import { forward, initParams, loss, ropeTables, type ModelShape, type Params } from './model';
+import { GradientWorker, batchTensors, combineParts, partGradients, type PartGradients } from './gradients';
 import { tf, useWasm } from './tf';
 
 const mixSchema = z.record(z.string(), z.number().nonnegative());
@@ -56,6 +58,12 @@ const configSchema = z.strictObject({
 	evalEvery: z.number().int().positive(),
 	evalSequences: z.number().int().positive(),
 	checkpointEvery: z.number().int().positive(),
+	/**
+	 * From `fromStep` on, each batch is split over `workers` threads (one per core) and the
+	 * gradients combined; earlier steps ran in one thread. Part of the recipe because the
+	 * float sums differ slightly, so a resumed run must split the same way to stay exact.
+	 */
+	dataParallel: z.strictObject({ workers: z.number().int().min(2), fromStep: z.number().int().nonnegative() }).optional(),
 	/** The task mix outside curriculum phases, and always the one evaluated. */
 	mix: mixSchema.default(DEFAULT_MIX)
 });
@@ -82,21 +90,6 @@ function learningRate(config: TrainConfig, step: number): number {
 	const phase = config.curriculum[index];
 	if (phase?.lr !== undefined) return cycle(phase.lr, config.warmup, index > 0 ? config.curriculum[index - 1].until : 0, phase.until, step);
 	return cycle(config.lr, config.warmup, 0, config.decaySteps ?? config.steps, step);
-}
-
-function batchTensors(seeds: number[], length: number, mix: Mix) {
-	const sequences = seeds.map((seed) => sampleSequence(length, seed, mix));
-	const inputs = sequences.flatMap((s) => s.tokens.slice(0, length));
-	const targets = sequences.flatMap((s) => s.tokens.slice(1, length + 1));
-	const weights = sequences.flatMap((s) => s.weights.slice(0, length));
-	const answer = weights.map((w) => (w > 1 ? 1 : 0));
-	return {
-		ids: tf.tensor2d(inputs, [seeds.length, length], 'int32'),
-		targets: tf.tensor1d(targets, 'int32'),
-		weights: tf.tensor1d(weights),
-		answer: Float32Array.from(answer),
-		targetList: targets
-	};
 }
 
 /** Teacher-forced accuracy on answer tokens, and the share of sequences with every answer token right. */
@@ -141,15 +134,20 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	let stepsThisRun = 0;
 	const [beta1, beta2, eps] = [0.9, 0.95, 1e-8];
 	const reached = () => options.untilStep !== undefined && state.step >= options.untilStep;
+	const split = config.dataParallel && !reached() ? config.dataParallel.workers - 1 : 0;
+	const workers = Array.from({ length: split }, () => new GradientWorker(shape));
 	while (state.step < config.steps && !reached()) {
 		const { length, mix } = phaseAt(config, state.step);
 		if (!tables.has(length)) tables.set(length, ropeTables(shape, length));
 		const seeds = Array.from({ length: config.batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/${b}`));
-		const batch = batchTensors(seeds, length, mix);
 		const lr = learningRate(config, state.step);
 		const t = state.step + 1;
+		const parts = workers.length && state.step >= config.dataParallel!.fromStep ? await splitGradients(shape, params, workers, seeds, length, mix) : null;
+		const batch = parts ? null : batchTensors(seeds, length, mix);
 		const lossValue = tf.tidy(() => {
-			const { value, grads } = tf.variableGrads(() => loss(forward(shape, params, batch.ids, tables.get(length)!), batch.targets, batch.weights, shape.vocab) as import('@tensorflow/tfjs').Scalar);
+			const { value, grads } = parts
+				? combine(params, parts)
+				: tf.variableGrads(() => loss(forward(shape, params, batch!.ids, tables.get(length)!), batch!.targets, batch!.weights, shape.vocab) as import('@tensorflow/tfjs').Scalar);
 			const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
 			const scale = tf.minimum(1, tf.div(config.clip, tf.add(norm, 1e-6)));
 			for (const [name, variable] of params) {
@@ -164,7 +162,7 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 			}
 			return value.dataSync()[0];
 		});
-		tf.dispose([batch.ids, batch.targets, batch.weights]);
+		if (batch) tf.dispose([batch.ids, batch.targets, batch.weights]);
 		state.step++;
 		state.tokens += config.batch * length;
 		state.wallMs = wallAtStart + (Date.now() - started);
@@ -188,7 +186,25 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 			break;
 		}
 	}
+	await Promise.all(workers.map((w) => w.terminate()));
 	return { params, state, shape };
+}
+
+/** The batch in contiguous parts: the first here, the others in the workers, all at once. */
+async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], seeds: number[], length: number, mix: Mix): Promise<PartGradients[]> {
+	const size = Math.ceil(seeds.length / (workers.length + 1));
+	const part = (i: number) => ({ seeds: seeds.slice(i * size, (i + 1) * size), length, mix });
+	const remote = workers.map((w, i) => w.compute(params, part(i + 1)));
+	const local = partGradients(shape, params, part(0));
+	return [local, ...(await Promise.all(remote))];
+}
+
+/** The combined parts as the tensors the optimiser step takes. */
+function combine(params: Params, parts: PartGradients[]) {
+	const whole = combineParts(parts);
+	const grads: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+	[...params.values()].forEach((variable, i) => (grads[variable.name] = tf.tensor(whole.grads[i], variable.shape)));
+	return { value: tf.scalar(whole.loss), grads };
 }
 
 async function main() {

@@ -7,9 +7,25 @@ import { exportModel } from '../../training/checkpoint';
 import { sampleSequence } from '../../training/corpus';
 import { forward, ropeTables } from '../../training/model';
 import { tf } from '../../training/tf';
-import { readConfig, train } from '../../training/train';
+import { readConfig, train, type TrainConfig } from '../../training/train';
+import { combineParts, partGradients } from '../../training/gradients';
+import { initParams } from '../../training/model';
 
 const config = readConfig('training/configs/tiny.json');
+
+/** Trains straight through, and again stopping at `stop` then resuming: both must end with the same weights. */
+async function trainTwiceWithResume(recipe: TrainConfig, stop: number) {
+	const straight = await train(recipe, { runDir: mkdtempSync(join(tmpdir(), 'train-')), quiet: true });
+	const losses = straight.state.log.map((entry) => entry.loss);
+	expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
+	const resumedDir = mkdtempSync(join(tmpdir(), 'train-'));
+	await train(recipe, { runDir: resumedDir, untilStep: stop, quiet: true });
+	const resumed = await train(recipe, { runDir: resumedDir, quiet: true });
+	for (const [name, variable] of straight.params) {
+		expect(Array.from(resumed.params.get(name)!.dataSync()), name).toEqual(Array.from(variable.dataSync()));
+	}
+	return straight;
+}
 
 describe('training', () => {
 	it('builds sequences of exact length with weighted answers', () => {
@@ -24,17 +40,7 @@ describe('training', () => {
 	});
 
 	it('lowers the loss, resumes exactly, and exports a model the engine runs identically', async () => {
-		const straight = await train(config, { runDir: mkdtempSync(join(tmpdir(), 'train-')), quiet: true });
-		const losses = straight.state.log.map((entry) => entry.loss);
-		expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
-
-		// Stop at step 3, then resume to 6: the same weights as the straight run.
-		const resumedDir = mkdtempSync(join(tmpdir(), 'train-'));
-		await train(config, { runDir: resumedDir, untilStep: 3, quiet: true });
-		const resumed = await train(config, { runDir: resumedDir, quiet: true });
-		for (const [name, variable] of straight.params) {
-			expect(Array.from(resumed.params.get(name)!.dataSync()), name).toEqual(Array.from(variable.dataSync()));
-		}
+		const straight = await trainTwiceWithResume(config, 3);
 
 		const exportDir = mkdtempSync(join(tmpdir(), 'export-'));
 		exportModel(exportDir, straight.shape, straight.params, config.length);
@@ -45,5 +51,24 @@ describe('training', () => {
 		let max = 0;
 		for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - trainer[i]));
 		expect(max).toBeLessThan(1e-4);
+	}, 120_000);
+
+	it('splits a batch into parts whose combined gradients are the whole batch\'s', () => {
+		const params = initParams(config.model, 11);
+		const seeds = [101, 102, 103, 104, 105];
+		const part = (s: number[]) => ({ seeds: s, length: 48, mix: config.mix });
+		const whole = partGradients(config.model, params, part(seeds));
+		// Uneven parts with different loss weights (answer tokens weigh more).
+		const combined = combineParts([partGradients(config.model, params, part(seeds.slice(0, 2))), partGradients(config.model, params, part(seeds.slice(2)))]);
+		expect(combined.loss).toBeCloseTo(whole.loss, 5);
+		whole.grads.forEach((g, i) => {
+			const scale = Math.max(...g.map(Math.abs));
+			g.forEach((x, k) => expect(Math.abs(combined.grads[i][k] - x)).toBeLessThan(1e-5 * scale + 1e-9));
+		});
+	});
+
+	it('trains in two threads from a given step, lowers the loss and resumes exactly', async () => {
+		// Steps 2–5 split over a worker thread; stop inside the split steps and resume.
+		await trainTwiceWithResume({ ...config, dataParallel: { workers: 2, fromStep: 2 } }, 4);
 	}, 120_000);
 });
