@@ -93,6 +93,7 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 		'## Evaluation (measured by the engine: full attention, the model\'s own RoPE)',
 		'',
 		evaluation ? markdownTable(evaluation.cells) : 'Run `npm run eval:model -- <this dir>` first.',
+		...(evaluation ? ['', 'Share of the answer right (the table above counts an answer only when all of it is right):', '', markdownTable(evaluation.cells, 'partial')] : []),
 		'',
 		'## Attention maps',
 		'',

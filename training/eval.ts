@@ -25,6 +25,8 @@ export interface EvalCell {
 	depth: number;
 	correct: number;
 	total: number;
+	/** Mean share of the answer right (digits, characters or items), as the lab's partial score. */
+	partial: number;
 }
 
 export async function evaluateModel(engine: Engine, samples: number, onCell?: (cell: EvalCell) => void): Promise<EvalCell[]> {
@@ -34,7 +36,7 @@ export async function evaluateModel(engine: Engine, samples: number, onCell?: (c
 		const base = { ...defaultExperiment(catalog), model: 'eval', task: { id: task, params: defaultValues(catalog.task.find((t) => t.id === task)!.params) } };
 		const grid = await needleGrid(engine, base, lengths, DEPTHS, samples, { seedBase: SEED_BASE });
 		for (const cell of grid) {
-			const entry = { task, length: cell.length, depth: cell.depth, correct: cell.correct, total: cell.total };
+			const entry = { task, length: cell.length, depth: cell.depth, correct: cell.correct, total: cell.total, partial: cell.partial };
 			cells.push(entry);
 			onCell?.(entry);
 		}
@@ -42,14 +44,18 @@ export async function evaluateModel(engine: Engine, samples: number, onCell?: (c
 	return cells;
 }
 
-/** Accuracy per task and length (all depths pooled), as a markdown table. */
-export function markdownTable(cells: EvalCell[]): string {
+/**
+ * Accuracy per task and length (all depths pooled), as a markdown table; with `partial`, the mean
+ * share of the answer right instead (shows a model that finds the needle but miscopies it).
+ */
+export function markdownTable(cells: EvalCell[], measure: 'accuracy' | 'partial' = 'accuracy'): string {
 	const lengths = [...new Set(cells.map((c) => c.length))];
 	const rows = EVAL_TASKS.map((task) => {
 		const entries = lengths.map((length) => {
 			const pool = cells.filter((c) => c.task === task && c.length === length);
 			const total = pool.reduce((n, c) => n + c.total, 0);
-			return total ? `${Math.round((100 * pool.reduce((n, c) => n + c.correct, 0)) / total)} % (${total})` : 'does not fit';
+			const right = pool.reduce((n, c) => n + (measure === 'accuracy' ? c.correct : c.partial * c.total), 0);
+			return total ? `${Math.round((100 * right) / total)} % (${total})` : 'does not fit';
 		});
 		return `| ${task} | ${entries.join(' | ')} |`;
 	});
