@@ -66,22 +66,20 @@ export function combineParts(parts: PartGradients[]): { loss: number; grads: Flo
 /** A worker thread holding its own copy of the model; each request sends the current weights. */
 export class GradientWorker {
 	private worker: Worker;
-	private pending: ((result: PartGradients) => void) | null = null;
+	private pending: { resolve: (result: PartGradients) => void; reject: (error: Error) => void } | null = null;
 
 	constructor(shape: ModelShape) {
 		const file = new URL('./gradient-worker.ts', import.meta.url).href;
 		// tsx registers itself in the worker, which then imports the TypeScript entry point.
 		this.worker = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(file)}, ${JSON.stringify(import.meta.url)}))`, { eval: true, workerData: { shape } });
-		this.worker.on('message', (result: PartGradients) => this.pending?.(result));
-		this.worker.on('error', (error) => {
-			throw error;
-		});
+		this.worker.on('message', (result: PartGradients) => this.pending?.resolve(result));
+		this.worker.on('error', (error) => this.pending?.reject(error));
 	}
 
-	compute(params: Params, part: BatchPart): Promise<PartGradients> {
-		const weights = [...params.values()].map((v) => new Float32Array(v.dataSync()));
-		return new Promise((resolve) => {
-			this.pending = resolve;
+	/** `weights`: the current parameters, in the model's order. */
+	compute(weights: Float32Array[], part: BatchPart): Promise<PartGradients> {
+		return new Promise((resolve, reject) => {
+			this.pending = { resolve, reject };
 			this.worker.postMessage({ weights, part });
 		});
 	}
@@ -92,7 +90,7 @@ export class GradientWorker {
 }
 
 /** The worker's side: a model of the given shape whose weights are replaced before each part. */
-export async function serveGradients(port: import('node:worker_threads').MessagePort, shape: ModelShape) {
+export function serveGradients(port: import('node:worker_threads').MessagePort, shape: ModelShape) {
 	const params = initParams(shape, 0);
 	port.on('message', ({ weights, part }: { weights: Float32Array[]; part: BatchPart }) => {
 		tf.tidy(() => [...params.values()].forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));

@@ -194,7 +194,8 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], seeds: number[], length: number, mix: Mix): Promise<PartGradients[]> {
 	const size = Math.ceil(seeds.length / (workers.length + 1));
 	const part = (i: number) => ({ seeds: seeds.slice(i * size, (i + 1) * size), length, mix });
-	const remote = workers.map((w, i) => w.compute(params, part(i + 1)));
+	const weights = [...params.values()].map((v) => new Float32Array(v.dataSync()));
+	const remote = workers.map((w, i) => w.compute(weights, part(i + 1)));
 	const local = partGradients(shape, params, part(0));
 	return [local, ...(await Promise.all(remote))];
 }
