@@ -15,6 +15,29 @@ export interface Mix {
 
 export const DEFAULT_MIX: Mix = { passkey: 0.3, niah: 0.2, 'kv-retrieval': 0.15, lines: 0.1, 'variable-tracking': 0.1, text: 0.15 };
 
+/** Inclusive ranges each task's parameters are drawn from, by task id. */
+export type TaskRanges = Record<string, Record<string, [number, number]>>;
+
+/** What a training phase samples: the task mix, the answer tokens' loss weight, task parameter ranges. */
+export interface DataSpec {
+	mix: Mix;
+	/** Loss weight of the answer tokens (every other token weighs 1); above 1, which marks them. */
+	answerWeight?: number;
+	/** Replaces DEFAULT_RANGES per parameter. */
+	ranges?: TaskRanges;
+}
+
+/**
+ * niah's keys and kv-retrieval's id length stay small by default: 3 keys fill 256 bytes, and the
+ * first recipe phases were trained on these ranges.
+ */
+export const DEFAULT_RANGES: TaskRanges = {
+	passkey: { digits: [3, 7] },
+	niah: { keys: [1, 3], values: [1, 1] },
+	'kv-retrieval': { chars: [4, 6] },
+	'variable-tracking': { chains: [1, 1], hops: [1, 3] }
+};
+
 export interface Sequence {
 	tokens: number[];
 	/** Loss weight of predicting tokens[i + 1] from tokens[0..i]. */
@@ -23,19 +46,10 @@ export interface Sequence {
 
 const ANSWER_WEIGHT = 4;
 
-function taskParams(task: string, rng: Rng): Record<string, number | string> {
-	switch (task) {
-		case 'passkey':
-			return { digits: rng.int(3, 7) };
-		case 'niah':
-			return { keys: rng.int(1, 3), values: 1 };
-		case 'kv-retrieval':
-			return { chars: rng.int(4, 6) };
-		case 'variable-tracking':
-			return { chains: 1, hops: rng.int(1, 3) };
-		default:
-			return {};
-	}
+/** Draws in the order of DEFAULT_RANGES, so that overriding one range leaves the others' draws as they were. */
+function taskParams(task: string, rng: Rng, ranges: TaskRanges = {}): Record<string, number> {
+	const merged = { ...DEFAULT_RANGES[task], ...ranges[task] };
+	return Object.fromEntries(Object.entries(merged).map(([name, [min, max]]) => [name, min === max ? min : rng.int(min, max)]));
 }
 
 /**
@@ -57,7 +71,8 @@ function prose(length: number, rng: Rng): Sequence {
 	return { tokens, weights: new Array(length).fill(1) };
 }
 
-export function sampleSequence(length: number, seed: number, mix: Mix = DEFAULT_MIX): Sequence {
+export function sampleSequence(length: number, seed: number, data: DataSpec = { mix: DEFAULT_MIX }): Sequence {
+	const { mix, answerWeight = ANSWER_WEIGHT, ranges } = data;
 	const rng = createRng(seed);
 	for (let attempt = 0; ; attempt++) {
 		let r = rng.next();
@@ -69,13 +84,13 @@ export function sampleSequence(length: number, seed: number, mix: Mix = DEFAULT_
 		try {
 			// The answer depends on the seed only, so a probe at full length tells its size; the
 			// prompt is then regenerated to leave exactly that much room.
-			const probe = definition.generate({ len: length, depth: 0, ...taskParams(task, createRng(taskSeed)) }, taskSeed, byteTokenizer);
+			const probe = definition.generate({ len: length, depth: 0, ...taskParams(task, createRng(taskSeed), ranges) }, taskSeed, byteTokenizer);
 			const completion = byteTokenizer.encode(probe.completion);
-			const params = { len: length + 1 - completion.length, depth: rng.next(), ...taskParams(task, createRng(taskSeed)) };
+			const params = { len: length + 1 - completion.length, depth: rng.next(), ...taskParams(task, createRng(taskSeed), ranges) };
 			const instance = definition.generate(params, taskSeed, byteTokenizer);
 			const answer = byteTokenizer.encode(instance.completion);
 			const tokens = [...instance.ids, ...answer];
-			const weights = tokens.slice(1).map((_, i) => (i + 1 >= instance.ids.length ? ANSWER_WEIGHT : 1));
+			const weights = tokens.slice(1).map((_, i) => (i + 1 >= instance.ids.length ? answerWeight : 1));
 			return { tokens, weights };
 		} catch (error) {
 			if (!(error instanceof TaskError)) throw error;

@@ -16,6 +16,15 @@ import { needleGrid } from '../src/lib/analysis/needle-grid';
 export const EVAL_TASKS = ['passkey', 'niah', 'kv-retrieval', 'lines', 'variable-tracking'];
 export const DEPTHS = [0, 0.25, 0.5, 0.75, 1];
 export const SCALES = [0.5, 1, 2, 4];
+
+/** Each task at the lab's default parameters (what a user meets first); the table names them. */
+const evalParams = (task: string) => defaultValues(catalog.task.find((t) => t.id === task)!.params);
+
+/** "niah (keys 2, values 1)": the task with its numeric parameters, so the table says what was asked. */
+export function taskLabel(task: string): string {
+	const numeric = Object.entries(evalParams(task)).filter(([, value]) => typeof value === 'number');
+	return numeric.length ? `${task} (${numeric.map(([name, value]) => `${name} ${value}`).join(', ')})` : task;
+}
 /** Held-out seeds: training draws its seeds from a hashed stream, never these small integers offset. */
 const SEED_BASE = 900_000;
 
@@ -33,7 +42,7 @@ export async function evaluateModel(engine: Engine, samples: number, onCell?: (c
 	const lengths = SCALES.map((scale) => Math.round(engine.config.maxPositions * scale));
 	const cells: EvalCell[] = [];
 	for (const task of EVAL_TASKS) {
-		const base = { ...defaultExperiment(catalog), model: 'eval', task: { id: task, params: defaultValues(catalog.task.find((t) => t.id === task)!.params) } };
+		const base = { ...defaultExperiment(catalog), model: 'eval', task: { id: task, params: evalParams(task) } };
 		const grid = await needleGrid(engine, base, lengths, DEPTHS, samples, { seedBase: SEED_BASE });
 		for (const cell of grid) {
 			const entry = { task, length: cell.length, depth: cell.depth, correct: cell.correct, total: cell.total, partial: cell.partial };
@@ -57,7 +66,7 @@ export function markdownTable(cells: EvalCell[], measure: 'accuracy' | 'partial'
 			const right = pool.reduce((n, c) => n + (measure === 'accuracy' ? c.correct : c.partial * c.total), 0);
 			return total ? `${Math.round((100 * right) / total)} % (${total})` : 'does not fit';
 		});
-		return `| ${task} | ${entries.join(' | ')} |`;
+		return `| ${taskLabel(task)} | ${entries.join(' | ')} |`;
 	});
 	return [`| task | ${lengths.map((l) => `${l} tokens`).join(' | ')} |`, `|---|${lengths.map(() => '---').join('|')}|`, ...rows].join('\n');
 }

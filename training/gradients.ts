@@ -5,14 +5,14 @@
  * them as (W₁g₁ + W₂g₂) / (W₁ + W₂), which is the gradient of the whole batch's weighted mean.
  */
 import { Worker } from 'node:worker_threads';
-import { sampleSequence, type Mix } from './corpus';
+import { sampleSequence, type DataSpec } from './corpus';
 import { forward, initParams, loss, ropeTables, type ModelShape, type Params } from './model';
 import { tf } from './tf';
 
 export interface BatchPart {
 	seeds: number[];
 	length: number;
-	mix: Mix;
+	data: DataSpec;
 }
 
 export interface PartGradients {
@@ -24,8 +24,8 @@ export interface PartGradients {
 	grads: Float32Array[];
 }
 
-export function batchTensors(seeds: number[], length: number, mix: Mix) {
-	const sequences = seeds.map((seed) => sampleSequence(length, seed, mix));
+export function batchTensors(seeds: number[], length: number, data: DataSpec) {
+	const sequences = seeds.map((seed) => sampleSequence(length, seed, data));
 	const inputs = sequences.flatMap((s) => s.tokens.slice(0, length));
 	const targets = sequences.flatMap((s) => s.tokens.slice(1, length + 1));
 	const weights = sequences.flatMap((s) => s.weights.slice(0, length));
@@ -43,7 +43,7 @@ const tables = new Map<number, ReturnType<typeof ropeTables>>();
 
 export function partGradients(shape: ModelShape, params: Params, part: BatchPart): PartGradients {
 	if (!tables.has(part.length)) tables.set(part.length, ropeTables(shape, part.length));
-	const batch = batchTensors(part.seeds, part.length, part.mix);
+	const batch = batchTensors(part.seeds, part.length, part.data);
 	const result = tf.tidy(() => {
 		const { value, grads } = tf.variableGrads(() => loss(forward(shape, params, batch.ids, tables.get(part.length)!), batch.targets, batch.weights, shape.vocab) as import('@tensorflow/tfjs').Scalar);
 		return { loss: value.dataSync()[0], grads: [...params.values()].map((v) => new Float32Array(grads[v.name].dataSync())) };

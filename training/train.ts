@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { deriveSeed } from '../src/lib/random';
-import { DEFAULT_MIX, type Mix } from './corpus';
+import { DEFAULT_MIX, type DataSpec } from './corpus';
 import { exportModel, loadCheckpoint, saveCheckpoint, type Moments, type TrainState } from './checkpoint';
-import { forward, initParams, loss, ropeTables, type ModelShape, type Params } from './model';
+import { forward, initParams, ropeTables, type ModelShape, type Params } from './model';
 import { GradientWorker, batchTensors, combineParts, partGradients, type PartGradients } from './gradients';
 import { tf, useWasm } from './tf';
 
@@ -42,8 +42,14 @@ const configSchema = z.strictObject({
 				until: z.number().int(),
 				length: z.number().int().min(16),
 				mix: mixSchema.optional(),
+				/** Loss weight of answer tokens (default 4). */
+				answerWeight: z.number().gt(1).optional(),
+				/** Inclusive ranges for task parameters, e.g. { "kv-retrieval": { "chars": [4, 8] } }; the rest as in corpus.ts. */
+				ranges: z.record(z.string(), z.record(z.string(), z.tuple([z.number().int(), z.number().int()]))).optional(),
 				/** A phase with its own peak learning rate runs its own warmup + cosine cycle (a warm restart). */
-				lr: z.number().positive().optional()
+				lr: z.number().positive().optional(),
+				/** Where that cycle's cosine ends (default: `until`); lets a later phase cut a cycle short without changing the steps already run. */
+				cycleUntil: z.number().int().optional()
 			})
 		)
 		.default([]),
@@ -73,9 +79,9 @@ export function readConfig(path: string): TrainConfig {
 	return configSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 }
 
-function phaseAt(config: TrainConfig, step: number): { length: number; mix: Mix } {
+function phaseAt(config: TrainConfig, step: number): { length: number; data: DataSpec } {
 	const phase = config.curriculum.find((p) => step < p.until);
-	return { length: phase?.length ?? config.length, mix: phase?.mix ?? config.mix };
+	return { length: phase?.length ?? config.length, data: { mix: phase?.mix ?? config.mix, answerWeight: phase?.answerWeight, ranges: phase?.ranges } };
 }
 
 /** Linear warmup, then cosine down to a tenth of the peak, over [start, end). */
@@ -88,7 +94,7 @@ function cycle(peak: number, warmup: number, start: number, end: number, step: n
 function learningRate(config: TrainConfig, step: number): number {
 	const index = config.curriculum.findIndex((p) => step < p.until);
 	const phase = config.curriculum[index];
-	if (phase?.lr !== undefined) return cycle(phase.lr, config.warmup, index > 0 ? config.curriculum[index - 1].until : 0, phase.until, step);
+	if (phase?.lr !== undefined) return cycle(phase.lr, config.warmup, index > 0 ? config.curriculum[index - 1].until : 0, phase.cycleUntil ?? phase.until, step);
 	return cycle(config.lr, config.warmup, 0, config.decaySteps ?? config.steps, step);
 }
 
@@ -96,7 +102,7 @@ function learningRate(config: TrainConfig, step: number): number {
 function evaluate(config: TrainConfig, shape: ModelShape, params: Params): { answerAccuracy: number; exactMatch: number } {
 	const length = config.length;
 	const seeds = Array.from({ length: config.evalSequences }, (_, i) => deriveSeed(config.seed, `eval/${i}`));
-	const batch = batchTensors(seeds, length, config.mix);
+	const batch = batchTensors(seeds, length, { mix: config.mix });
 	const predictions = tf.tidy(() => tf.argMax(forward(shape, params, batch.ids, ropeTables(shape, length)), -1)).dataSync();
 	let right = 0;
 	let total = 0;
@@ -128,7 +134,6 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	const print = (line: string) => options.quiet || process.stdout.write(line);
 	if (state.step > 0) print(`resuming ${config.name} at step ${state.step}\n`);
 
-	const tables = new Map<number, ReturnType<typeof ropeTables>>();
 	const started = Date.now();
 	const wallAtStart = state.wallMs;
 	let stepsThisRun = 0;
@@ -137,17 +142,14 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	const split = config.dataParallel && !reached() ? config.dataParallel.workers - 1 : 0;
 	const workers = Array.from({ length: split }, () => new GradientWorker(shape));
 	while (state.step < config.steps && !reached()) {
-		const { length, mix } = phaseAt(config, state.step);
-		if (!tables.has(length)) tables.set(length, ropeTables(shape, length));
+		const { length, data } = phaseAt(config, state.step);
 		const seeds = Array.from({ length: config.batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/${b}`));
 		const lr = learningRate(config, state.step);
 		const t = state.step + 1;
-		const parts = workers.length && state.step >= config.dataParallel!.fromStep ? await splitGradients(shape, params, workers, seeds, length, mix) : null;
-		const batch = parts ? null : batchTensors(seeds, length, mix);
+		const splitNow = state.step >= (config.dataParallel?.fromStep ?? Infinity);
+		const parts = await splitGradients(shape, params, splitNow ? workers : [], seeds, length, data);
 		const lossValue = tf.tidy(() => {
-			const { value, grads } = parts
-				? combine(params, parts)
-				: tf.variableGrads(() => loss(forward(shape, params, batch!.ids, tables.get(length)!), batch!.targets, batch!.weights, shape.vocab) as import('@tensorflow/tfjs').Scalar);
+			const { value, grads } = combine(params, parts);
 			const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
 			const scale = tf.minimum(1, tf.div(config.clip, tf.add(norm, 1e-6)));
 			for (const [name, variable] of params) {
@@ -162,7 +164,6 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 			}
 			return value.dataSync()[0];
 		});
-		if (batch) tf.dispose([batch.ids, batch.targets, batch.weights]);
 		state.step++;
 		state.tokens += config.batch * length;
 		state.wallMs = wallAtStart + (Date.now() - started);
@@ -190,11 +191,11 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	return { params, state, shape };
 }
 
-/** The batch in contiguous parts: the first here, the others in the workers, all at once. */
-async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], seeds: number[], length: number, mix: Mix): Promise<PartGradients[]> {
+/** The batch in contiguous parts: the first here, the others in the workers, all at once (no workers: one part). */
+async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], seeds: number[], length: number, data: DataSpec): Promise<PartGradients[]> {
 	const size = Math.ceil(seeds.length / (workers.length + 1));
-	const part = (i: number) => ({ seeds: seeds.slice(i * size, (i + 1) * size), length, mix });
-	const weights = [...params.values()].map((v) => new Float32Array(v.dataSync()));
+	const part = (i: number) => ({ seeds: seeds.slice(i * size, (i + 1) * size), length, data });
+	const weights = workers.length ? [...params.values()].map((v) => new Float32Array(v.dataSync())) : [];
 	const remote = workers.map((w, i) => w.compute(weights, part(i + 1)));
 	const local = partGradients(shape, params, part(0));
 	return [local, ...(await Promise.all(remote))];

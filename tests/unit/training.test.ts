@@ -39,6 +39,17 @@ describe('training', () => {
 		expect(sampleSequence(128, 5)).toEqual(sampleSequence(128, 5));
 	});
 
+	it('samples a phase\'s task parameter ranges and answer weight', () => {
+		const text = (ids: number[]) => new TextDecoder().decode(Uint8Array.from(ids.filter((id) => id < 256)));
+		for (let seed = 0; seed < 10; seed++) {
+			const sequence = sampleSequence(192, seed, { mix: { 'kv-retrieval': 1 }, answerWeight: 9, ranges: { 'kv-retrieval': { chars: [8, 8] } } });
+			// The queried key and its value (the answer) are 8 hex digits each.
+			expect(text(sequence.tokens)).toMatch(/The value of key "[0-9a-f]{8}" is "[0-9a-f]{8}"$/);
+			expect(sequence.weights.slice(-9)).toEqual(new Array(9).fill(9));
+			expect(sequence.weights.at(-10)).toBe(1);
+		}
+	});
+
 	it('lowers the loss, resumes exactly, and exports a model the engine runs identically', async () => {
 		const straight = await trainTwiceWithResume(config, 3);
 
@@ -56,7 +67,7 @@ describe('training', () => {
 	it('splits a batch into parts whose combined gradients are the whole batch\'s', () => {
 		const params = initParams(config.model, 11);
 		const seeds = [101, 102, 103, 104, 105];
-		const part = (s: number[]) => ({ seeds: s, length: 48, mix: config.mix });
+		const part = (s: number[]) => ({ seeds: s, length: 48, data: { mix: config.mix } });
 		const whole = partGradients(config.model, params, part(seeds));
 		// Uneven parts with different loss weights (answer tokens weigh more).
 		const combined = combineParts([partGradients(config.model, params, part(seeds.slice(0, 2))), partGradients(config.model, params, part(seeds.slice(2)))]);
