@@ -79,7 +79,7 @@ async function main() {
 	const started = Date.now();
 	const cells = await evaluateModel(engine, Number(values.samples), (c) => process.stderr.write(`${c.task} len ${c.length} depth ${c.depth}: ${c.correct}/${c.total}\n`));
 	const table = markdownTable(cells);
-	writeFileSync(join(dir, 'eval.json'), JSON.stringify({ measuredBy: 'longscope engine (onnxruntime-web, WASM)', attention: 'full', positions: 'native RoPE', samplesPerCell: Number(values.samples), wallSeconds: Math.round((Date.now() - started) / 1000), cells }, null, 1) + '\n');
+	writeFileSync(join(dir, 'eval.json'), JSON.stringify({ measuredBy: 'longscope engine (onnxruntime-web, WASM)', attention: 'full', positions: 'native RoPE', samplesPerCell: Number(values.samples), tasks: Object.fromEntries(EVAL_TASKS.map((task) => [task, evalParams(task)])), wallSeconds: Math.round((Date.now() - started) / 1000), cells }, null, 1) + '\n');
 	console.log(table);
 }
 

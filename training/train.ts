@@ -188,6 +188,7 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 		}
 	}
 	await Promise.all(workers.map((w) => w.terminate()));
+	if (state.step >= config.steps) print(`${config.name} is complete: step ${state.step} of ${config.steps}\n`);
 	return { params, state, shape };
 }
 
