@@ -28,8 +28,8 @@ export interface DataSpec {
 }
 
 /**
- * niah's keys and kv-retrieval's id length stay small by default: 3 keys fill 256 bytes, and the
- * first recipe phases were trained on these ranges.
+ * The ranges the lab-rope recipe was trained on (a phase may override them). Where a draw does not
+ * fit the length (3 niah keys need 320 bytes), another task is drawn.
  */
 export const DEFAULT_RANGES: TaskRanges = {
 	passkey: { digits: [3, 7] },
