@@ -3,7 +3,7 @@
  * layout, SwiGLU, grouped-query attention, tied embeddings) whose weights carry Hugging Face
  * names and layouts, so export is a plain copy into safetensors.
  */
-import type { Tensor, Variable } from '@tensorflow/tfjs';
+import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { createRng } from '../src/lib/random';
 import { tf } from './tf';
 
@@ -61,8 +61,24 @@ function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
 	return tf.mul(tf.mul(x, scale), w);
 }
 
+/**
+ * a·b for rank-2 tensors, kept on the WASM backend's fast path in both directions: it hands only
+ * untransposed rank-2 products to XNNPACK (~30 GFLOP/s here) and runs every transposed or batched
+ * BatchMatMul in a loop ~13× slower, so the gradients transpose explicitly instead of by flag.
+ */
+const matMul2d = tf.customGrad((a, b, save) => {
+	save([a as Tensor, b as Tensor]);
+	return {
+		value: tf.matMul(a as Tensor2D, b as Tensor2D),
+		gradFunc: (dy: Tensor, [x, y]: Tensor[]) => [tf.matMul(dy as Tensor2D, tf.transpose(y) as Tensor2D), tf.matMul(tf.transpose(x) as Tensor2D, dy as Tensor2D)]
+	};
+}) as (a: Tensor, b: Tensor) => Tensor;
+
+/** The rank-2 slices of a [n, …] tensor along its first axis. */
+const slices = (t: Tensor) => tf.split(t, t.shape[0], 0).map((x) => tf.reshape(x, t.shape.slice(1)));
+
 /** x W^T for a Hugging Face [out, in] weight. */
-const linear = (x: Tensor, w: Tensor) => tf.matMul(x as never, w as never, false, true);
+const linear = (x: Tensor, w: Tensor) => matMul2d(x, tf.transpose(w));
 
 function rope(x: Tensor, cos: Tensor, sin: Tensor, hd: number): Tensor {
 	const [x1, x2] = tf.split(x, [hd / 2, hd / 2], -1);
@@ -91,22 +107,26 @@ export function forward(s: ModelShape, params: Params, ids: Tensor, tables: { co
 	const w = (name: string) => params.get(name)!;
 	// One-hot matmul: the WASM backend has no gradient for gather (and its float one-hot is wrong).
 	const embed = w('model.embed_tokens.weight');
-	let x = tf.matMul(tf.cast(tf.oneHot(tf.reshape(ids, [B * T]), s.vocab), 'float32'), embed);
+	let x = matMul2d(tf.cast(tf.oneHot(tf.reshape(ids, [B * T]), s.vocab), 'float32'), embed);
 	const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
 	const bias = tf.mul(tf.sub(1, mask), -1e9);
-	const heads = (t: Tensor, n: number) => tf.transpose(tf.reshape(t, [B, T, n, hd]), [0, 2, 1, 3]);
-	// Each KV head serves `group` consecutive query heads (HF repeat_kv); tile has no rank-5 gradient.
-	const repeat = (t: Tensor) =>
-		group === 1 ? t : tf.reshape(tf.tile(tf.reshape(t, [B * s.kvHeads, 1, T * hd]), [1, group, 1]), [B, s.heads, T, hd]);
+	const heads = (t: Tensor, n: number) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, n, hd]), [0, 2, 1, 3]), [B * n, T, hd]);
 	for (let l = 0; l < s.layers; l++) {
 		const p = `model.layers.${l}.`;
 		const h = rmsNorm(x, w(`${p}input_layernorm.weight`), s.rmsNormEps);
-		const q = rope(heads(linear(h, w(`${p}self_attn.q_proj.weight`)), s.heads), tables.cos, tables.sin, hd);
-		const k = repeat(rope(heads(linear(h, w(`${p}self_attn.k_proj.weight`)), s.kvHeads), tables.cos, tables.sin, hd));
-		const v = repeat(heads(linear(h, w(`${p}self_attn.v_proj.weight`)), s.kvHeads));
-		const scores = tf.add(tf.div(tf.matMul(q, k, false, true), Math.sqrt(hd)), bias);
-		const attn = tf.matMul(tf.softmax(scores), v);
-		const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [B * T, s.heads * hd]);
+		const q = slices(rope(heads(linear(h, w(`${p}self_attn.q_proj.weight`)), s.heads), tables.cos, tables.sin, hd));
+		const kT = slices(tf.transpose(rope(heads(linear(h, w(`${p}self_attn.k_proj.weight`)), s.kvHeads), tables.cos, tables.sin, hd), [0, 2, 1]));
+		const v = slices(heads(linear(h, w(`${p}self_attn.v_proj.weight`)), s.kvHeads));
+		// One (batch, head) at a time, so that only small tensors are split and stacked; query head
+		// h reads KV head ⌊h / group⌋ (HF repeat_kv).
+		const attn = tf.stack(
+			q.map((qi, i) => {
+				const kv = Math.floor(i / s.heads) * s.kvHeads + Math.floor((i % s.heads) / group);
+				const scores = tf.add(tf.div(matMul2d(qi, kT[kv]), Math.sqrt(hd)), bias);
+				return matMul2d(tf.softmax(scores), v[kv]);
+			})
+		);
+		const merged = tf.reshape(tf.transpose(tf.reshape(attn, [B, s.heads, T, hd]), [0, 2, 1, 3]), [B * T, s.heads * hd]);
 		x = tf.add(x, linear(merged, w(`${p}self_attn.o_proj.weight`)));
 		const m = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), s.rmsNormEps);
 		const gate = linear(m, w(`${p}mlp.gate_proj.weight`));
