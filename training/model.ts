@@ -3,7 +3,7 @@
  * layout, SwiGLU, grouped-query attention, tied embeddings) whose weights carry Hugging Face
  * names and layouts, so export is a plain copy into safetensors.
  */
-import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
+import type { GradSaveFunc, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
 import { createRng } from '../src/lib/random';
 import { tf } from './tf';
 
@@ -66,13 +66,13 @@ function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
  * untransposed rank-2 products to XNNPACK (~30 GFLOP/s here) and runs every transposed or batched
  * BatchMatMul in a loop ~13× slower, so the gradients transpose explicitly instead of by flag.
  */
-const matMul2d = tf.customGrad((a, b, save) => {
-	save([a as Tensor, b as Tensor]);
+const matMul2d = tf.customGrad(((a: Tensor, b: Tensor, save: GradSaveFunc) => {
+	save([a, b]);
 	return {
 		value: tf.matMul(a as Tensor2D, b as Tensor2D),
 		gradFunc: (dy: Tensor, [x, y]: Tensor[]) => [tf.matMul(dy as Tensor2D, tf.transpose(y) as Tensor2D), tf.matMul(tf.transpose(x) as Tensor2D, dy as Tensor2D)]
 	};
-}) as (a: Tensor, b: Tensor) => Tensor;
+}) as never) as (a: Tensor, b: Tensor) => Tensor;
 
 /** The rank-2 slices of a [n, …] tensor along its first axis. */
 const slices = (t: Tensor) => tf.split(t, t.shape[0], 0).map((x) => tf.reshape(x, t.shape.slice(1)));
