@@ -3,6 +3,7 @@
  */
 import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib/experiment/index';
 import { benchEngine } from './engine';
+import { benchTrainer } from './trainer';
 
 function timePerCall(fn: () => void, minMs = 300): number {
 	for (let i = 0; i < 50; i++) fn();
@@ -25,3 +26,4 @@ console.table([
 ]);
 
 await benchEngine();
+await benchTrainer();

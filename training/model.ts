@@ -66,7 +66,7 @@ function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
  * untransposed rank-2 products to XNNPACK (~30 GFLOP/s here) and runs every transposed or batched
  * BatchMatMul in a loop ~13× slower, so the gradients transpose explicitly instead of by flag.
  */
-const matMul2d = tf.customGrad(((a: Tensor, b: Tensor, save: GradSaveFunc) => {
+export const matMul2d = tf.customGrad(((a: Tensor, b: Tensor, save: GradSaveFunc) => {
 	save([a, b]);
 	return {
 		value: tf.matMul(a as Tensor2D, b as Tensor2D),
