@@ -56,8 +56,7 @@ function taskParams(task: string, rng: Rng, ranges: TaskRanges = {}): Record<str
  * Random words, then the same words again: every token of the repeat is predictable only by
  * finding its earlier occurrence, the strongest signal there is for induction (copy) heads.
  */
-function repeatedWords(length: number, rng: Rng): Sequence {
-	const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+function repeatedWords(length: number, rng: Rng, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): Sequence {
 	let words = '';
 	while (words.length < length / 2) words += ` ${Array.from({ length: rng.int(2, 6) }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('')}`;
 	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(words + words).slice(0, length)];
@@ -79,6 +78,8 @@ export function sampleSequence(length: number, seed: number, data: DataSpec = { 
 		const task = Object.keys(mix).find((name) => (r -= mix[name]) < 0) ?? 'text';
 		if (task === 'text' || attempt > 8) return prose(length, rng);
 		if (task === 'copy') return repeatedWords(length, rng);
+		// Digits only: repeats within a word are common, so copying needs more than the last token.
+		if (task === 'copy-digits') return repeatedWords(length, rng, '0123456789');
 		const definition = findTask(task)!;
 		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);
 		try {
