@@ -50,6 +50,13 @@ describe('training', () => {
 		}
 	});
 
+	it('builds copy sequences of digit words that repeat', () => {
+		const text = new TextDecoder().decode(Uint8Array.from(sampleSequence(128, 3, { mix: { 'copy-digits': 1 } }).tokens.slice(1)));
+		expect(text).toMatch(/^[0-9 ]{128}$/);
+		// The second half starts over: its first 40 characters occur earlier.
+		expect(text.slice(0, 64)).toContain(text.slice(70, 110).split(' ').slice(1, -1).join(' '));
+	});
+
 	it('lowers the loss, resumes exactly, and exports a model the engine runs identically', async () => {
 		const straight = await trainTwiceWithResume(config, 3);
 
