@@ -64,7 +64,10 @@ describe('training', () => {
 		exportModel(exportDir, straight.shape, straight.params, config.length);
 		const engine = await loadModelDir(exportDir);
 		const ids = sampleSequence(40, 9).tokens.slice(0, 40);
-		const trainer = tf.tidy(() => forward(straight.shape, straight.params, tf.tensor2d(ids, [1, 40], 'int32'), ropeTables(straight.shape, 40)).dataSync());
+		// In a batch of two, so that each sequence is seen to read its own keys and values.
+		const other = sampleSequence(40, 10).tokens.slice(0, 40);
+		const batch = tf.tensor2d([...other, ...ids], [2, 40], 'int32');
+		const trainer = tf.tidy(() => forward(straight.shape, straight.params, batch, ropeTables(straight.shape, 40)).dataSync()).slice(40 * config.model.vocab);
 		const ours = await engine.sequence().prefill(ids, { allLogits: true });
 		let max = 0;
 		for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - trainer[i]));
