@@ -8,21 +8,13 @@ import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
 import type { Hooks, LayerContext, PositionPlan } from './hooks';
 import { KvCache, countAtMost } from './kv-cache';
 import { alibiSlopes, ropeInvFreq, rotate } from './rope';
+import { CancelledError, EngineError } from './errors';
 import { parseSafetensors } from './safetensors';
 import { loadWeights, type ModelWeights } from './weights';
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
 
-export class EngineError extends Error {
-	override name = 'EngineError';
-}
-
-export class CancelledError extends Error {
-	override name = 'CancelledError';
-	constructor() {
-		super('The run was cancelled.');
-	}
-}
+export { CancelledError, EngineError } from './errors';
 
 export interface Progress {
 	phase: 'load' | 'prefill' | 'decode';
