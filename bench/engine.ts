@@ -11,6 +11,7 @@ import { parseSafetensors } from '../src/lib/engine/safetensors';
 import { loadWeights } from '../src/lib/engine/weights';
 import { fixtureModel } from '../tests/fixtures/fixture-model';
 import { fusedGraph, ropeTables } from './fused-graph';
+import { median } from './timing';
 
 interface Model {
 	name: string;
@@ -19,17 +20,6 @@ interface Model {
 }
 
 const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
-
-async function median(runs: number, work: () => Promise<unknown>): Promise<number> {
-	await work();
-	const times: number[] = [];
-	for (let i = 0; i < runs; i++) {
-		const start = performance.now();
-		await work();
-		times.push(performance.now() - start);
-	}
-	return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
-}
 
 function causalBias(T: number): Float32Array {
 	const bias = new Float32Array(T * T);

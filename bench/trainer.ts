@@ -6,13 +6,7 @@
 import { matMul2d } from '../training/model';
 import { tf, useWasm } from '../training/tf';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
-
-function msPerCall(work: () => void, runs = 10): number {
-	work();
-	const start = performance.now();
-	for (let i = 0; i < runs; i++) work();
-	return (performance.now() - start) / runs;
-}
+import { median } from './timing';
 
 export async function benchTrainer() {
 	await useWasm();
@@ -26,9 +20,9 @@ export async function benchTrainer() {
 		const w = tf.randomNormal([output, input]);
 		const step = (product: (x: Tensor, w: Tensor) => Tensor) => () =>
 			tf.tidy(() => tf.grads((a: Tensor, b: Tensor) => tf.sum(product(a, b)))([x, w]).forEach((g) => g.dataSync()));
-		const flagged = msPerCall(step((a, b) => tf.matMul(a as Tensor2D, b as Tensor2D, false, true)));
-		const explicit = msPerCall(step((a, b) => matMul2d(a, tf.transpose(b))));
-		rows.push({ benchmark: `trainer x·Wᵀ fwd+bwd [${tokens}×${input}]·[${output}×${input}]ᵀ`, 'transpose flag ms': +flagged.toFixed(1), 'matMul2d ms': +explicit.toFixed(1), ratio: +(flagged / explicit).toFixed(1) });
+		const flagged = await median(10, step((a, b) => tf.matMul(a as Tensor2D, b as Tensor2D, false, true)));
+		const explicit = await median(10, step((a, b) => matMul2d(a, tf.transpose(b))));
+		rows.push({ benchmark: `trainer x·Wᵀ fwd+bwd [${tokens}×${input}]·[${output}×${input}]ᵀ`, 'transpose flag ms (median)': +flagged.toFixed(1), 'matMul2d ms (median)': +explicit.toFixed(1), ratio: +(flagged / explicit).toFixed(1) });
 	}
 	console.table(rows);
 }
