@@ -7,6 +7,7 @@ import { createRng, deriveSeed, type Rng } from '../src/lib/random';
 import { findTask } from '../src/lib/tasks/registry';
 import { TaskError } from '../src/lib/tasks/types';
 import { essaySentence } from '../src/lib/tasks/text';
+import { hexId, kvText } from '../src/lib/tasks/kv-retrieval';
 import { byteTokenizer } from '../src/lib/tokenizers/byte';
 
 export interface Mix {
@@ -63,6 +64,32 @@ function repeatedWords(length: number, rng: Rng, alphabet = 'abcdefghijklmnopqrs
 	return { tokens, weights: new Array(length).fill(1) };
 }
 
+/**
+ * The key–value task asked many times over one object (multi-query associative recall, as in
+ * Zoology): every question is a retrieval to learn from, where the lab's form has one per sequence.
+ * 2–8 pairs (fewer where they would fill more than 60 % of the length), then questions on random
+ * keys until the length is full.
+ */
+function kvQuestions(length: number, rng: Rng, answerWeight: number, chars: [number, number] = [4, 8]): Sequence {
+	const size = rng.int(chars[0], chars[1]);
+	const pairs = new Map<string, string>();
+	const pairLength = kvText.pair('', '').length + 2 * size;
+	const fits = Math.floor((0.6 * length - kvText.head.length - kvText.end.length) / pairLength);
+	const count = Math.max(1, Math.min(rng.int(2, 8), fits));
+	while (pairs.size < count) pairs.set(hexId(rng, size), hexId(rng, size));
+	const keys = [...pairs.keys()];
+	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(kvText.head + keys.map((key) => kvText.pair(key, pairs.get(key)!)).join('') + kvText.end)];
+	const weights: number[] = new Array(tokens.length - 1).fill(1);
+	while (tokens.length <= length) {
+		const key = keys[rng.int(0, keys.length - 1)];
+		const question = byteTokenizer.encode(kvText.question(key));
+		const answer = byteTokenizer.encode(kvText.answer(pairs.get(key)!));
+		tokens.push(...question, ...answer);
+		weights.push(...question.map(() => 1), ...answer.map(() => answerWeight));
+	}
+	return { tokens: tokens.slice(0, length + 1), weights: weights.slice(0, length) };
+}
+
 function prose(length: number, rng: Rng): Sequence {
 	let text = '';
 	while (byteTokenizer.encode(text).length < length) text += ` ${essaySentence(rng)}`;
@@ -80,6 +107,7 @@ export function sampleSequence(length: number, seed: number, data: DataSpec = { 
 		if (task === 'copy') return repeatedWords(length, rng);
 		// Digits only: repeats within a word are common, so copying needs more than the last token.
 		if (task === 'copy-digits') return repeatedWords(length, rng, '0123456789');
+		if (task === 'kv-questions') return kvQuestions(length, rng, answerWeight, ranges?.['kv-questions']?.chars);
 		const definition = findTask(task)!;
 		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);
 		try {

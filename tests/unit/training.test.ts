@@ -57,6 +57,24 @@ describe('training', () => {
 		expect(text.slice(0, 64)).toContain(text.slice(70, 110).split(' ').slice(1, -1).join(' '));
 	});
 
+	it('asks many key–value questions over one object, each answered from it', () => {
+		for (let seed = 0; seed < 10; seed++) {
+			const sequence = sampleSequence(256, seed, { mix: { 'kv-questions': 1 }, answerWeight: 5 });
+			expect(sequence.tokens).toHaveLength(257);
+			expect(sequence.weights).toHaveLength(256);
+			const text = new TextDecoder().decode(Uint8Array.from(sequence.tokens.slice(1)));
+			const object = new Map([...text.matchAll(/\n "([0-9a-f]+)": "([0-9a-f]+)",/g)].map((m) => [m[1], m[2]]));
+			const questions = [...text.matchAll(/The value of key "([0-9a-f]+)" is "([0-9a-f]+)"/g)];
+			expect(object.size).toBeGreaterThanOrEqual(1);
+			expect(questions.length).toBeGreaterThanOrEqual(2);
+			for (const [, key, value] of questions) expect(value).toBe(object.get(key));
+			// The values after "is" (and their closing quotes) weigh 5; the first question's value is
+			// the first weighted token.
+			const firstAnswer = text.indexOf('" is "') + 6;
+			expect(sequence.weights.indexOf(5)).toBe(firstAnswer);
+		}
+	});
+
 	it('lowers the loss, resumes exactly, and exports a model the engine runs identically', async () => {
 		const straight = await trainTwiceWithResume(config, 3);
 

@@ -13,13 +13,20 @@ const params = {
 	chars: { kind: 'int', label: 'Id length', unit: 'hex digits', description: 'Length of each key and value.', min: 4, max: 32, default: 8 }
 } as const;
 
-function hexId(rng: Rng, chars: number): string {
+export function hexId(rng: Rng, chars: number): string {
 	let id = '';
 	for (let i = 0; i < chars; i++) id += rng.int(0, 15).toString(16);
 	return id;
 }
 
-const pair = (key: string, value: string) => `\n "${key}": "${value}",`;
+/** The task's text, shared with the trainer's many-question form of it. */
+export const kvText = {
+	head: 'JSON data:\n{',
+	pair: (key: string, value: string) => `\n "${key}": "${value}",`,
+	end: '\n}',
+	question: (key: string) => `\nThe value of key "${key}" is "`,
+	answer: (value: string) => `${value}"`
+};
 
 export const kvRetrieval: TaskDefinition = {
 	id: 'kv-retrieval',
@@ -35,9 +42,9 @@ export const kvRetrieval: TaskDefinition = {
 		const built = assembleHaystack(
 			{
 				task: 'kv-retrieval',
-				head: 'JSON data:\n{',
-				tail: `\n}\nThe value of key "${key}" is "`,
-				needles: [{ text: pair(key, value), depth: p.depth, kind: 'needle', answers: [value] }],
+				head: kvText.head,
+				tail: kvText.end + kvText.question(key),
+				needles: [{ text: kvText.pair(key, value), depth: p.depth, kind: 'needle', answers: [value] }],
 				filler: () => {
 					const fill = createRng(deriveSeed(seed, 'kv-filler'));
 					const used = new Set([key]);
@@ -45,7 +52,7 @@ export const kvRetrieval: TaskDefinition = {
 						let other = hexId(fill, chars);
 						while (used.has(other)) other = hexId(fill, chars);
 						used.add(other);
-						return pair(other, hexId(fill, chars));
+						return kvText.pair(other, hexId(fill, chars));
 					};
 				},
 				// Whitespace keeps the object well-formed where a cut pair would not.
@@ -54,6 +61,6 @@ export const kvRetrieval: TaskDefinition = {
 			p.len,
 			tokenizer
 		);
-		return instanceOf('kv-retrieval', p.len, built, { answers: [value], completion: `${value}"`, scoring: 'exact' }, { key });
+		return instanceOf('kv-retrieval', p.len, built, { answers: [value], completion: kvText.answer(value), scoring: 'exact' }, { key });
 	}
 };
