@@ -57,9 +57,9 @@ function taskParams(task: string, rng: Rng, ranges: TaskRanges = {}): Record<str
  * Random words, then the same words again: every token of the repeat is predictable only by
  * finding its earlier occurrence, the strongest signal there is for induction (copy) heads.
  */
-function repeatedWords(length: number, rng: Rng, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): Sequence {
+function repeatedWords(length: number, rng: Rng, alphabet: string, [shortest, longest]: [number, number] = [2, 6]): Sequence {
 	let words = '';
-	while (words.length < length / 2) words += ` ${Array.from({ length: rng.int(2, 6) }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('')}`;
+	while (words.length < length / 2) words += ` ${Array.from({ length: rng.int(shortest, longest) }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('')}`;
 	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(words + words).slice(0, length)];
 	return { tokens, weights: new Array(length).fill(1) };
 }
@@ -104,9 +104,9 @@ export function sampleSequence(length: number, seed: number, data: DataSpec = { 
 		let r = rng.next();
 		const task = Object.keys(mix).find((name) => (r -= mix[name]) < 0) ?? 'text';
 		if (task === 'text' || attempt > 8) return prose(length, rng);
-		if (task === 'copy') return repeatedWords(length, rng);
+		if (task === 'copy') return repeatedWords(length, rng, 'abcdefghijklmnopqrstuvwxyz0123456789', ranges?.copy?.letters);
 		// Digits only: repeats within a word are common, so copying needs more than the last token.
-		if (task === 'copy-digits') return repeatedWords(length, rng, '0123456789');
+		if (task === 'copy-digits') return repeatedWords(length, rng, '0123456789', ranges?.['copy-digits']?.letters);
 		if (task === 'kv-questions') return kvQuestions(length, rng, answerWeight, ranges?.['kv-questions']?.chars);
 		const definition = findTask(task)!;
 		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);

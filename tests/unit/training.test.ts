@@ -55,6 +55,9 @@ describe('training', () => {
 		expect(text).toMatch(/^[0-9 ]{128}$/);
 		// The second half starts over: its first 40 characters occur earlier.
 		expect(text.slice(0, 64)).toContain(text.slice(70, 110).split(' ').slice(1, -1).join(' '));
+		// A phase may set the word lengths.
+		const long = new TextDecoder().decode(Uint8Array.from(sampleSequence(128, 3, { mix: { 'copy-digits': 1 }, ranges: { 'copy-digits': { letters: [7, 7] } } }).tokens.slice(1)));
+		expect(long.split(' ').slice(1, -1).every((word) => word.length === 7)).toBe(true);
 	});
 
 	it('asks many key–value questions over one object, each answered from it', () => {
