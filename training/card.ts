@@ -15,7 +15,7 @@ import { runExperiment } from '../src/lib/experiment/run';
 import { findTask } from '../src/lib/tasks/registry';
 import { byteTokenizer } from '../src/lib/tokenizers/byte';
 import type { TrainingRecord } from './checkpoint';
-import { markdownTable, type EvalCell } from './eval';
+import { markdownTable, percent, type EvalCell } from './eval';
 import { attentionPng } from './png';
 
 export async function writeCard(dir: string, runDir: string | null, samples: number) {
@@ -118,8 +118,8 @@ function statusLines(cells: EvalCell[], trained: number, training: TrainingRecor
 		const pool = cells.filter((c) => c.task === task && c.length === trained);
 		const total = pool.reduce((n, c) => n + c.total, 0);
 		const correct = pool.reduce((n, c) => n + c.correct, 0);
-		// Rounded as the evaluation table rounds it (23 of 40 is 58 %, where 0.575 · 100 rounds to 57).
-		return correct < target * total || !total ? [`${task} ${total ? Math.round((100 * correct) / total) : 0} % at the trained length (target ${target * 100} %)`] : [];
+		const rate = total ? correct / total : 0;
+		return rate < target ? [`${task} ${total ? percent(correct, total) : 0} % at the trained length (target ${target * 100} %)`] : [];
 	});
 	if (training && training.wallMinutes > BUDGET_MINUTES) missed.push(`training took ${training.wallMinutes} min (budget ${BUDGET_MINUTES} min on 2 cores)`);
 	return missed.length ? [`- **Targets not met**: ${missed.join(', ')}.`] : [];

@@ -77,13 +77,13 @@ function kvQuestions(length: number, rng: Rng, answerWeight: number, chars: [num
 	const fits = Math.floor((0.6 * length - kvText.head.length - kvText.end.length) / pairLength);
 	const count = Math.max(1, Math.min(rng.int(2, 8), fits));
 	while (pairs.size < count) pairs.set(hexId(rng, size), hexId(rng, size));
-	const keys = [...pairs.keys()];
-	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(kvText.head + keys.map((key) => kvText.pair(key, pairs.get(key)!)).join('') + kvText.end)];
+	const entries = [...pairs];
+	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(kvText.head + entries.map(([key, value]) => kvText.pair(key, value)).join('') + kvText.end)];
 	const weights: number[] = new Array(tokens.length - 1).fill(1);
 	while (tokens.length <= length) {
-		const key = keys[rng.int(0, keys.length - 1)];
+		const [key, value] = entries[rng.int(0, entries.length - 1)];
 		const question = byteTokenizer.encode(kvText.question(key));
-		const answer = byteTokenizer.encode(kvText.answer(pairs.get(key)!));
+		const answer = byteTokenizer.encode(kvText.answer(value));
 		tokens.push(...question, ...answer);
 		weights.push(...question.map(() => 1), ...answer.map(() => answerWeight));
 	}

@@ -53,6 +53,9 @@ export async function evaluateModel(engine: Engine, samples: number, onCell?: (c
 	return cells;
 }
 
+/** A share as the card prints it: whole percent, rounded from the counts (23 of 40 is 58, where 0.575 · 100 rounds to 57). */
+export const percent = (part: number, whole: number) => Math.round((100 * part) / whole);
+
 /**
  * Accuracy per task and length (all depths pooled), as a markdown table; with `partial`, the mean
  * share of the answer right instead (shows a model that finds the needle but miscopies it).
@@ -64,7 +67,7 @@ export function markdownTable(cells: EvalCell[], measure: 'accuracy' | 'partial'
 			const pool = cells.filter((c) => c.task === task && c.length === length);
 			const total = pool.reduce((n, c) => n + c.total, 0);
 			const right = pool.reduce((n, c) => n + (measure === 'accuracy' ? c.correct : c.partial * c.total), 0);
-			return total ? `${Math.round((100 * right) / total)} % (${total})` : 'does not fit';
+			return total ? `${percent(right, total)} % (${total})` : 'does not fit';
 		});
 		return `| ${taskLabel(task)} | ${entries.join(' | ')} |`;
 	});
