@@ -18,6 +18,8 @@ import { tf, useWasm } from './tf';
 
 const mixSchema = z.record(z.string(), z.number().nonnegative());
 
+const rangesSchema = z.record(z.string(), z.record(z.string(), z.tuple([z.number().int(), z.number().int()])));
+
 const configSchema = z.strictObject({
 	name: z.string().regex(/^[a-z0-9-]+$/),
 	seed: z.number().int().nonnegative(),
@@ -45,7 +47,7 @@ const configSchema = z.strictObject({
 				/** Loss weight of answer tokens (default 4). */
 				answerWeight: z.number().gt(1).optional(),
 				/** Inclusive ranges for task parameters, e.g. { "kv-retrieval": { "chars": [4, 8] } }; the rest as in corpus.ts. */
-				ranges: z.record(z.string(), z.record(z.string(), z.tuple([z.number().int(), z.number().int()]))).optional(),
+				ranges: rangesSchema.optional(),
 				/** A phase with its own peak learning rate runs its own warmup + cosine cycle (a warm restart). */
 				lr: z.number().positive().optional(),
 				/** Where that cycle's cosine ends (default: `until`); lets a later phase cut a cycle short without changing the steps already run. */
@@ -71,7 +73,9 @@ const configSchema = z.strictObject({
 	 */
 	dataParallel: z.strictObject({ workers: z.number().int().min(2), fromStep: z.number().int().nonnegative() }).optional(),
 	/** The task mix outside curriculum phases, and always the one evaluated. */
-	mix: mixSchema.default(DEFAULT_MIX)
+	mix: mixSchema.default(DEFAULT_MIX),
+	/** Task ranges for phases without their own, and always the ones evaluated (so a probe is evaluated on what it trains). */
+	ranges: rangesSchema.optional()
 });
 export type TrainConfig = z.infer<typeof configSchema>;
 
@@ -79,9 +83,9 @@ export function readConfig(path: string): TrainConfig {
 	return configSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 }
 
-function phaseAt(config: TrainConfig, step: number): { length: number; data: DataSpec } {
+export function phaseAt(config: TrainConfig, step: number): { length: number; data: DataSpec } {
 	const phase = config.curriculum.find((p) => step < p.until);
-	return { length: phase?.length ?? config.length, data: { mix: phase?.mix ?? config.mix, answerWeight: phase?.answerWeight, ranges: phase?.ranges } };
+	return { length: phase?.length ?? config.length, data: { mix: phase?.mix ?? config.mix, answerWeight: phase?.answerWeight, ranges: phase?.ranges ?? config.ranges } };
 }
 
 /** Linear warmup, then cosine down to a tenth of the peak, over [start, end). */
@@ -102,7 +106,7 @@ function learningRate(config: TrainConfig, step: number): number {
 function evaluate(config: TrainConfig, shape: ModelShape, params: Params): { answerAccuracy: number; exactMatch: number } {
 	const length = config.length;
 	const seeds = Array.from({ length: config.evalSequences }, (_, i) => deriveSeed(config.seed, `eval/${i}`));
-	const batch = batchTensors(seeds, length, { mix: config.mix });
+	const batch = batchTensors(seeds, length, { mix: config.mix, ranges: config.ranges });
 	const predictions = tf.tidy(() => tf.argMax(forward(shape, params, batch.ids, ropeTables(shape, length)), -1)).dataSync();
 	let right = 0;
 	let total = 0;

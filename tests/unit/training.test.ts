@@ -7,7 +7,7 @@ import { exportModel } from '../../training/checkpoint';
 import { sampleSequence } from '../../training/corpus';
 import { forward, ropeTables } from '../../training/model';
 import { tf } from '../../training/tf';
-import { readConfig, train, type TrainConfig } from '../../training/train';
+import { phaseAt, readConfig, train, type TrainConfig } from '../../training/train';
 import { combineParts, partGradients } from '../../training/gradients';
 import { initParams } from '../../training/model';
 
@@ -48,6 +48,15 @@ describe('training', () => {
 			expect(sequence.weights.slice(-9)).toEqual(new Array(9).fill(9));
 			expect(sequence.weights.at(-10)).toBe(1);
 		}
+	});
+
+	it('gives phases without their own ranges the config\'s', () => {
+		const chars = (c: number): Record<string, Record<string, [number, number]>> => ({ 'kv-questions': { chars: [c, c] } });
+		const recipe: TrainConfig = { ...config, ranges: chars(2), curriculum: [{ until: 5, length: 64 }, { until: 10, length: 64, ranges: chars(3) }] };
+		expect(phaseAt(recipe, 0).data.ranges).toEqual(chars(2));
+		expect(phaseAt(recipe, 7).data.ranges).toEqual(chars(3));
+		expect(phaseAt(recipe, 12).data.ranges).toEqual(chars(2));
+		expect(phaseAt(config, 0).data.ranges).toBeUndefined();
 	});
 
 	it('builds copy sequences of digit words that repeat', () => {
