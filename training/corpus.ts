@@ -67,15 +67,17 @@ function repeatedWords(length: number, rng: Rng, alphabet: string, [shortest, lo
 /**
  * The key–value task asked many times over one object (multi-query associative recall, as in
  * Zoology): every question is a retrieval to learn from, where the lab's form has one per sequence.
- * 2–8 pairs (fewer where they would fill more than 60 % of the length), then questions on random
+ * 2–8 pairs (ranges `pairs`; fewer where they would fill more than 60 % of the length), then questions on random
  * keys until the length is full.
  */
-function kvQuestions(length: number, rng: Rng, answerWeight: number, chars: [number, number] = [4, 8]): Sequence {
-	const size = rng.int(chars[0], chars[1]);
+function kvQuestions(length: number, rng: Rng, answerWeight: number, ranges: Record<string, [number, number]> = {}): Sequence {
+	const [shortest, longest] = ranges.chars ?? [4, 8];
+	const [fewest, most] = ranges.pairs ?? [2, 8];
+	const size = rng.int(shortest, longest);
 	const pairs = new Map<string, string>();
 	const pairLength = kvText.pair('', '').length + 2 * size;
 	const fits = Math.floor((0.6 * length - kvText.head.length - kvText.end.length) / pairLength);
-	const count = Math.max(1, Math.min(rng.int(2, 8), fits));
+	const count = Math.max(1, Math.min(rng.int(fewest, most), fits));
 	while (pairs.size < count) pairs.set(hexId(rng, size), hexId(rng, size));
 	const entries = [...pairs];
 	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(kvText.head + entries.map(([key, value]) => kvText.pair(key, value)).join('') + kvText.end)];
@@ -107,7 +109,7 @@ export function sampleSequence(length: number, seed: number, data: DataSpec = { 
 		if (task === 'copy') return repeatedWords(length, rng, 'abcdefghijklmnopqrstuvwxyz0123456789', ranges?.copy?.letters);
 		// Digits only: repeats within a word are common, so copying needs more than the last token.
 		if (task === 'copy-digits') return repeatedWords(length, rng, '0123456789', ranges?.['copy-digits']?.letters);
-		if (task === 'kv-questions') return kvQuestions(length, rng, answerWeight, ranges?.['kv-questions']?.chars);
+		if (task === 'kv-questions') return kvQuestions(length, rng, answerWeight, ranges?.['kv-questions']);
 		const definition = findTask(task)!;
 		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);
 		try {

@@ -85,6 +85,12 @@ describe('training', () => {
 			const firstAnswer = text.indexOf('" is "') + 6;
 			expect(sequence.weights.indexOf(5)).toBe(firstAnswer);
 		}
+		// A phase may set the key length and the number of pairs.
+		const pairs = (seed: number) => {
+			const ids = sampleSequence(128, seed, { mix: { 'kv-questions': 1 }, ranges: { 'kv-questions': { chars: [1, 1], pairs: [3, 3] } } }).tokens.slice(1);
+			return [...new TextDecoder().decode(Uint8Array.from(ids)).matchAll(/\n "([0-9a-f]+)": "[0-9a-f]+",/g)].map((m) => m[1]);
+		};
+		for (let seed = 0; seed < 5; seed++) expect(pairs(seed).map((key) => key.length)).toEqual([1, 1, 1]);
 	});
 
 	it('lowers the loss, resumes exactly, and exports a model the engine runs identically', async () => {
