@@ -67,8 +67,8 @@ function repeatedWords(length: number, rng: Rng, alphabet: string, [shortest, lo
 /**
  * The key–value task asked many times over one object (multi-query associative recall, as in
  * Zoology): every question is a retrieval to learn from, where the lab's form has one per sequence.
- * 2–8 pairs (ranges `pairs`; fewer where they would fill more than 60 % of the length), then questions on random
- * keys until the length is full.
+ * Keys and values of 4–8 hex digits (range `chars`), 2–8 pairs (range `pairs`; fewer where they
+ * would fill more than 60 % of the length), then questions on random keys until the length is full.
  */
 function kvQuestions(length: number, rng: Rng, answerWeight: number, ranges: Record<string, [number, number]> = {}): Sequence {
 	const [shortest, longest] = ranges.chars ?? [4, 8];

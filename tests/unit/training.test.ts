@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelDir } from '../../src/cli/model-dir';
 import { exportModel } from '../../training/checkpoint';
-import { sampleSequence } from '../../training/corpus';
+import { sampleSequence, type TaskRanges } from '../../training/corpus';
 import { forward, ropeTables } from '../../training/model';
 import { tf } from '../../training/tf';
 import { phaseAt, readConfig, train, type TrainConfig } from '../../training/train';
@@ -12,6 +12,9 @@ import { combineParts, partGradients } from '../../training/gradients';
 import { initParams } from '../../training/model';
 
 const config = readConfig('training/configs/tiny.json');
+
+/** A sequence's bytes as text (the BOS token dropped). */
+const textOf = (ids: number[]) => new TextDecoder().decode(Uint8Array.from(ids.filter((id) => id < 256)));
 
 /** Trains straight through, and again stopping at `stop` then resuming: both must end with the same weights. */
 async function trainTwiceWithResume(recipe: TrainConfig, stop: number) {
@@ -40,18 +43,17 @@ describe('training', () => {
 	});
 
 	it('samples a phase\'s task parameter ranges and answer weight', () => {
-		const text = (ids: number[]) => new TextDecoder().decode(Uint8Array.from(ids.filter((id) => id < 256)));
 		for (let seed = 0; seed < 10; seed++) {
 			const sequence = sampleSequence(192, seed, { mix: { 'kv-retrieval': 1 }, answerWeight: 9, ranges: { 'kv-retrieval': { chars: [8, 8] } } });
 			// The queried key and its value (the answer) are 8 hex digits each.
-			expect(text(sequence.tokens)).toMatch(/The value of key "[0-9a-f]{8}" is "[0-9a-f]{8}"$/);
+			expect(textOf(sequence.tokens)).toMatch(/The value of key "[0-9a-f]{8}" is "[0-9a-f]{8}"$/);
 			expect(sequence.weights.slice(-9)).toEqual(new Array(9).fill(9));
 			expect(sequence.weights.at(-10)).toBe(1);
 		}
 	});
 
 	it('gives phases without their own ranges the config\'s', () => {
-		const chars = (c: number): Record<string, Record<string, [number, number]>> => ({ 'kv-questions': { chars: [c, c] } });
+		const chars = (c: number): TaskRanges => ({ 'kv-questions': { chars: [c, c] } });
 		const recipe: TrainConfig = { ...config, ranges: chars(2), curriculum: [{ until: 5, length: 64 }, { until: 10, length: 64, ranges: chars(3) }] };
 		expect(phaseAt(recipe, 0).data.ranges).toEqual(chars(2));
 		expect(phaseAt(recipe, 7).data.ranges).toEqual(chars(3));
@@ -60,12 +62,12 @@ describe('training', () => {
 	});
 
 	it('builds copy sequences of digit words that repeat', () => {
-		const text = new TextDecoder().decode(Uint8Array.from(sampleSequence(128, 3, { mix: { 'copy-digits': 1 } }).tokens.slice(1)));
+		const text = textOf(sampleSequence(128, 3, { mix: { 'copy-digits': 1 } }).tokens);
 		expect(text).toMatch(/^[0-9 ]{128}$/);
 		// The second half starts over: its first 40 characters occur earlier.
 		expect(text.slice(0, 64)).toContain(text.slice(70, 110).split(' ').slice(1, -1).join(' '));
 		// A phase may set the word lengths.
-		const long = new TextDecoder().decode(Uint8Array.from(sampleSequence(128, 3, { mix: { 'copy-digits': 1 }, ranges: { 'copy-digits': { letters: [7, 7] } } }).tokens.slice(1)));
+		const long = textOf(sampleSequence(128, 3, { mix: { 'copy-digits': 1 }, ranges: { 'copy-digits': { letters: [7, 7] } } }).tokens);
 		expect(long.split(' ').slice(1, -1).every((word) => word.length === 7)).toBe(true);
 	});
 
@@ -74,7 +76,7 @@ describe('training', () => {
 			const sequence = sampleSequence(256, seed, { mix: { 'kv-questions': 1 }, answerWeight: 5 });
 			expect(sequence.tokens).toHaveLength(257);
 			expect(sequence.weights).toHaveLength(256);
-			const text = new TextDecoder().decode(Uint8Array.from(sequence.tokens.slice(1)));
+			const text = textOf(sequence.tokens);
 			const object = new Map([...text.matchAll(/\n "([0-9a-f]+)": "([0-9a-f]+)",/g)].map((m) => [m[1], m[2]]));
 			const questions = [...text.matchAll(/The value of key "([0-9a-f]+)" is "([0-9a-f]+)"/g)];
 			expect(object.size).toBeGreaterThanOrEqual(1);
@@ -87,8 +89,8 @@ describe('training', () => {
 		}
 		// A phase may set the key length and the number of pairs.
 		const pairs = (seed: number) => {
-			const ids = sampleSequence(128, seed, { mix: { 'kv-questions': 1 }, ranges: { 'kv-questions': { chars: [1, 1], pairs: [3, 3] } } }).tokens.slice(1);
-			return [...new TextDecoder().decode(Uint8Array.from(ids)).matchAll(/\n "([0-9a-f]+)": "[0-9a-f]+",/g)].map((m) => m[1]);
+			const { tokens } = sampleSequence(128, seed, { mix: { 'kv-questions': 1 }, ranges: { 'kv-questions': { chars: [1, 1], pairs: [3, 3] } } });
+			return [...textOf(tokens).matchAll(/\n "([0-9a-f]+)": "[0-9a-f]+",/g)].map((m) => m[1]);
 		};
 		for (let seed = 0; seed < 5; seed++) expect(pairs(seed).map((key) => key.length)).toEqual([1, 1, 1]);
 	});
