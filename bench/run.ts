@@ -3,6 +3,7 @@
  */
 import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib/experiment/index';
 import { benchEngine } from './engine';
+import { benchLinks } from './links';
 import { benchTrainer } from './trainer';
 
 function timePerCall(fn: () => void, minMs = 300): number {
@@ -25,5 +26,6 @@ console.table([
 	{ benchmark: 'decodeQuery (parse + validate)', 'µs/call': +(decode * 1000).toFixed(2), ratio: +(decode / parseOnly).toFixed(1) }
 ]);
 
+benchLinks();
 await benchEngine();
 await benchTrainer();

@@ -4,7 +4,7 @@
  * runs read the same tokens; only the technique slots may differ.
  */
 import { SLOTS, type Catalog, type Slot } from './catalog';
-import { decodeEntries, encodeQuery, type InputProblem } from './codec';
+import { MAX_PROBLEMS, decodeEntries, encodeQuery, quote, refusal, visible, type InputProblem } from './codec';
 import type { Experiment } from './schema';
 
 export const B_PREFIX = 'b.';
@@ -13,30 +13,38 @@ export const TECHNIQUE_SLOTS: readonly Slot[] = SLOTS.filter((slot) => slot !== 
 export interface DecodedAB {
 	a: Experiment;
 	b: Experiment | null;
+	/** The first problems of A and B together, and how many there were in all. */
 	problems: InputProblem[];
+	problemCount: number;
 }
 
 const slotOf = (key: string) => key.split('.')[0];
 
-export function decodeAB(query: string, catalog: Catalog, decodeA: (query: string) => { experiment: Experiment; problems: InputProblem[] }): DecodedAB {
+export function decodeAB(query: string, catalog: Catalog): DecodedAB {
+	const refused = refusal(query, catalog);
+	if (refused) return { a: refused.experiment, b: null, problems: refused.problems, problemCount: refused.problemCount };
 	const params = [...new URLSearchParams(query)];
 	const aEntries = params.filter(([key]) => !key.startsWith(B_PREFIX));
 	const bEntries = params.filter(([key]) => key.startsWith(B_PREFIX)).map(([key, value]) => [key.slice(B_PREFIX.length), value] as [string, string]);
-	const a = decodeA(new URLSearchParams(aEntries).toString());
-	if (bEntries.length === 0) return { a: a.experiment, b: null, problems: a.problems };
+	const a = decodeEntries(aEntries, catalog);
+	if (bEntries.length === 0) return { a: a.experiment, b: null, problems: a.problems, problemCount: a.problemCount };
 
-	const problems = [...a.problems];
-	const allowed = bEntries.filter(([key]) => {
-		if ((TECHNIQUE_SLOTS as readonly string[]).includes(slotOf(key))) return true;
-		problems.push({ key: B_PREFIX + key, message: `"${B_PREFIX}${key}" was ignored: B shares A's model and prompt; only attn, kv, prune and pos may differ.` });
-		return false;
-	});
+	const isTechnique = ([key]: [string, string]) => (TECHNIQUE_SLOTS as readonly string[]).includes(slotOf(key));
+	const allowed = bEntries.filter(isTechnique);
+	const ignored = bEntries.filter((entry) => !isTechnique(entry));
 	const overridden = new Set(allowed.map(([key]) => slotOf(key)));
 	// B starts from A's canonical entries, minus the slots it sets itself.
 	const inherited = [...new URLSearchParams(encodeQuery(a.experiment, catalog))].filter(([key]) => !overridden.has(slotOf(key)));
 	const b = decodeEntries([...inherited, ...allowed], catalog);
-	problems.push(...b.problems.map((p) => ({ key: B_PREFIX + p.key, message: `B: ${p.message}` })));
-	return { a: a.experiment, b: b.experiment, problems };
+	const problems = [
+		...a.problems,
+		...ignored.slice(0, MAX_PROBLEMS).map(([key]) => ({
+			key: visible(B_PREFIX + key),
+			message: `${quote(B_PREFIX + key)} was ignored: B shares A's model and prompt; only attn, kv, prune and pos may differ.`
+		})),
+		...b.problems.map((p) => ({ key: B_PREFIX + p.key, message: `B: ${p.message}` }))
+	].slice(0, MAX_PROBLEMS);
+	return { a: a.experiment, b: b.experiment, problems, problemCount: a.problemCount + ignored.length + b.problemCount };
 }
 
 /** A's canonical query plus B's technique slots that differ from A. */

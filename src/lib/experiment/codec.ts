@@ -28,7 +28,7 @@ import {
 import { VIEW_IDS, isViewId, type ViewId } from './views';
 
 export interface InputProblem {
-	/** The parameter the problem is about, as written in the input. */
+	/** The parameter the problem is about, as written in the input (shortened, made visible). */
 	key: string;
 	message: string;
 }
@@ -37,17 +37,61 @@ type ReadValue = (key: string, spec: ParamSpec, raw: RawValue) => ParamValue | u
 
 export interface Decoded {
 	experiment: Experiment;
+	/** The first {@link MAX_PROBLEMS} problems, in input order. */
 	problems: InputProblem[];
+	/** How many problems there were in all (a hostile link can hold hundreds of thousands). */
+	problemCount: number;
 }
 
-/** Longest query string we read; longer ones are cut (a prompt of 200 000 characters fits). */
+/** Longest query string we read; longer links are refused whole (a prompt of 200 000 characters fits). */
 export const MAX_QUERY_LENGTH = 1_000_000;
+/** Most parameters a link may hold (a canonical link has about fifty). */
+export const MAX_QUERY_PARAMS = 2_000;
+/** Problems kept with their messages; the rest are only counted. */
+export const MAX_PROBLEMS = 50;
+/** Characters of untrusted text echoed in a message. */
+const ECHO_LENGTH = 40;
 
-/** Shows an untrusted value in a message: quoted, escaped and short. */
+/**
+ * Control, format (bidirectional overrides, zero-width) and line-separator characters, which
+ * would hide or reorder what a message shows; they are echoed as \u{…} escapes.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** Untrusted text made safe to show: at most {@link ECHO_LENGTH} code points, invisibles escaped. */
+export function visible(text: string): string {
+	let short = text;
+	if (text.length > ECHO_LENGTH) {
+		// A code point takes at most two units, so this slice holds more than ECHO_LENGTH whenever the text does.
+		const points = Array.from(text.slice(0, 2 * ECHO_LENGTH + 1));
+		if (points.length > ECHO_LENGTH) short = `${points.slice(0, ECHO_LENGTH - 1).join('')}…`;
+	}
+	return short.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
+}
+
+/** Shows an untrusted value in a message: quoted, short, with invisible characters escaped. */
 export function quote(raw: RawValue): string {
-	const text = typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw);
-	const short = text.length > 40 ? `${text.slice(0, 37)}…` : text;
-	return JSON.stringify(short);
+	const text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+	return `"${visible(text)}"`;
+}
+
+/** A problem's message, written only if the problem is among the first few kept. */
+type Message = () => string;
+type Report = (key: string, message: Message) => void;
+
+/** Collects problems, keeping the first few whole and counting the rest. */
+function problemList() {
+	const problems: InputProblem[] = [];
+	let count = 0;
+	return {
+		problems,
+		report: ((key, message) => {
+			if (count++ < MAX_PROBLEMS) problems.push({ key: visible(key), message: message() });
+		}) as Report,
+		get count() {
+			return count;
+		}
+	};
 }
 
 function describeDefault(spec: ParamSpec): string {
@@ -57,13 +101,13 @@ function describeDefault(spec: ParamSpec): string {
 
 /** Reads a key → raw value list (first occurrence wins) into an experiment. */
 export function decodeEntries(entries: Iterable<[string, RawValue]>, catalog: Catalog): Decoded {
-	const problems: InputProblem[] = [];
-	const report = (key: string, message: string) => problems.push({ key, message });
+	const list = problemList();
+	const report = list.report;
 
 	const given = new Map<string, RawValue>();
 	for (const [key, raw] of entries) {
 		if (given.has(key)) {
-			report(key, `"${key}" was given more than once; the first value was used.`);
+			report(key, () => `${quote(key)} was given more than once; the first value was used.`);
 		} else {
 			given.set(key, raw);
 		}
@@ -76,7 +120,7 @@ export function decodeEntries(entries: Iterable<[string, RawValue]>, catalog: Ca
 
 	const version = take('v');
 	if (version !== undefined && String(version) !== String(SCHEMA_VERSION)) {
-		report('v', `This link was made for format version ${quote(version)}; this lab reads version ${SCHEMA_VERSION}. Values were read as version ${SCHEMA_VERSION}.`);
+		report('v', () => `This link was made for format version ${quote(version)}; this lab reads version ${SCHEMA_VERSION}. Values were read as version ${SCHEMA_VERSION}.`);
 	}
 
 	const experiment = defaultExperiment(catalog);
@@ -84,7 +128,7 @@ export function decodeEntries(entries: Iterable<[string, RawValue]>, catalog: Ca
 	const readValue: ReadValue = (key, spec, raw) => {
 		const read = readParam(spec, raw);
 		if (read.ok) return read.value;
-		report(key, `"${key}" is ${quote(raw)}, which ${read.reason}; using ${describeDefault(spec)}.`);
+		report(key, () => `"${key}" is ${quote(raw)}, which ${read.reason}; using ${describeDefault(spec)}.`);
 		return undefined;
 	};
 
@@ -103,16 +147,16 @@ export function decodeEntries(entries: Iterable<[string, RawValue]>, catalog: Ca
 	if (views !== undefined) experiment.views = readViews(views, report);
 
 	for (const key of given.keys()) {
-		report(key, `"${key}" is not a parameter of this lab and was ignored.`);
+		report(key, () => `${quote(key)} is not a parameter of this lab and was ignored.`);
 	}
 
 	// The pieces were validated one by one; the whole must pass too, or the defaults are used.
 	const whole = experimentSchema(catalog).safeParse(experiment);
 	if (!whole.success) {
-		report('', `The experiment could not be assembled (${whole.error.issues[0]?.message}); using the default experiment.`);
-		return { experiment: defaultExperiment(catalog), problems };
+		report('', () => `The experiment could not be assembled (${whole.error.issues[0]?.message}); using the default experiment.`);
+		return { experiment: defaultExperiment(catalog), problems: list.problems, problemCount: list.count };
 	}
-	return { experiment, problems };
+	return { experiment, problems: list.problems, problemCount: list.count };
 }
 
 function readChoice(
@@ -120,7 +164,7 @@ function readChoice(
 	catalog: Catalog,
 	take: (key: string) => RawValue,
 	given: Map<string, RawValue>,
-	report: (key: string, message: string) => void,
+	report: Report,
 	readValue: ReadValue
 ): Choice {
 	const rawId = take(slot);
@@ -133,7 +177,7 @@ function readChoice(
 		} else {
 			knownId = false;
 			const known = catalog[slot].map((o) => o.id).join(', ');
-			report(slot, `"${slot}" is ${quote(rawId)}, which is not a known ${SLOT_NAMES[slot]} (known: ${known}); using ${option.id}.`);
+			report(slot, () => `"${slot}" is ${quote(rawId)}, which is not a known ${SLOT_NAMES[slot]} (known: ${known}); using ${option.id}.`);
 		}
 	}
 
@@ -148,7 +192,7 @@ function readChoice(
 			if (knownId) {
 				const names = Object.keys(option.params);
 				const accepted = names.length ? `its parameters are ${names.join(', ')}` : 'it has no parameters';
-				report(key, `"${key}" is not a parameter of ${option.name} (${accepted}); it was ignored.`);
+				report(key, () => `${quote(key)} is not a parameter of ${option.name} (${accepted}); it was ignored.`);
 			}
 			continue;
 		}
@@ -158,35 +202,60 @@ function readChoice(
 	return { id: option.id, params };
 }
 
-function readViews(raw: RawValue, report: (key: string, message: string) => void): ViewId[] {
+function readViews(raw: RawValue, report: Report): ViewId[] {
+	// Every view listed once, with room for spaces: anything longer is not a list this lab wrote.
+	const longest = 4 * VIEW_IDS.join(',').length;
+	if ((typeof raw === 'string' || Array.isArray(raw)) && raw.length > longest) {
+		report('views', () => `"views" has ${raw.length.toLocaleString('en-US')} ${typeof raw === 'string' ? 'characters' : 'items'}, more than any list of views; showing all views.`);
+		return [...VIEW_IDS];
+	}
 	const items = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) ? raw : null;
 	if (items === null) {
-		report('views', `"views" is ${quote(raw)}, which is not a list of views; showing all views.`);
+		report('views', () => `"views" is ${quote(raw)}, which is not a list of views; showing all views.`);
 		return [...VIEW_IDS];
 	}
 	const views: ViewId[] = [];
+	const unknown: unknown[] = [];
 	for (const item of items) {
 		const id = typeof item === 'string' ? item.trim() : item;
 		if (id === '') continue;
 		if (typeof id === 'string' && isViewId(id)) {
 			if (!views.includes(id)) views.push(id);
 		} else {
-			report('views', `${quote(item)} is not a view (views: ${VIEW_IDS.join(', ')}); it was left out.`);
+			unknown.push(item);
 		}
+	}
+	if (unknown.length > 0) {
+		report('views', () => {
+			const named = unknown.slice(0, 3).map(quote).join(', ');
+			const list = unknown.length > 3 ? `${named} and ${unknown.length - 3} more are not views` : `${named} ${unknown.length === 1 ? 'is not a view' : 'are not views'}`;
+			return `${list} (views: ${VIEW_IDS.join(', ')}); left out.`;
+		});
 	}
 	return VIEW_IDS.filter((id) => views.includes(id));
 }
 
+/**
+ * Why a link is refused whole before it is parsed, or null: a link too long or with too many
+ * parameters is not one this lab wrote, and reading it would only hold up the page.
+ */
+export function refusal(query: string, catalog: Catalog): Decoded | null {
+	let message: string | null = null;
+	if (query.length > MAX_QUERY_LENGTH) {
+		message = `The link is ${query.length.toLocaleString('en-US')} characters long, more than the ${MAX_QUERY_LENGTH.toLocaleString('en-US')} this lab reads`;
+	} else {
+		let params = 1;
+		for (let at = query.indexOf('&'); at >= 0 && params <= MAX_QUERY_PARAMS; at = query.indexOf('&', at + 1)) params++;
+		if (params > MAX_QUERY_PARAMS) message = `The link has more than the ${MAX_QUERY_PARAMS.toLocaleString('en-US')} parameters this lab reads`;
+	}
+	if (message === null) return null;
+	return { experiment: defaultExperiment(catalog), problems: [{ key: '', message: `${message}; it was not read, and the default experiment is shown.` }], problemCount: 1 };
+}
+
 /** Reads a URL query string (with or without the leading `?`). */
 export function decodeQuery(query: string | URLSearchParams, catalog: Catalog): Decoded {
-	let text = typeof query === 'string' ? query : query.toString();
-	const problems: InputProblem[] = [];
-	if (text.length > MAX_QUERY_LENGTH) {
-		problems.push({ key: '', message: `The link is ${text.length} characters long; only the first ${MAX_QUERY_LENGTH} were read.` });
-		text = text.slice(0, MAX_QUERY_LENGTH);
-	}
-	const decoded = decodeEntries(new URLSearchParams(text), catalog);
-	return { experiment: decoded.experiment, problems: [...problems, ...decoded.problems] };
+	const text = typeof query === 'string' ? query : query.toString();
+	return refusal(text, catalog) ?? decodeEntries(new URLSearchParams(text), catalog);
 }
 
 /**
@@ -197,7 +266,8 @@ export function decodeObject(input: unknown, catalog: Catalog): Decoded {
 	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 		return {
 			experiment: defaultExperiment(catalog),
-			problems: [{ key: '', message: 'The experiment must be an object; using the default experiment.' }]
+			problems: [{ key: '', message: 'The experiment must be an object; using the default experiment.' }],
+			problemCount: 1
 		};
 	}
 	const entries: [string, RawValue][] = [];

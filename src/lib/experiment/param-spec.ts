@@ -58,13 +58,15 @@ export type RawValue = unknown;
 
 type Parsed = { ok: true; value: ParamValue } | { ok: false; reason: string };
 
+// Each character has one way to match, so a failing match costs linear time (a pattern like
+// `\d+\.?\d*` splits a run of digits two ways and takes quadratic time on `111…1x`).
 const INT = /^-?\d+$/;
-const DECIMAL = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const DECIMAL = /^-?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 function parseNumber(raw: RawValue, integer: boolean): Parsed {
 	if (typeof raw === 'number') {
 		if (!Number.isFinite(raw)) return { ok: false, reason: 'is not a finite number' };
-		return { ok: true, value: raw };
+		return { ok: true, value: raw + 0 };
 	}
 	if (typeof raw !== 'string') return { ok: false, reason: 'is not a number' };
 	const text = raw.trim();
@@ -73,7 +75,8 @@ function parseNumber(raw: RawValue, integer: boolean): Parsed {
 	}
 	const value = Number(text);
 	if (!Number.isFinite(value)) return { ok: false, reason: 'is too large to be a number' };
-	return { ok: true, value };
+	// −0 would round-trip as "-0": one number, one spelling.
+	return { ok: true, value: value + 0 };
 }
 
 function parseBool(raw: RawValue): Parsed {
