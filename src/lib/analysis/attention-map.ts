@@ -26,7 +26,8 @@ interface Block {
 
 /** Collects the map; `result()` assembles it, or returns undefined past `maxFloats`. */
 export function attentionMapCollector(capture: { layer: number; head: number }, group: number, maxFloats: number) {
-	let prefill: Block | null = null;
+	/** The prompt's rows, one block per prefill chunk; null once they outgrow `maxFloats`. */
+	let prefill: Block[] | null = null;
 	const decode: Block[] = [];
 	const hooks: Hooks = {
 		wantsProbabilities: (ctx) => ctx.layer === capture.layer,
@@ -35,24 +36,24 @@ export function attentionMapCollector(capture: { layer: number; head: number }, 
 			const keys = ctx.keyPositions[Math.floor(capture.head / group)];
 			const first = ctx.phase === 'decode' ? T - 1 : 0;
 			const rows = T - first;
-			if (ctx.phase === 'prefill' && T * keys.length > maxFloats) {
+			if (ctx.phase === 'prefill' && ctx.rowOffset === 0) {
+				prefill = [];
+				decode.length = 0;
+			}
+			if (ctx.phase === 'prefill' && (!prefill || ctx.callRows * keys.length > maxFloats)) {
 				prefill = null;
 				return;
 			}
 			const out = new Float32Array(rows * keys.length);
 			for (let t = first; t < T; t++) out.set(probs.subarray((capture.head * T + t) * ctx.slots, (capture.head * T + t) * ctx.slots + keys.length), (t - first) * keys.length);
 			const block = { queries: ctx.queryPositions.slice(first), keys: keys.slice(), probs: out };
-			if (ctx.phase === 'prefill') {
-				prefill = block;
-				decode.length = 0;
-			} else {
-				decode.push(block);
-			}
+			if (ctx.phase === 'prefill') prefill!.push(block);
+			else decode.push(block);
 		}
 	};
 	function result(): AttentionMap | undefined {
 		if (!prefill) return undefined;
-		const blocks = [prefill, ...decode];
+		const blocks = [...prefill, ...decode];
 		const keyPositions = [...new Set(blocks.flatMap((b) => Array.from(b.keys)))].sort((a, b) => a - b);
 		const queryPositions = blocks.flatMap((b) => Array.from(b.queries));
 		if (queryPositions.length * keyPositions.length > maxFloats) return undefined;
@@ -64,7 +65,7 @@ export function attentionMapCollector(capture: { layer: number; head: number }, 
 				for (let s = 0; s < b.keys.length; s++) probs[row * keyPositions.length + column.get(b.keys[s])!] = b.probs[t * b.keys.length + s];
 			}
 		}
-		return { ...capture, probs, queryPositions, keyPositions, decodeRows: queryPositions.length - prefill.queries.length };
+		return { ...capture, probs, queryPositions, keyPositions, decodeRows: decode.reduce((n, b) => n + b.queries.length, 0) };
 	}
 	return { hooks, result };
 }

@@ -100,12 +100,19 @@ export class Engine {
 		for (const session of [...this.pre, ...this.post, this.attention, this.attentionFar, this.head]) await session.release();
 	}
 
-	/** Internal: runs one chunk of rows through every layer. */
-	async forwardRows(seq: Sequence, ids: number[], positions: Int32Array, phase: 'prefill' | 'decode', logitRows: number, options: ForwardOptions): Promise<Float32Array> {
-		const { hiddenSize: D, heads: H, kvHeads: Hkv, headDim: d, layers } = this.config;
+	/**
+	 * Internal: runs rows through every layer, layer by layer. Within a layer the rows attend in
+	 * chunks of `chunkSize` (the score block of a chunk is what must fit in memory); every chunk
+	 * of a layer runs before the next layer starts, so hooks that decide between layers (token
+	 * pruning, statistics over the last rows) see the whole prompt however it was chunked.
+	 */
+	async forwardRows(seq: Sequence, ids: number[], positions: Int32Array, phase: 'prefill' | 'decode', logitRows: number, options: ForwardOptions & { chunkSize?: number }): Promise<Float32Array> {
+		const { hiddenSize: D, layers } = this.config;
 		for (const id of ids) {
 			if (!Number.isInteger(id) || id < 0 || id >= this.config.vocabSize) throw new EngineError(`Token id ${id} is outside the vocabulary (0–${this.config.vocabSize - 1}).`);
 		}
+		// Rows can grow past the call's tokens (revived ones join in decode): no size means one chunk.
+		const chunkSize = options.chunkSize === undefined ? Infinity : Math.max(1, Math.floor(options.chunkSize));
 		let rows = ids.length;
 		let pos = positions;
 		let x: Float32Array = new Float32Array(rows * D);
@@ -113,37 +120,23 @@ export class Engine {
 		let bytesRead = 0;
 
 		for (let layer = 0; layer < layers; layer++) {
-			await options.yieldToEvents?.();
-			if (options.cancelled?.()) throw new CancelledError();
-			const out = await this.pre[layer].run({ x: new ort.Tensor('float32', x, [rows, D]) });
-			const q = out.q.data as Float32Array;
-			const kRaw = out.k.data as Float32Array;
-			const v = out.v.data as Float32Array;
-			const kRot = this.config.positionEncoding === 'rope' ? new Float32Array(kRaw.length) : kRaw;
-			if (this.config.positionEncoding === 'rope') rotate(kRaw, kRot, rows * Hkv, d, (r) => pos[Math.floor(r / Hkv)], this.invFreq);
-			for (let t = 0; t < rows; t++) {
-				for (let h = 0; h < Hkv; h++) seq.cache.head(layer, h).append(kRaw, kRot, v, (t * Hkv + h) * d, pos[t]);
+			const y = new Float32Array(rows * D);
+			for (let start = 0; start < rows; start += chunkSize) {
+				await options.yieldToEvents?.();
+				if (options.cancelled?.()) throw new CancelledError();
+				const end = Math.min(rows, start + chunkSize);
+				const chunk = { layer, phase, positions: pos.subarray(start, end), rowOffset: start, callRows: rows };
+				const out = await this.attentionBlock(seq, chunk, x.subarray(start * D, end * D));
+				y.set(out.y, start * D);
+				bytesRead += out.bytesRead;
+				// Decode reports progress per token (in generate), not per layer.
+				if (phase === 'prefill') options.onProgress?.({ phase, done: layer + end / rows, total: layers });
 			}
+			x = y;
+			if (layer === layers - 1) break;
 
-			const heads = seq.cache.layers[layer];
-			const keyPositions = heads.map((head) => head.positions.subarray(0, head.length));
-			const slots = Math.max(...heads.map((head) => head.length));
-			const ctx: LayerContext = { config: this.config, layer, phase, queryPositions: pos, keyPositions, slots };
-			const plan = seq.hooks.positions?.(ctx);
-
-			const inputs = this.attentionInputs(seq, ctx, q, plan);
-			const wantsProbs = !!seq.hooks.observe && (seq.hooks.wantsProbabilities?.(ctx) ?? true);
-			const result = await (plan?.far ? this.attentionFar : this.attention).run(inputs.feeds, wantsProbs ? ['out', 'probs'] : ['out']);
-			if (phase === 'decode') bytesRead += inputs.bytesRead;
-			if (wantsProbs) seq.hooks.observe!(ctx, result.probs.data as Float32Array);
-
-			const next = await this.post[layer].run({
-				attn: new ort.Tensor('float32', result.out.data as Float32Array, [rows, H * d]),
-				x: new ort.Tensor('float32', x, [rows, D])
-			});
-			x = next.y.data as Float32Array;
-
-			const kept = layer < layers - 1 && (phase === 'prefill' || rows > 1) ? seq.hooks.pruneTokens?.(ctx, x) : undefined;
+			const ctx = this.layerContext(seq, layer, phase, pos, 0, rows);
+			const kept = phase === 'prefill' || rows > 1 ? seq.hooks.pruneTokens?.(ctx, x) : undefined;
 			if (kept) {
 				const keptRows = checkRows(kept, rows);
 				const pruned = new Float32Array(keptRows.length * D);
@@ -152,17 +145,61 @@ export class Engine {
 				pos = Int32Array.from(keptRows, (r) => pos[r]);
 				rows = keptRows.length;
 			}
-			const revived = phase === 'decode' && layer < layers - 1 ? seq.hooks.revive?.({ ...ctx, queryPositions: pos }) : undefined;
+			const revived = phase === 'decode' ? seq.hooks.revive?.({ ...ctx, queryPositions: pos, callRows: rows }) : undefined;
 			if (revived && revived.positions.length > 0) ({ x, pos, rows } = mergeRows(x, pos, revived, D));
-			// Decode reports progress per token (in generate), not per layer.
-			if (phase === 'prefill') options.onProgress?.({ phase, done: layer + 1, total: layers });
 		}
 		if (phase === 'decode') seq.bytesReadLastStep = bytesRead;
 
 		const n = Math.min(rows, Math.max(1, logitRows));
 		seq.logitPositions = pos.slice(rows - n);
-		const logits = await this.head.run({ x: new ort.Tensor('float32', x.subarray((rows - n) * D, rows * D), [n, D]) });
-		return logits.logits.data as Float32Array;
+		const logits: Float32Array[] = [];
+		for (let start = rows - n; start < rows; start += chunkSize) {
+			const end = Math.min(rows, start + chunkSize);
+			const out = await this.head.run({ x: new ort.Tensor('float32', x.subarray(start * D, end * D), [end - start, D]) });
+			logits.push(out.logits.data as Float32Array);
+		}
+		return concat(logits);
+	}
+
+	/** The hooks' view of one layer: these query rows against every key the cache holds now. */
+	private layerContext(seq: Sequence, layer: number, phase: 'prefill' | 'decode', queryPositions: Int32Array, rowOffset: number, callRows: number): LayerContext {
+		const heads = seq.cache.layers[layer];
+		const keyPositions = heads.map((head) => head.positions.subarray(0, head.length));
+		const slots = Math.max(...heads.map((head) => head.length));
+		return { config: this.config, layer, phase, queryPositions, keyPositions, slots, rowOffset, callRows };
+	}
+
+	/** One chunk of rows through one layer: projections, cache append, attention, MLP. */
+	private async attentionBlock(
+		seq: Sequence,
+		chunk: { layer: number; phase: 'prefill' | 'decode'; positions: Int32Array; rowOffset: number; callRows: number },
+		x: Float32Array
+	): Promise<{ y: Float32Array; bytesRead: number }> {
+		const { hiddenSize: D, heads: H, kvHeads: Hkv, headDim: d } = this.config;
+		const { layer, phase, positions: pos } = chunk;
+		const rows = pos.length;
+		const out = await this.pre[layer].run({ x: new ort.Tensor('float32', x, [rows, D]) });
+		const q = out.q.data as Float32Array;
+		const kRaw = out.k.data as Float32Array;
+		const v = out.v.data as Float32Array;
+		const kRot = this.config.positionEncoding === 'rope' ? new Float32Array(kRaw.length) : kRaw;
+		if (this.config.positionEncoding === 'rope') rotate(kRaw, kRot, rows * Hkv, d, (r) => pos[Math.floor(r / Hkv)], this.invFreq);
+		for (let t = 0; t < rows; t++) {
+			for (let h = 0; h < Hkv; h++) seq.cache.head(layer, h).append(kRaw, kRot, v, (t * Hkv + h) * d, pos[t]);
+		}
+
+		const ctx = this.layerContext(seq, layer, phase, pos, chunk.rowOffset, chunk.callRows);
+		const plan = seq.hooks.positions?.(ctx);
+		const inputs = this.attentionInputs(seq, ctx, q, plan);
+		const wantsProbs = !!seq.hooks.observe && (seq.hooks.wantsProbabilities?.(ctx) ?? true);
+		const result = await (plan?.far ? this.attentionFar : this.attention).run(inputs.feeds, wantsProbs ? ['out', 'probs'] : ['out']);
+		if (wantsProbs) seq.hooks.observe!(ctx, result.probs.data as Float32Array);
+
+		const next = await this.post[layer].run({
+			attn: new ort.Tensor('float32', result.out.data as Float32Array, [rows, H * d]),
+			x: new ort.Tensor('float32', x, [rows, D])
+		});
+		return { y: next.y.data as Float32Array, bytesRead: phase === 'decode' ? inputs.bytesRead : 0 };
 	}
 
 	private attentionInputs(seq: Sequence, ctx: LayerContext, q: Float32Array, plan: PositionPlan | undefined) {
@@ -356,22 +393,15 @@ export class Sequence {
 
 	async prefill(ids: number[], options: PrefillOptions = {}): Promise<Float32Array> {
 		if (ids.length === 0) throw new EngineError('The prompt is empty.');
-		const chunk = Math.max(1, Math.floor(options.chunkSize ?? ids.length));
-		const parts: Float32Array[] = [];
-		for (let start = 0; start < ids.length; start += chunk) {
-			const part = ids.slice(start, start + chunk);
-			const positions = Int32Array.from(part, (_, i) => this.position + i);
-			const last = start + chunk >= ids.length;
-			const logitRows = options.allLogits ? Infinity : last ? (options.lastLogits ?? 1) : 1;
-			const logits = await this.engine.forwardRows(this, part, positions, 'prefill', logitRows, {
-				...options,
-				onProgress: (p) => options.onProgress?.({ phase: 'prefill', done: start + (part.length * p.done) / p.total, total: ids.length })
-			});
-			this.position += part.length;
-			parts.push(logits);
-		}
+		const positions = Int32Array.from(ids, (_, i) => this.position + i);
+		const logitRows = options.allLogits ? Infinity : (options.lastLogits ?? 1);
+		const logits = await this.engine.forwardRows(this, ids, positions, 'prefill', logitRows, {
+			...options,
+			onProgress: (p) => options.onProgress?.({ phase: 'prefill', done: (ids.length * p.done) / p.total, total: ids.length })
+		});
+		this.position += ids.length;
 		this.hooks.evict?.({ config: this.engine.config, phase: 'prefill', step: 0, cache: this.cache });
-		return options.allLogits ? concat(parts) : parts[parts.length - 1];
+		return logits;
 	}
 
 	/** Feeds one token and returns the logits for the one after it. */

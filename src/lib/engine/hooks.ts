@@ -15,6 +15,13 @@ export interface LayerContext {
 	keyPositions: Int32Array[];
 	/** Key slots in the attention call (the longest head's length; shorter heads are padded). */
 	slots: number;
+	/**
+	 * Where these rows sit among all rows of this prefill or decode call at this layer: a long
+	 * prompt attends in chunks, and `rowOffset + t` counts row t from the call's first row of
+	 * `callRows`. Hooks that look at the last rows of the prompt use these, never the chunk.
+	 */
+	rowOffset: number;
+	callRows: number;
 }
 
 /** Rotary positions for one branch of attention. */

@@ -134,7 +134,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	let ids = instance.ids;
 	if (experiment.prune.id === 'gemfilter') {
 		// The first pass reads every token up to the filter layer; the model then reads the kept ones.
-		const kept = await gemFilterSelect(engine, ids, experiment.prune.params);
+		const kept = await gemFilterSelect(engine, ids, experiment.prune.params, chunkSize);
 		for (let l = 0; l <= (experiment.prune.params.layer as number); l++) counter.tokensPerLayer[l] += ids.length;
 		ids = kept.map((i) => instance.ids[i]);
 	}

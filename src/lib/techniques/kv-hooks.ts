@@ -40,7 +40,6 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		custom: Array.from({ length: Hkv }, () => new Float64Array(0))
 	}));
 	let decodeSteps = 0;
-	const noise = createRng(deriveSeed(seed, `${policy.id}/noise`));
 	const windowSize = policy.windowOf?.(params) ?? 0;
 
 	const observe = (ctx: LayerContext, probs: Float32Array) => {
@@ -48,17 +47,20 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		const S = ctx.slots;
 		const layer = stats[ctx.layer];
 		const sameKeys = ctx.keyPositions.every((p) => p.length === ctx.keyPositions[0].length);
+		// The observation window is the prompt's last rows, wherever the prefill's chunks cut it.
+		const windowFrom = ctx.callRows - windowSize - ctx.rowOffset;
+		const prefill = ctx.phase === 'prefill';
 		for (let kv = 0; kv < Hkv; kv++) {
 			const n = ctx.keyPositions[kv].length;
 			const accumulated = (layer.accumulated[kv] = grow(layer.accumulated[kv], n));
-			const window = new Float64Array(n);
+			const window = prefill && ctx.rowOffset > 0 ? grow(layer.window[kv], n) : new Float64Array(n);
 			const lastRow = new Float64Array(n);
 			const rowHeads = sameKeys ? H : group;
 			for (let h = 0; h < H; h++) {
 				const own = Math.floor(h / group) === kv;
 				for (let t = 0; t < T; t++) {
 					const row = (h * T + t) * S;
-					const inWindow = ctx.phase === 'prefill' && t >= T - windowSize;
+					const inWindow = prefill && t >= windowFrom;
 					for (let s = 0; s < n; s++) {
 						const p = probs[row + s];
 						if (own) {
@@ -69,7 +71,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 					}
 				}
 			}
-			if (ctx.phase === 'prefill') layer.window[kv] = window;
+			if (prefill) layer.window[kv] = window;
 			layer.lastRow[kv] = lastRow;
 		}
 	};
@@ -134,15 +136,17 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 					const S = ctx.slots;
 					const logits = ctx.scores();
 					const layer = stats[ctx.layer];
-					for (let h = 0; h < H; h++) {
-						const kv = Math.floor(h / group);
-						const n = ctx.keyPositions[kv].length;
-						const custom = (layer.custom[kv] = grow(layer.custom[kv], n));
-						for (let t = 0; t < T; t++) {
+					for (let t = 0; t < T; t++) {
+						// Each query row draws its own noise, so how the prompt was chunked does not change the draws.
+						const noise = createRng(deriveSeed(seed, `${policy.id}/noise/${ctx.layer}/${ctx.queryPositions[t]}`)).next;
+						for (let h = 0; h < H; h++) {
+							const kv = Math.floor(h / group);
+							const n = ctx.keyPositions[kv].length;
+							const custom = (layer.custom[kv] = grow(layer.custom[kv], n));
 							// Only causal entries: a query never scores the keys after it.
 							const visible = ctx.keyPositions[kv].findIndex((p) => p > ctx.queryPositions[t]);
 							const row = logits.subarray((h * T + t) * S, (h * T + t) * S + (visible < 0 ? n : visible));
-							scoreLogits(params, row, decodeSteps, noise.next).forEach((v, s) => (custom[s] += v));
+							scoreLogits(params, row, decodeSteps, noise).forEach((v, s) => (custom[s] += v));
 						}
 					}
 					return undefined;

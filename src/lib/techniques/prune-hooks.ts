@@ -43,7 +43,8 @@ export function pruneHooks(pruner: TokenPruner, params: ParamValues, config: Mod
 
 function prefillPruneHooks(stages: PruneStage[], params: ParamValues): Hooks & { prunableCount(): number | null } {
 	const stageAt = new Map(stages.map((s) => [s.afterLayer, s.keepShare]));
-	let scores: Float64Array | null = null;
+	/** The last prompt row's attention by key position, from the chunk that holds that row. */
+	let scores: Map<number, number> | null = null;
 	let original: number | null = null;
 	const prunableRow = (ctx: LayerContext, row: number) => prunable(params, ctx.queryPositions[row], ctx.queryPositions[ctx.queryPositions.length - 1]);
 
@@ -52,8 +53,7 @@ function prefillPruneHooks(stages: PruneStage[], params: ParamValues): Hooks & {
 		wantsProbabilities: (ctx) => ctx.phase === 'prefill' && stageAt.has(ctx.layer),
 		observe: (ctx, probs) => {
 			// Each row is scored by the attention the last query gives to its own key.
-			const byPosition = lastQueryAttention(ctx, probs);
-			scores = Float64Array.from(ctx.queryPositions, (p) => byPosition.get(p) ?? 0);
+			if (ctx.rowOffset + ctx.queryPositions.length === ctx.callRows) scores = lastQueryAttention(ctx, probs);
 		},
 		pruneTokens: (ctx) => {
 			const share = stageAt.get(ctx.layer);
@@ -62,7 +62,8 @@ function prefillPruneHooks(stages: PruneStage[], params: ParamValues): Hooks & {
 			const candidates = rows.filter((r) => prunableRow(ctx, r));
 			original ??= candidates.length;
 			const keep = Math.min(candidates.length, Math.round(original * share));
-			const ranked = [...candidates].sort((a, b) => scores![b] - scores![a] || a - b).slice(0, keep);
+			const score = (r: number) => scores!.get(ctx.queryPositions[r]) ?? 0;
+			const ranked = [...candidates].sort((a, b) => score(b) - score(a) || a - b).slice(0, keep);
 			const kept = new Set([...ranked, ...rows.filter((r) => !prunableRow(ctx, r))]);
 			return rows.filter((r) => kept.has(r));
 		}

@@ -5,15 +5,16 @@ import { pool, topK } from '../kv/select';
 
 class FilterDone extends Error {}
 
-/** Indices (ascending) of the prompt tokens GemFilter keeps. */
-export async function gemFilterSelect(engine: Engine, ids: number[], params: ParamValues): Promise<number[]> {
+/** Indices (ascending) of the prompt tokens GemFilter keeps; `chunkSize` bounds the prefill's score blocks. */
+export async function gemFilterSelect(engine: Engine, ids: number[], params: ParamValues, chunkSize?: number): Promise<number[]> {
 	const { heads, kvHeads } = engine.config;
 	const group = heads / kvHeads;
 	let selected: number[] | null = null;
 	const seq = engine.sequence({
 		attentionMask: (ctx) => {
-			if (ctx.layer !== params.layer) return undefined;
 			const T = ctx.queryPositions.length;
+			// Only the chunk holding the prompt's last row has the query that ranks the tokens.
+			if (ctx.layer !== params.layer || ctx.rowOffset + T !== ctx.callRows) return undefined;
 			const S = ctx.slots;
 			const logits = ctx.scores();
 			const summed = new Float64Array(ids.length);
@@ -28,7 +29,7 @@ export async function gemFilterSelect(engine: Engine, ids: number[], params: Par
 		}
 	});
 	try {
-		await seq.prefill(ids);
+		await seq.prefill(ids, { chunkSize });
 	} catch (error) {
 		if (!(error instanceof FilterDone)) throw error;
 	}
