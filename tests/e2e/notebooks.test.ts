@@ -100,3 +100,21 @@ test('an unknown notebook says so and the app keeps working', async ({ page }) =
 	await page.getByRole('link', { name: 'Lab' }).first().click();
 	await expect(page).toHaveURL(/\/lab/);
 });
+
+test('names on every object\'s prototype are no notebooks either', async ({ page }) => {
+	for (const slug of ['constructor', '__proto__', 'toString']) {
+		await page.goto(`/notebooks/${slug}`);
+		await expect(page.getByTestId('page-error')).toHaveText(`There is no notebook called "${slug}".`);
+		await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible();
+		await expect(page.getByTestId('notebook-problem')).toHaveCount(0);
+		await expect(page.getByText('is not a function')).toHaveCount(0);
+	}
+});
+
+test('sanitising leaves a notebook\'s math and claims whole', async ({ page }) => {
+	await page.goto('/notebooks/03-kv-budgets?fast=1');
+	const display = page.locator('.katex-display').first();
+	await expect(display).toBeVisible();
+	await expect(display.locator('math semantics annotation[encoding="application/x-tex"]')).toHaveCount(1);
+	await expect(page.locator('.claim[data-claim]').first()).toBeVisible();
+});

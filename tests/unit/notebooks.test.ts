@@ -1,11 +1,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '$lib/engine/engine';
 import { loadModelDir } from '../../src/cli/model-dir';
 import { checkNotebook } from '$lib/notebooks/check';
 import { claimHolds, parseClaim } from '$lib/notebooks/claims';
 import { parseNotebook } from '$lib/notebooks/notebook';
+import { notebookSanitizer } from '$lib/notebooks/sanitize';
 import { ablationMetrics, gridMetrics } from '$lib/notebooks/runner';
 
 const FRONT = '---\ntitle: T\nsummary: S\nduration: 10\nlevel: introductory\norder: 1\n---\n';
@@ -62,6 +64,21 @@ describe('notebook parsing', () => {
 		const nb = parseNotebook(file, readFileSync(join('notebooks', file), 'utf8'));
 		expect(nb.blocks.some((b) => b.kind === 'cell')).toBe(true);
 		expect(nb.claims.length).toBeGreaterThan(0);
+	});
+
+	it.each(files)('%s renders the same after sanitising (math, claims and links intact)', (file) => {
+		const { window } = new JSDOM('');
+		const source = readFileSync(join('notebooks', file), 'utf8');
+		const prose = (sanitize?: (html: string) => string) => parseNotebook(file, source, sanitize).blocks.flatMap((b) => (b.kind === 'prose' ? [b.html] : []));
+		// Compared as the browser would parse the unsanitised HTML, so only what DOMPurify removes shows.
+		const asParsed = prose().map((html) => {
+			const div = window.document.createElement('div');
+			div.innerHTML = html;
+			return div.innerHTML;
+		});
+		const sanitised = prose(notebookSanitizer(window));
+		expect(sanitised).toEqual(asParsed);
+		expect(sanitised.join('')).toContain('<annotation encoding="application/x-tex">');
 	});
 
 	it('ships the seven workshop notebooks', () => {

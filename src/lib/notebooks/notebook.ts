@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { cellSchema, type CellSpec } from './cell';
 import { parseClaim, type Claim } from './claims';
+import type { Sanitizer } from './sanitize';
 
 export const metaSchema = z.strictObject({
 	title: z.string().min(1),
@@ -68,7 +69,11 @@ function proseRenderer(claims: Claim[], slug: string): Marked {
 	return new Marked(markedKatex({ throwOnError: false, nonStandard: true }), { extensions: [claim] });
 }
 
-export function parseNotebook(slug: string, source: string): Notebook {
+/**
+ * Prose HTML is only safe to display when `sanitize` is given: the app's `loadNotebook` always
+ * gives one. The CLI parses in Node without a DOM and only checks claims, so it passes none.
+ */
+export function parseNotebook(slug: string, source: string, sanitize: Sanitizer = (html) => html): Notebook {
 	const text = source.replace(/\r\n/g, '\n');
 	const front = FRONT_MATTER.exec(text);
 	if (!front) throw new NotebookError(`Notebook "${slug}" has no front matter (--- title, summary, duration, level, order ---).`);
@@ -79,7 +84,7 @@ export function parseNotebook(slug: string, source: string): Notebook {
 	const claims: Claim[] = [];
 	const marked = proseRenderer(claims, slug);
 	const blocks: Block[] = [];
-	const prose = (markdown: string) => markdown.trim() && blocks.push({ kind: 'prose', html: marked.parse(markdown, { async: false }) });
+	const prose = (markdown: string) => markdown.trim() && blocks.push({ kind: 'prose', html: sanitize(marked.parse(markdown, { async: false })) });
 	let last = 0;
 	for (const match of body.matchAll(CELL_BLOCK)) {
 		prose(body.slice(last, match.index));
