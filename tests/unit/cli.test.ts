@@ -1,9 +1,18 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_RUNS, gridExperiments, main } from '../../src/cli/program';
 
 const exec = promisify(execFile);
 const cli = (...args: string[]) => exec('node', ['bin/longscope.js', ...args], { timeout: 60_000 });
+
+/** The command line without a process: its exit code and what it wrote. */
+async function inProcess(...args: string[]) {
+	let stdout = '';
+	let stderr = '';
+	const code = await main(args, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) });
+	return { code, stdout, stderr };
+}
 
 // Each test spawns the CLI (a Node start-up and a model load): seconds on a loaded machine.
 describe('longscope CLI', { timeout: 30_000 }, () => {
@@ -68,9 +77,9 @@ describe('longscope CLI', { timeout: 30_000 }, () => {
 	it.each([
 		[['run', 'len=-4&bogus=1'], /"len" is "-4", which must be at least 16[\s\S]*"bogus" is not a parameter/],
 		[['run', '{"len": '], /not valid JSON/],
-		[['run', 'model=nope', '--models', 'tests/fixtures'], /Cannot read a model from tests\/fixtures\/nope/],
+		[['run', 'model=nope', '--models', 'tests/fixtures'], /tests\/fixtures\/nope/],
 		[['run', '--grid', '[1]'], /--grid must be a JSON object/],
-		[['frobnicate'], /usage:/]
+		[['frobnicate'], /unknown command 'frobnicate'/]
 	])('fails clearly on %j', async (args, message) => {
 		const failure = await cli(...args).then(
 			() => null,
@@ -78,6 +87,69 @@ describe('longscope CLI', { timeout: 30_000 }, () => {
 		);
 		expect(failure.code).toBe(2);
 		expect(failure.stderr).toMatch(message);
+	});
+});
+
+describe('longscope help and arguments', { timeout: 30_000 }, () => {
+	it.each([[[]], [['run']], [['info']], [['notebook']], [['cost']]])('prints usage for %j --help and -h and exits 0', async (command) => {
+		for (const flag of ['--help', '-h']) {
+			const { code, stdout, stderr } = await inProcess(...command, flag);
+			expect(code).toBe(0);
+			expect(stdout).toContain(`Usage: longscope ${command.length ? `${command[0]} ` : ''}[options]`);
+			expect(stderr).toBe('');
+		}
+	});
+
+	it('prints usage on stderr and exits 2 when given nothing', async () => {
+		const { code, stdout, stderr } = await inProcess();
+		expect(code).toBe(2);
+		expect(stdout).toBe('');
+		expect(stderr).toMatch(/^Usage: longscope \[options\] \[command\]\n[\s\S]*\brun \[options\] \[experiment\]/);
+	});
+
+	it('names a --model-dir run by its directory', async () => {
+		const { code, stdout } = await inProcess('run', 'len=128&seed=3', '--model-dir', 'tests/fixtures/tiny-gqa/', '--max-new-tokens', '2');
+		expect(code).toBe(0);
+		const result = JSON.parse(stdout);
+		expect(result.experiment.model).toBe('tiny-gqa');
+		expect(result.model.id).toBe('tiny-gqa');
+		expect(result.tokens).toHaveLength(2);
+	});
+
+	it('runs a grid up to --max-runs and refuses one past it', async () => {
+		const grid = ['run', '--grid', '{"seed":[1,2,3]}', 'model=tiny-gqa&len=128', '--models', 'tests/fixtures', '--max-new-tokens', '1'];
+		const refused = await inProcess(...grid, '--max-runs', '2');
+		expect(refused).toMatchObject({ code: 2, stdout: '' });
+		expect(refused.stderr).toBe('error: --grid makes 3 runs, more than the limit of 2; pass --max-runs 3 to run them all.\n');
+		const ran = await inProcess(...grid, '--max-runs', '3');
+		expect(ran.code).toBe(0);
+		expect(ran.stdout.trim().split('\n').map((line) => JSON.parse(line).experiment.seed)).toEqual([1, 2, 3]);
+	});
+
+	it('makes a grid\'s runs one at a time, so a million-run grid starts at once', () => {
+		const values = Array.from({ length: 1000 }, (_, i) => i);
+		const before = performance.now();
+		const runs = gridExperiments(JSON.stringify({ seed: values, len: values.map((v) => v + 16) }), 'task=passkey', 10 ** 6);
+		const [first, second] = runs;
+		expect(performance.now() - before).toBeLessThan(10_000); // building 10^6 experiments took 100 s
+		expect(Array.isArray(runs)).toBe(false);
+		expect([first, second].map((e) => [e.seed, e.len, e.task.id])).toEqual([
+			[0, 16, 'passkey'],
+			[0, 17, 'passkey']
+		]);
+		expect(DEFAULT_MAX_RUNS).toBe(1000);
+	});
+
+	it('still reports an unexpected error with its stack and exit code 1', async () => {
+		let stderr = '';
+		const io = {
+			out: () => {
+				throw new TypeError('stdout broke');
+			},
+			err: (text: string) => void (stderr += text)
+		};
+		expect(await main(['cost', '--model', 'llama-3-8b', '--tokens', '10'], io)).toBe(1);
+		expect(stderr).toMatch(/^TypeError: stdout broke\n\s+at /);
 	});
 });
 
