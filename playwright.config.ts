@@ -9,7 +9,10 @@ const port = 4173;
 
 export default defineConfig({
 	testDir: 'tests/e2e',
-	timeout: 60_000,
+	// Tests wait for states, never for time; these limits only catch a hang. A busy CI machine
+	// (both cores taken by other work) makes a model load and run take several times longer.
+	timeout: 240_000,
+	expect: { timeout: 60_000 },
 	retries: 0,
 	workers: 2,
 	reporter: [['list']],

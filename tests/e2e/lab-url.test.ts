@@ -172,7 +172,7 @@ test('A/B: B copies A, changes one technique, and both runs are compared', async
 	await expect(page.getByTestId('lab-model')).toBeVisible();
 	await page.getByTestId('run').click();
 	const table = page.getByTestId('ab-difference');
-	await expect(table).toBeVisible({ timeout: 30_000 });
+	await expect(table).toBeVisible();
 	await expect(table.getByRole('row', { name: /Attention computed/ })).toContainText('100.0 %');
 	await expect(page.getByTestId('heatmap')).toHaveCount(2);
 	expect(errors).toEqual([]);
@@ -182,11 +182,11 @@ test('A/B on the lab model: sinks + a small window lose a passkey that full atte
 	const errors = watchErrors(page);
 	// The needle sits mid-prompt, far outside B's 32 recent keys.
 	await page.goto('/lab?task=passkey&len=256&depth=0.5&seed=800002&b.attn=sink-window&b.attn.sink=4&b.attn.window=32');
-	await expect(page.getByTestId('lab-model')).toContainText('lab-rope', { timeout: 30_000 });
+	await expect(page.getByTestId('lab-model')).toContainText('lab-rope');
 	await expect(page.getByTestId('compare')).toBeChecked();
 	await page.getByTestId('run').click();
 	const verdict = page.getByTestId('ab-difference').getByRole('row', { name: /Answer correct/ });
-	await expect(verdict).toBeVisible({ timeout: 60_000 });
+	await expect(verdict).toBeVisible();
 	await expect(verdict.locator('td')).toHaveText(['yes', 'no', 'B breaks it']);
 	expect(errors).toEqual([]);
 });
@@ -204,7 +204,7 @@ test('views can be hidden, the needle grid runs, and the ablation compares maske
 
 	await page.getByTestId('run-grid').click();
 	const grid = page.getByTestId('needle-grid');
-	await expect(grid).toBeVisible({ timeout: 60_000 });
+	await expect(grid).toBeVisible();
 	await expect(grid.locator('tbody tr')).toHaveCount(3);
 	await expect(grid.locator('tbody tr').first().locator('td')).toHaveCount(5);
 	const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-grid-csv').click()]);
@@ -214,7 +214,7 @@ test('views can be hidden, the needle grid runs, and the ablation compares maske
 	await expect(page.getByTestId('retrieval-panel')).toBeVisible();
 	await page.getByTestId('ablate').click();
 	const ablation = page.getByTestId('ablation');
-	await expect(ablation).toContainText('random heads masked', { timeout: 60_000 });
+	await expect(ablation).toContainText('random heads masked');
 	await expect(ablation).toContainText('none masked');
 });
 

@@ -10,7 +10,7 @@ import { parseConfig } from '$lib/engine/config';
 import { Engine, type Sequence } from '$lib/engine/engine';
 import { mergeHooks } from '$lib/engine/hooks';
 import { catalog, defaultExperiment, type Experiment } from '$lib/experiment';
-import { defaultValues } from '$lib/experiment/param-spec';
+import { defaultValues, type ParamValues } from '$lib/experiment/param-spec';
 import { createRng } from '$lib/random';
 import { techniqueHooks } from '$lib/techniques/hooks';
 import { gemFilterSelect } from '$lib/techniques/pruning/gemfilter-select';
@@ -26,7 +26,7 @@ const PROMPT = Array.from({ length: 123 }, () => rng.int(0, 258));
 const DECODED = [7, 11, 13];
 const stats = () => ({ causal: 0, kept: 0, massKept: 0, rows: 0 });
 
-function experimentWith(slot: 'kv' | 'prune', id: string, params: Record<string, unknown>): Experiment {
+function experimentWith(slot: 'kv' | 'prune', id: string, params: ParamValues): Experiment {
 	const experiment = defaultExperiment(catalog);
 	const option = catalog[slot].find((o) => o.id === id)!;
 	experiment[slot] = { id, params: { ...defaultValues(option.params), ...params } };
@@ -57,7 +57,7 @@ async function keptByChunk(engine: Engine, experiment: Experiment, chunkSizes: n
 const chunkSizesFor = (window: number) => [PROMPT.length, 1, 7, window - 1, window + 1];
 
 const policyCases = kvPolicies.flatMap((policy) => {
-	const base = { name: policy.id, id: policy.id, params: {} as Record<string, unknown> };
+	const base = { name: policy.id, id: policy.id, params: {} as ParamValues };
 	const adaptive = policy.scores ? [{ name: `${policy.id} (AdaKV)`, id: policy.id, params: { head_budgets: 'adaptive' } }] : [];
 	// Decode-time compression too, where the policy offers it.
 	const every = 'every' in policy.params ? [{ name: `${policy.id} (every 2 steps)`, id: policy.id, params: { every: 2 } }] : [];

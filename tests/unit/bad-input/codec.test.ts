@@ -23,7 +23,6 @@ const defaults = defaultExperiment(testCatalog);
 const INVISIBLE = ['\u0000', '\u001b', '\u007f', '\u0085', '\u200b', '\u200e', '\u202a', '\u202e', '\u2066', '\u2069', '\u2028', '\ufeff'];
 
 const BAD_INPUTS: BadCase[] = [
-] = [
 	{ name: 'unknown key', query: 'foo=1', keys: ['foo'], says: 'not a parameter of this lab', check: (e) => expect(e).toEqual(defaults) },
 	{ name: 'NaN length', query: 'len=NaN', keys: ['len'], says: 'not a whole number', check: (e) => expect(e.len).toBe(512) },
 	{ name: 'negative length', query: 'len=-5', keys: ['len'], says: 'at least 16', check: (e) => expect(e.len).toBe(512) },
