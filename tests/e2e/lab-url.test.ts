@@ -34,6 +34,19 @@ test('bad parameters are explained on the page and the page keeps working', asyn
 	expect(errors).toEqual([]);
 });
 
+test('a link with hundreds of problems shows the first few, counts the rest, and escapes what it echoes', async ({ page }) => {
+	const errors = watchErrors(page);
+	const keys = Array.from({ length: 700 }, (_, i) => `x%E2%80%AE${i}=1`).join('&');
+	await page.goto(`/lab?seed=-0&${keys}`);
+	const problems = page.getByTestId('url-problems');
+	await expect(problems.locator('h2')).toHaveText('This link has 700 problems');
+	await expect(problems.locator('li')).toHaveCount(6);
+	await expect(problems.locator('li').first()).toHaveText('"x\\u{202E}0" is not a parameter of this lab and was ignored.');
+	await expect(problems.getByTestId('more-problems')).toHaveText('and 695 more.');
+	await expect(page.locator('#field-seed')).toHaveValue('0');
+	expect(errors).toEqual([]);
+});
+
 test('the canonical link reproduces the same experiment id', async ({ page, context }) => {
 	await page.goto('/lab?seed=42&depth=0.75');
 	const hash = await page.getByTestId('experiment-hash').textContent();
