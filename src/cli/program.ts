@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Engine } from '../lib/engine/engine';
-import { loadModelDir, readModelDir } from './model-dir';
+import { loadModelDir, readConfig } from './model-dir';
 import { kvBytesPerToken, parameterCount, parseConfig, type ModelConfig } from '../lib/engine/config';
 import { FIELDS, catalog, decodeEntries, decodeObject, decodeQuery, quote, type Decoded, type Experiment } from '../lib/experiment/index';
 import { readParam } from '../lib/experiment/param-spec';
@@ -170,7 +170,7 @@ async function run(io: Io, text: string | undefined, flags: RunFlags) {
 }
 
 function info(io: Io, dir: string) {
-	const config = parseConfig(readModelDir(dir).config);
+	const config = parseConfig(readConfig(dir));
 	io.out(`${JSON.stringify({ dir, config, parameters: parameterCount(config), kvBytesPerToken: { f32: kvBytesPerToken(config, 4), f16: kvBytesPerToken(config, 2) } }, null, 2)}\n`);
 }
 
@@ -185,7 +185,7 @@ interface CostFlags {
 function cost(io: Io, flags: CostFlags) {
 	const hardware = findHardware(flags.hardware);
 	if (!hardware) throw new UsageError(`Unknown hardware ${quote(flags.hardware)} (known: ${HARDWARE_PRESETS.map((h) => h.id).join(', ')}).`);
-	const config = findModelPreset(flags.model)?.config ?? parseConfig(readModelDir(flags.model).config);
+	const config = findModelPreset(flags.model)?.config ?? parseConfig(readConfig(flags.model));
 	const { tokens, kvDtype: dtype } = flags;
 	const report = costReport(config, hardware, { tokens, kvDtype: dtype });
 	if (flags.json) return io.out(`${JSON.stringify(report, null, 2)}\n`);

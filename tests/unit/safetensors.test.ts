@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, kvBytesPerToken, parameterCount, parseConfig } from '$lib/engine/config';
-import { SafetensorsError, halfToFloat, parseSafetensors, writeSafetensors } from '$lib/engine/safetensors';
+import { SafetensorsError, halfToFloat, memorySource, parseSafetensors, quote, writeSafetensors } from '$lib/engine/safetensors';
 import { WeightsError, loadWeights } from '$lib/engine/weights';
 import { fixtureModel } from '../fixtures/fixture-model';
 
@@ -36,6 +36,25 @@ describe('safetensors reader', () => {
 		expect(halfToFloat(0x7e00)).toBeNaN();
 	});
 
+	it('reads the header, then only the ranges of the tensors asked for', () => {
+		const bytes = writeSafetensors([
+			{ name: 'a', shape: [2], data: Float32Array.of(1, 2) },
+			{ name: 'b', shape: [3], data: Float32Array.of(3, 4, 5), dtype: 'BF16' }
+		]);
+		const inner = memorySource(bytes);
+		const reads: [number, number][] = [];
+		const parsed = parseSafetensors({ size: inner.size, read: (offset, length) => (reads.push([offset, length]), inner.read(offset, length)) });
+		const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+		expect(reads).toEqual([[0, 8], [8, headerLength]]);
+		expect(Array.from(parsed.read('b'))).toEqual([3, 4, 5]);
+		expect(reads.at(-1)).toEqual([8 + headerLength + 8, 6]);
+	});
+
+	it('quotes untrusted names short, with invisible characters escaped', () => {
+		expect(quote('w')).toBe('"w"');
+		expect(quote(`a\u0000\u202e${'b'.repeat(100)}`)).toBe(`"a\\u0000\\u202e${'b'.repeat(36)}…"`);
+	});
+
 	const cases: [string, Uint8Array, RegExp][] = [
 		['a file shorter than the length field', new Uint8Array(5), /5 bytes long/],
 		['a header length past the end', (() => { const f = file({}, 0); new DataView(f.buffer).setBigUint64(0, 999n, true); return f; })(), /says 999 bytes, but the file has only 2/],
@@ -49,7 +68,9 @@ describe('safetensors reader', () => {
 		['offsets past the data', file({ w: t('F32', [2], [0, 8]) }, 4), /Tensor "w": data_offsets end at byte 8, past the end of the data \(4 bytes\)/],
 		['shape × dtype ≠ byte span', file({ w: t('F16', [3], [0, 4]) }, 4), /Tensor "w": shape \[3\] of F16 needs 6 bytes, but its data_offsets span 4/],
 		['overlapping tensors', file({ a: t('F32', [2], [0, 8]), b: t('F32', [2], [4, 12]) }, 12), /Tensors "a" and "b" overlap/],
-		['bad metadata', file({ __metadata__: { n: 1 } }, 0), /__metadata__/]
+		['bad metadata', file({ __metadata__: { n: 1 } }, 0), /__metadata__/],
+		['bytes the tensors do not cover', file({ w: t('F32', [1], [0, 4]) }, 8), /The tensors cover 4 bytes of data, but the file holds 8 after the header/],
+		['a gap between tensors', file({ a: t('F32', [1], [0, 4]), b: t('F32', [1], [8, 12]) }, 12), /The tensors cover 8 bytes of data, but the file holds 12/]
 	];
 	it.each(cases)('rejects %s with a clear error', (_name, bytes, message) => {
 		expect(() => parseSafetensors(bytes)).toThrow(SafetensorsError);

@@ -4,6 +4,7 @@
  * add `position_encoding: "rope" | "alibi" | "none"`.
  */
 import { z } from 'zod';
+import { quote } from './safetensors';
 
 export interface ModelConfig {
 	modelType: string;
@@ -30,19 +31,39 @@ export interface ModelConfig {
 const positive = z.number().int().positive();
 const tokenId = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative()).min(1), z.null()]).optional();
 
+/**
+ * Upper bounds on the sizes, far above any model the lab can run: a corrupt or hostile config
+ * is refused by name here instead of failing later in an allocation with an unnamed RangeError.
+ */
+export const CONFIG_LIMITS = {
+	hidden_size: 65536,
+	num_hidden_layers: 1024,
+	num_attention_heads: 1024,
+	num_key_value_heads: 1024,
+	head_dim: 4096,
+	intermediate_size: 2 ** 20,
+	vocab_size: 2 ** 22,
+	max_position_embeddings: 2 ** 24
+} as const;
+
+const size = (field: keyof typeof CONFIG_LIMITS) => {
+	const limit = CONFIG_LIMITS[field];
+	return positive.max(limit, { error: (issue) => `is ${issue.input}, more than the ${limit} the lab allows` });
+};
+
 const hfConfig = z.looseObject({
 	model_type: z.string().optional(),
-	hidden_size: positive,
-	num_hidden_layers: positive,
-	num_attention_heads: positive,
-	num_key_value_heads: positive.optional(),
-	head_dim: positive.optional(),
-	intermediate_size: positive,
-	vocab_size: positive,
+	hidden_size: size('hidden_size'),
+	num_hidden_layers: size('num_hidden_layers'),
+	num_attention_heads: size('num_attention_heads'),
+	num_key_value_heads: size('num_key_value_heads').optional(),
+	head_dim: size('head_dim').optional(),
+	intermediate_size: size('intermediate_size'),
+	vocab_size: size('vocab_size'),
 	rope_theta: z.number().positive().optional(),
 	rms_norm_eps: z.number().positive().optional(),
 	tie_word_embeddings: z.boolean().optional(),
-	max_position_embeddings: positive.optional(),
+	max_position_embeddings: size('max_position_embeddings').optional(),
 	attention_bias: z.boolean().optional(),
 	hidden_act: z.string().optional(),
 	position_encoding: z.enum(['rope', 'alibi', 'none']).optional(),
@@ -69,10 +90,10 @@ export function parseConfig(input: unknown): ModelConfig {
 	const c = parsed.data;
 	const modelType = c.model_type ?? 'llama';
 	if (!SUPPORTED_TYPES.includes(modelType)) {
-		throw new ConfigError(`config.json: model_type "${modelType}" is not supported yet (supported: ${SUPPORTED_TYPES.join(', ')}).`);
+		throw new ConfigError(`config.json: model_type ${quote(modelType)} is not supported yet (supported: ${SUPPORTED_TYPES.join(', ')}).`);
 	}
 	if (c.hidden_act !== undefined && c.hidden_act !== 'silu') {
-		throw new ConfigError(`config.json: hidden_act "${c.hidden_act}" is not supported (the Llama family uses silu).`);
+		throw new ConfigError(`config.json: hidden_act ${quote(c.hidden_act)} is not supported (the Llama family uses silu).`);
 	}
 	if (c.rope_scaling !== undefined && c.rope_scaling !== null) {
 		throw new ConfigError('config.json: rope_scaling is not supported yet; load the model without it and choose a position scheme in the lab.');
@@ -82,6 +103,10 @@ export function parseConfig(input: unknown): ModelConfig {
 	if (heads % kvHeads !== 0) throw new ConfigError(`config.json: ${heads} attention heads cannot be shared by ${kvHeads} key/value heads.`);
 	const headDim = c.head_dim ?? c.hidden_size / heads;
 	if (!Number.isInteger(headDim)) throw new ConfigError(`config.json: hidden_size ${c.hidden_size} is not divisible by ${heads} heads.`);
+	for (const field of ['bos_token_id', 'eos_token_id'] as const) {
+		const outside = [c[field] ?? []].flat().find((id) => id >= c.vocab_size);
+		if (outside !== undefined) throw new ConfigError(`config.json: ${field} ${outside} is outside the vocabulary of ${c.vocab_size} tokens (ids 0–${c.vocab_size - 1}).`);
+	}
 	const positionEncoding = c.position_encoding ?? 'rope';
 	if (positionEncoding === 'rope' && headDim % 2 !== 0) throw new ConfigError(`config.json: rotary positions need an even head_dim, not ${headDim}.`);
 	return {

@@ -9,7 +9,7 @@ import type { Hooks, LayerContext, PositionPlan } from './hooks';
 import { KvCache, countAtMost } from './kv-cache';
 import { alibiSlopes, ropeInvFreq, rotate } from './rope';
 import { CancelledError, EngineError } from './errors';
-import { parseSafetensors } from './safetensors';
+import { parseSafetensors, type ByteSource } from './safetensors';
 import { loadWeights, type ModelWeights } from './weights';
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
@@ -67,11 +67,16 @@ export class Engine {
 
 	static async load(
 		configJson: unknown,
-		safetensors: Uint8Array,
-		options: { executionProvider?: ExecutionProvider; onProgress?: (p: Progress) => void } = {}
+		safetensors: Uint8Array | ByteSource,
+		options: {
+			executionProvider?: ExecutionProvider;
+			onProgress?: (p: Progress) => void;
+			/** The most bytes the weights may take as f32 (default: the browser's limit). */
+			maxWeightBytes?: number;
+		} = {}
 	): Promise<Engine> {
 		const config = parseConfig(configJson);
-		const weights = loadWeights(parseSafetensors(safetensors), config);
+		const weights = loadWeights(parseSafetensors(safetensors), config, options.maxWeightBytes);
 		const ep = options.executionProvider ?? 'wasm';
 		const total = 2 * config.layers + 3;
 		let done = 0;

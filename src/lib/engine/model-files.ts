@@ -1,10 +1,16 @@
 /** Getting a model's config.json and model.safetensors from a URL or from the user's files. */
+import { parseConfig } from './config';
 import type { Progress } from './engine';
+import { readSafetensorsHeader } from './safetensors';
+import { planWeights } from './weights';
 
 export interface ModelFiles {
 	config: unknown;
 	safetensors: Uint8Array;
 }
+
+/** A config.json is a few kilobytes; anything this large is the wrong file. */
+const MAX_CONFIG_BYTES = 2 ** 20;
 
 export class ModelFilesError extends Error {
 	override name = 'ModelFilesError';
@@ -67,8 +73,9 @@ export async function readModelFiles(files: ArrayLike<File>): Promise<ModelFiles
 	if (!configFile || !weightsFile) {
 		throw new ModelFilesError('Pick two files: the model\'s config.json and its .safetensors weights.');
 	}
-	return {
-		config: await readJson(await configFile.text(), configFile.name),
-		safetensors: new Uint8Array(await weightsFile.arrayBuffer())
-	};
+	if (configFile.size > MAX_CONFIG_BYTES) throw new ModelFilesError(`${configFile.name} is ${configFile.size} bytes, too large for a model's config.json; pick the config that came with the weights.`);
+	const config = await readJson(await configFile.text(), configFile.name);
+	// The header, the config and the memory plan are checked before gigabytes of weights are read.
+	planWeights(await readSafetensorsHeader(weightsFile), parseConfig(config));
+	return { config, safetensors: new Uint8Array(await weightsFile.arrayBuffer()) };
 }

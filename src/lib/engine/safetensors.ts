@@ -9,8 +9,12 @@ export type Dtype = 'F32' | 'F16' | 'BF16';
 
 const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2 };
 
-/** Generous but finite: a header this large is a corrupt file, not a model. */
-const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/**
+ * The reference reader allows 100 MB, but the header is parsed whole before anything can be
+ * checked, and parsed JSON takes ~20× its size (a 16 MiB header of tiny entries peaked at 360 MB).
+ * Models the lab can run have headers of kilobytes (1024 layers of 12 tensors: about 1.5 MB).
+ */
+const MAX_HEADER_BYTES = 4 * 2 ** 20;
 
 export interface TensorEntry {
 	name: string;
@@ -21,12 +25,26 @@ export interface TensorEntry {
 	end: number;
 }
 
-export interface SafetensorsFile {
+export interface SafetensorsHeader {
 	tensors: Map<string, TensorEntry>;
 	metadata: Record<string, string>;
+}
+
+export interface SafetensorsFile extends SafetensorsHeader {
 	/** Reads a tensor as f32, converting f16 and bf16. */
 	read(name: string): Float32Array;
 }
+
+/**
+ * Random access to a file's bytes, so the header is checked before any tensor is read and a
+ * file larger than memory (or than Node's 2 GiB `readFileSync`) is read one tensor at a time.
+ */
+export interface ByteSource {
+	readonly size: number;
+	read(offset: number, length: number): Uint8Array;
+}
+
+export const memorySource = (bytes: Uint8Array): ByteSource => ({ size: bytes.byteLength, read: (offset, length) => bytes.subarray(offset, offset + length) });
 
 export class SafetensorsError extends Error {
 	override name = 'SafetensorsError';
@@ -36,23 +54,27 @@ function fail(message: string): never {
 	throw new SafetensorsError(message);
 }
 
-export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
-	if (bytes.byteLength < 8) fail(`The file is ${bytes.byteLength} bytes long; a safetensors file starts with an 8-byte header length.`);
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	const headerLength = Number(view.getBigUint64(0, true));
-	if (headerLength > MAX_HEADER_BYTES) fail(`The header length field says ${headerLength} bytes, more than any model needs: the file is not safetensors or is corrupt.`);
-	if (8 + headerLength > bytes.byteLength) fail(`The header length field says ${headerLength} bytes, but the file has only ${bytes.byteLength - 8} after it.`);
+/** The header's length from the file's first 8 bytes, checked against the file's size. */
+function headerLength(prefix: Uint8Array, fileSize: number): number {
+	if (fileSize < 8) fail(`The file is ${fileSize} bytes long; a safetensors file starts with an 8-byte header length.`);
+	const field = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+	if (field > MAX_HEADER_BYTES) fail(`The header length field says ${field} bytes, more than a model's header needs (${MAX_HEADER_BYTES}): the file is not safetensors or is corrupt.`);
+	const length = Number(field);
+	if (8 + length > fileSize) fail(`The header length field says ${length} bytes, but the file has only ${fileSize - 8} after it.`);
+	return length;
+}
 
+/** Parses the JSON header and checks every tensor's byte range against the file's size. */
+function parseHeader(json: Uint8Array, fileSize: number): SafetensorsHeader {
 	let header: unknown;
 	try {
-		header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+		header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
 	} catch (error) {
-		fail(`The header is not valid UTF-8 JSON (${error instanceof Error ? error.message : String(error)}).`);
+		fail(`The header is not valid UTF-8 JSON (${visible(error instanceof Error ? error.message : String(error))}).`);
 	}
 	if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('The header must be a JSON object.');
 
-	const dataStart = 8 + headerLength;
-	const dataLength = bytes.byteLength - dataStart;
+	const dataLength = fileSize - 8 - json.byteLength;
 	const tensors = new Map<string, TensorEntry>();
 	let metadata: Record<string, string> = {};
 
@@ -69,39 +91,71 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
 
 	const sorted = [...tensors.values()].sort((a, b) => a.begin - b.begin);
 	for (let i = 1; i < sorted.length; i++) {
-		if (sorted[i].begin < sorted[i - 1].end) fail(`Tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap in the data buffer.`);
+		if (sorted[i].begin < sorted[i - 1].end) fail(`Tensors ${quote(sorted[i - 1].name)} and ${quote(sorted[i].name)} overlap in the data buffer.`);
 	}
+	// As the reference reader requires: the tensors tile the data exactly, so a file with a stray
+	// tail (a concatenation, a wrong header) is refused rather than half-read.
+	const covered = sorted.reduce((sum, t) => sum + t.end - t.begin, 0);
+	if (covered !== dataLength) fail(`The tensors cover ${covered} bytes of data, but the file holds ${dataLength} after the header: it is corrupt or not one safetensors file.`);
+	return { tensors, metadata };
+}
 
+export function parseSafetensors(input: Uint8Array | ByteSource): SafetensorsFile {
+	const source = input instanceof Uint8Array ? memorySource(input) : input;
+	const length = headerLength(source.read(0, Math.min(8, source.size)), source.size);
+	const { tensors, metadata } = parseHeader(source.read(8, length), source.size);
+	const dataStart = 8 + length;
 	return {
 		tensors,
 		metadata,
 		read(name) {
 			const entry = tensors.get(name);
-			if (!entry) fail(`The file has no tensor "${name}".`);
-			return toFloat32(bytes.subarray(dataStart + entry.begin, dataStart + entry.end), entry.dtype);
+			if (!entry) fail(`The file has no tensor ${quote(name)}.`);
+			return toFloat32(source.read(dataStart + entry.begin, entry.end - entry.begin), entry.dtype);
 		}
 	};
 }
 
+/** Reads a picked file's header without reading its tensors (the browser's `File`). */
+export async function readSafetensorsHeader(blob: Blob): Promise<SafetensorsHeader> {
+	const length = headerLength(new Uint8Array(await blob.slice(0, 8).arrayBuffer()), blob.size);
+	return parseHeader(new Uint8Array(await blob.slice(8, 8 + length).arrayBuffer()), blob.size);
+}
+
+/** Bytes the tensors take once converted to f32, which is how the engine holds them. */
+export const f32Bytes = (entry: TensorEntry) => (4 * (entry.end - entry.begin)) / DTYPE_BYTES[entry.dtype];
+
+const cut = (text: string) => (text.length > 40 ? `${text.slice(0, 39)}…` : text);
+/** Escapes what would hide or reorder a message's text: controls, bidi marks, zero-width characters. */
+const visible = (text: string) => text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, escapeUnits);
+const escapeUnits = (c: string) => c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+/** Untrusted text in a message: cut to 40 characters, JSON-quoted, invisible characters escaped. */
+export const quote = (text: string) => visible(JSON.stringify(cut(text)));
+/** An untrusted JSON value in a message, cut to 40 characters. */
+const show = (value: unknown) => visible(cut(JSON.stringify(value) ?? String(value)));
+/** A shape as `[2, 3]`, cut to 40 characters. */
+export const dims = (shape: number[]) => cut(`[${shape.join(', ')}]`);
+
 function checkEntry(name: string, raw: unknown, dataLength: number): TensorEntry {
-	if (typeof raw !== 'object' || raw === null) fail(`Tensor "${name}": its header entry is not an object.`);
+	const label = `Tensor ${quote(name)}`;
+	if (typeof raw !== 'object' || raw === null) fail(`${label}: its header entry is not an object.`);
 	const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
 	if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
-		fail(`Tensor "${name}": dtype ${JSON.stringify(dtype)} is not supported (F32, F16 and BF16 are).`);
+		fail(`${label}: dtype ${show(dtype)} is not supported (F32, F16 and BF16 are).`);
 	}
 	if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-		fail(`Tensor "${name}": shape ${JSON.stringify(shape)} is not a list of non-negative integers.`);
+		fail(`${label}: shape ${show(shape)} is not a list of non-negative integers.`);
 	}
 	if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-		fail(`Tensor "${name}": data_offsets ${JSON.stringify(offsets)} must be two non-negative integers.`);
+		fail(`${label}: data_offsets ${show(offsets)} must be two non-negative integers.`);
 	}
 	const [begin, end] = offsets as [number, number];
-	if (end < begin) fail(`Tensor "${name}": data_offsets end (${end}) is before begin (${begin}).`);
-	if (end > dataLength) fail(`Tensor "${name}": data_offsets end at byte ${end}, past the end of the data (${dataLength} bytes).`);
+	if (end < begin) fail(`${label}: data_offsets end (${end}) is before begin (${begin}).`);
+	if (end > dataLength) fail(`${label}: data_offsets end at byte ${end}, past the end of the data (${dataLength} bytes).`);
 	const elements = (shape as number[]).reduce((a, b) => a * b, 1);
 	const expected = elements * DTYPE_BYTES[dtype as Dtype];
 	if (end - begin !== expected) {
-		fail(`Tensor "${name}": shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected} bytes, but its data_offsets span ${end - begin}.`);
+		fail(`${label}: shape ${dims(shape as number[])} of ${dtype} needs ${expected} bytes, but its data_offsets span ${end - begin}.`);
 	}
 	return { name, dtype: dtype as Dtype, shape: shape as number[], begin, end };
 }

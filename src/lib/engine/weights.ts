@@ -1,6 +1,6 @@
 /** The model's tensors by role, checked against the config, in Hugging Face's [out, in] layout. */
 import type { ModelConfig } from './config';
-import type { SafetensorsFile } from './safetensors';
+import { dims, f32Bytes, quote, type SafetensorsFile, type SafetensorsHeader } from './safetensors';
 
 export interface LayerWeights {
 	inputNorm: Float32Array;
@@ -28,42 +28,99 @@ export class WeightsError extends Error {
 	override name = 'WeightsError';
 }
 
-export function loadWeights(file: SafetensorsFile, config: ModelConfig): ModelWeights {
-	const take = (name: string, shape: number[]): Float32Array => {
-		const entry = file.tensors.get(name);
+/**
+ * The most f32 weight bytes a load may plan for in the browser: every graph's weights pass
+ * through onnxruntime-web's WASM memory (4 GiB at most), so a larger model cannot load there.
+ */
+export const BROWSER_MAX_WEIGHT_BYTES = 4 * 2 ** 30;
+
+const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 10).toFixed(1)} KiB`);
+
+/**
+ * Checks the header against the config and the memory limit, reading no tensor data: every
+ * tensor the model needs exists with its shape, the file holds no layers the config leaves out,
+ * and the weights fit in `maxBytes` once converted to f32. Returns the tensors to read.
+ */
+export function planWeights(header: SafetensorsHeader, config: ModelConfig, maxBytes = BROWSER_MAX_WEIGHT_BYTES): Set<string> {
+	const plan = new Set<string>();
+	const need = (name: string, shape: number[]) => {
+		const entry = header.tensors.get(name);
 		if (!entry) throw new WeightsError(`model.safetensors has no tensor "${name}" (expected shape [${shape.join(', ')}]).`);
 		if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i])) {
-			throw new WeightsError(`Tensor "${name}" has shape [${entry.shape.join(', ')}]; config.json implies [${shape.join(', ')}].`);
+			throw new WeightsError(`Tensor "${name}" has shape ${dims(entry.shape)}; config.json implies ${dims(shape)}.`);
 		}
-		return file.read(name);
+		plan.add(name);
 	};
-	const optional = (name: string, shape: number[]) => (file.tensors.has(name) ? take(name, shape) : null);
+	const optional = (name: string, shape: number[]) => {
+		if (header.tensors.has(name)) need(name, shape);
+		return header.tensors.has(name);
+	};
 
 	const { hiddenSize: d, heads, kvHeads, headDim, intermediateSize: f, vocabSize: v } = config;
 	const qOut = heads * headDim;
 	const kvOut = kvHeads * headDim;
-	const layers = Array.from({ length: config.layers }, (_, i) => {
+	for (let i = 0; i < config.layers; i++) {
 		const p = `model.layers.${i}.`;
-		const layer: LayerWeights = {
-			inputNorm: take(`${p}input_layernorm.weight`, [d]),
-			q: take(`${p}self_attn.q_proj.weight`, [qOut, d]),
-			k: take(`${p}self_attn.k_proj.weight`, [kvOut, d]),
-			v: take(`${p}self_attn.v_proj.weight`, [kvOut, d]),
-			qBias: optional(`${p}self_attn.q_proj.bias`, [qOut]),
-			kBias: optional(`${p}self_attn.k_proj.bias`, [kvOut]),
-			vBias: optional(`${p}self_attn.v_proj.bias`, [kvOut]),
-			o: take(`${p}self_attn.o_proj.weight`, [d, qOut]),
-			postNorm: take(`${p}post_attention_layernorm.weight`, [d]),
-			gate: take(`${p}mlp.gate_proj.weight`, [f, d]),
-			up: take(`${p}mlp.up_proj.weight`, [f, d]),
-			down: take(`${p}mlp.down_proj.weight`, [d, f])
-		};
-		if (config.attentionBias && !(layer.qBias && layer.kBias && layer.vBias)) {
+		need(`${p}input_layernorm.weight`, [d]);
+		need(`${p}self_attn.q_proj.weight`, [qOut, d]);
+		need(`${p}self_attn.k_proj.weight`, [kvOut, d]);
+		need(`${p}self_attn.v_proj.weight`, [kvOut, d]);
+		const biases = [optional(`${p}self_attn.q_proj.bias`, [qOut]), optional(`${p}self_attn.k_proj.bias`, [kvOut]), optional(`${p}self_attn.v_proj.bias`, [kvOut])];
+		need(`${p}self_attn.o_proj.weight`, [d, qOut]);
+		need(`${p}post_attention_layernorm.weight`, [d]);
+		need(`${p}mlp.gate_proj.weight`, [f, d]);
+		need(`${p}mlp.up_proj.weight`, [f, d]);
+		need(`${p}mlp.down_proj.weight`, [d, f]);
+		if (config.attentionBias && !biases.every(Boolean)) {
 			throw new WeightsError(`config.json asks for attention biases, but layer ${i} lacks q/k/v_proj.bias.`);
 		}
-		return layer;
+	}
+	need('model.embed_tokens.weight', [v, d]);
+	if (!config.tieWordEmbeddings) need('lm_head.weight', [v, d]);
+	need('model.norm.weight', [d]);
+
+	// A config naming fewer layers than the file holds would run a truncated model without a word.
+	let fileLayers = 0;
+	for (const name of header.tensors.keys()) fileLayers = Math.max(fileLayers, Number(/^model\.layers\.(\d+)\./.exec(name)?.[1] ?? -1) + 1);
+	if (fileLayers > config.layers) {
+		throw new WeightsError(`model.safetensors holds ${fileLayers} layers, but config.json names ${config.layers} (num_hidden_layers); use the config that came with these weights.`);
+	}
+
+	const bytes = [...plan].reduce((sum, name) => sum + f32Bytes(header.tensors.get(name)!), 0);
+	if (bytes > maxBytes) throw new WeightsError(`The weights need ${size(bytes)} as f32, more than the ${size(maxBytes)} this runtime can hold; load a smaller model.`);
+	return plan;
+}
+
+export function loadWeights(file: SafetensorsFile, config: ModelConfig, maxBytes = BROWSER_MAX_WEIGHT_BYTES): ModelWeights {
+	const plan = planWeights(file, config, maxBytes);
+	// Read in plan order after every check has passed; a non-finite weight poisons every output.
+	const take = (name: string): Float32Array => {
+		const data = file.read(name);
+		for (let i = 0; i < data.length; i++) {
+			if (!Number.isFinite(data[i])) throw new WeightsError(`Tensor ${quote(name)} holds ${data[i]} at index ${i} (of ${data.length}); the weights are corrupt or diverged in training.`);
+		}
+		return data;
+	};
+	const optional = (name: string) => (plan.has(name) ? take(name) : null);
+
+	const layers = Array.from({ length: config.layers }, (_, i): LayerWeights => {
+		const p = `model.layers.${i}.`;
+		return {
+			inputNorm: take(`${p}input_layernorm.weight`),
+			q: take(`${p}self_attn.q_proj.weight`),
+			k: take(`${p}self_attn.k_proj.weight`),
+			v: take(`${p}self_attn.v_proj.weight`),
+			qBias: optional(`${p}self_attn.q_proj.bias`),
+			kBias: optional(`${p}self_attn.k_proj.bias`),
+			vBias: optional(`${p}self_attn.v_proj.bias`),
+			o: take(`${p}self_attn.o_proj.weight`),
+			postNorm: take(`${p}post_attention_layernorm.weight`),
+			gate: take(`${p}mlp.gate_proj.weight`),
+			up: take(`${p}mlp.up_proj.weight`),
+			down: take(`${p}mlp.down_proj.weight`)
+		};
 	});
-	const embed = take('model.embed_tokens.weight', [v, d]);
-	const lmHead = config.tieWordEmbeddings ? embed : take('lm_head.weight', [v, d]);
-	return { embed, layers, norm: take('model.norm.weight', [d]), lmHead };
+	const embed = take('model.embed_tokens.weight');
+	const lmHead = config.tieWordEmbeddings ? embed : take('lm_head.weight');
+	return { embed, layers, norm: take('model.norm.weight'), lmHead };
 }
