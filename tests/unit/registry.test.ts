@@ -36,13 +36,13 @@ describe('technique registry', () => {
 	it.each(attentionPatterns.map((t) => [t.id] as const))('attention pattern %s round-trips through a URL', (id) => {
 		const e = defaultExperiment(catalog);
 		e.attn = { id, params: defaultValues(attentionPatterns.find((p) => p.id === id)!.params) };
-		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [], problemCount: 0 });
 	});
 
 	it.each(positionSchemes.map((t) => [t.id] as const))('position scheme %s round-trips through a URL', (id) => {
 		const e = defaultExperiment(catalog);
 		e.pos = { id, params: defaultValues(positionSchemes.find((p) => p.id === id)!.params) };
-		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [], problemCount: 0 });
 	});
 });
 
@@ -50,7 +50,7 @@ describe('KV policies in URLs', () => {
 	it.each(kvPolicies.map((t) => [t.id] as const))('%s round-trips through a URL', (id) => {
 		const e = defaultExperiment(catalog);
 		e.kv = { id, params: defaultValues(kvPolicies.find((p) => p.id === id)!.params) };
-		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [], problemCount: 0 });
 	});
 });
 
@@ -58,6 +58,6 @@ describe('token pruners in URLs', () => {
 	it.each(tokenPruners.map((t) => [t.id] as const))('%s round-trips through a URL', (id) => {
 		const e = defaultExperiment(catalog);
 		e.prune = { id, params: defaultValues(tokenPruners.find((p) => p.id === id)!.params) };
-		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [] });
+		expect(decodeQuery(encodeQuery(e, catalog), catalog)).toEqual({ experiment: e, problems: [], problemCount: 0 });
 	});
 });
