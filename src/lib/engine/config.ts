@@ -4,7 +4,7 @@
  * add `position_encoding: "rope" | "alibi" | "none"`.
  */
 import { z } from 'zod';
-import { quote } from './safetensors';
+import { quote } from '../quote';
 
 export interface ModelConfig {
 	modelType: string;

@@ -5,6 +5,8 @@
  * user dropping in a broken file deserves to know what is wrong with it.
  */
 
+import { quote, visible } from '../quote';
+
 export type Dtype = 'F32' | 'F16' | 'BF16';
 
 const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -125,16 +127,10 @@ export async function readSafetensorsHeader(blob: Blob): Promise<SafetensorsHead
 /** Bytes the tensors take once converted to f32, which is how the engine holds them. */
 export const f32Bytes = (entry: TensorEntry) => (4 * (entry.end - entry.begin)) / DTYPE_BYTES[entry.dtype];
 
-const cut = (text: string) => (text.length > 40 ? `${text.slice(0, 39)}…` : text);
-/** Escapes what would hide or reorder a message's text: controls, bidi marks, zero-width characters. */
-const visible = (text: string) => text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, escapeUnits);
-const escapeUnits = (c: string) => c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
-/** Untrusted text in a message: cut to 40 characters, JSON-quoted, invisible characters escaped. */
-export const quote = (text: string) => visible(JSON.stringify(cut(text)));
-/** An untrusted JSON value in a message, cut to 40 characters. */
-const show = (value: unknown) => visible(cut(JSON.stringify(value) ?? String(value)));
+/** An untrusted JSON value in a message, cut short. */
+const show = (value: unknown) => visible(JSON.stringify(value) ?? String(value));
 /** A shape as `[2, 3]`, cut to 40 characters. */
-export const dims = (shape: number[]) => cut(`[${shape.join(', ')}]`);
+export const dims = (shape: number[]) => visible(`[${shape.join(', ')}]`);
 
 function checkEntry(name: string, raw: unknown, dataLength: number): TensorEntry {
 	const label = `Tensor ${quote(name)}`;

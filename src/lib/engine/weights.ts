@@ -1,6 +1,7 @@
 /** The model's tensors by role, checked against the config, in Hugging Face's [out, in] layout. */
 import type { ModelConfig } from './config';
-import { dims, f32Bytes, quote, type SafetensorsFile, type SafetensorsHeader } from './safetensors';
+import { quote } from '../quote';
+import { dims, f32Bytes, type SafetensorsFile, type SafetensorsHeader } from './safetensors';
 
 export interface LayerWeights {
 	inputNorm: Float32Array;

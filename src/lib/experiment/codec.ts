@@ -26,6 +26,9 @@ import {
 	type Field
 } from './schema';
 import { VIEW_IDS, isViewId, type ViewId } from './views';
+import { quote, visible } from '../quote';
+
+export { quote, visible };
 
 export interface InputProblem {
 	/** The parameter the problem is about, as written in the input (shortened, made visible). */
@@ -49,32 +52,6 @@ export const MAX_QUERY_LENGTH = 1_000_000;
 export const MAX_QUERY_PARAMS = 2_000;
 /** Problems kept with their messages; the rest are only counted. */
 export const MAX_PROBLEMS = 50;
-/** Characters of untrusted text echoed in a message. */
-const ECHO_LENGTH = 40;
-
-/**
- * Control, format (bidirectional overrides, zero-width) and line-separator characters, which
- * would hide or reorder what a message shows; they are echoed as \u{…} escapes.
- */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
-
-/** Untrusted text made safe to show: at most {@link ECHO_LENGTH} code points, invisibles escaped. */
-export function visible(text: string): string {
-	let short = text;
-	if (text.length > ECHO_LENGTH) {
-		// A code point takes at most two units, so this slice holds more than ECHO_LENGTH whenever the text does.
-		const points = Array.from(text.slice(0, 2 * ECHO_LENGTH + 1));
-		if (points.length > ECHO_LENGTH) short = `${points.slice(0, ECHO_LENGTH - 1).join('')}…`;
-	}
-	return short.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`);
-}
-
-/** Shows an untrusted value in a message: quoted, short, with invisible characters escaped. */
-export function quote(raw: RawValue): string {
-	const text = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
-	return `"${visible(text)}"`;
-}
-
 /** A problem's message, written only if the problem is among the first few kept. */
 type Message = () => string;
 type Report = (key: string, message: Message) => void;
