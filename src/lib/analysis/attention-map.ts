@@ -40,7 +40,7 @@ export function attentionMapCollector(capture: { layer: number; head: number }, 
 				prefill = [];
 				decode.length = 0;
 			}
-			if (ctx.phase === 'prefill' && (!prefill || ctx.callRows * keys.length > maxFloats)) {
+			if (ctx.phase === 'prefill' && (!prefill || ctx.callPositions.length * keys.length > maxFloats)) {
 				prefill = null;
 				return;
 			}

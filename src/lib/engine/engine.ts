@@ -130,7 +130,7 @@ export class Engine {
 				await options.yieldToEvents?.();
 				if (options.cancelled?.()) throw new CancelledError();
 				const end = Math.min(rows, start + chunkSize);
-				const chunk = { layer, phase, positions: pos.subarray(start, end), rowOffset: start, callRows: rows };
+				const chunk = { layer, phase, positions: pos.subarray(start, end), rowOffset: start, callPositions: pos };
 				const out = await this.attentionBlock(seq, chunk, x.subarray(start * D, end * D));
 				y.set(out.y, start * D);
 				bytesRead += out.bytesRead;
@@ -140,7 +140,7 @@ export class Engine {
 			x = y;
 			if (layer === layers - 1) break;
 
-			const ctx = this.layerContext(seq, layer, phase, pos, 0, rows);
+			const ctx = this.layerContext(seq, layer, phase, pos, 0, pos);
 			const kept = phase === 'prefill' || rows > 1 ? seq.hooks.pruneTokens?.(ctx, x) : undefined;
 			if (kept) {
 				const keptRows = checkRows(kept, rows);
@@ -150,7 +150,7 @@ export class Engine {
 				pos = Int32Array.from(keptRows, (r) => pos[r]);
 				rows = keptRows.length;
 			}
-			const revived = phase === 'decode' ? seq.hooks.revive?.({ ...ctx, queryPositions: pos, callRows: rows }) : undefined;
+			const revived = phase === 'decode' ? seq.hooks.revive?.({ ...ctx, queryPositions: pos, callPositions: pos }) : undefined;
 			if (revived && revived.positions.length > 0) ({ x, pos, rows } = mergeRows(x, pos, revived, D));
 		}
 		if (phase === 'decode') seq.bytesReadLastStep = bytesRead;
@@ -167,17 +167,17 @@ export class Engine {
 	}
 
 	/** The hooks' view of one layer: these query rows against every key the cache holds now. */
-	private layerContext(seq: Sequence, layer: number, phase: 'prefill' | 'decode', queryPositions: Int32Array, rowOffset: number, callRows: number): LayerContext {
+	private layerContext(seq: Sequence, layer: number, phase: 'prefill' | 'decode', queryPositions: Int32Array, rowOffset: number, callPositions: Int32Array): LayerContext {
 		const heads = seq.cache.layers[layer];
 		const keyPositions = heads.map((head) => head.positions.subarray(0, head.length));
 		const slots = Math.max(...heads.map((head) => head.length));
-		return { config: this.config, layer, phase, queryPositions, keyPositions, slots, rowOffset, callRows };
+		return { config: this.config, layer, phase, queryPositions, keyPositions, slots, callPositions, rowOffset };
 	}
 
 	/** One chunk of rows through one layer: projections, cache append, attention, MLP. */
 	private async attentionBlock(
 		seq: Sequence,
-		chunk: { layer: number; phase: 'prefill' | 'decode'; positions: Int32Array; rowOffset: number; callRows: number },
+		chunk: { layer: number; phase: 'prefill' | 'decode'; positions: Int32Array; rowOffset: number; callPositions: Int32Array },
 		x: Float32Array
 	): Promise<{ y: Float32Array; bytesRead: number }> {
 		const { hiddenSize: D, heads: H, kvHeads: Hkv, headDim: d } = this.config;
@@ -193,7 +193,7 @@ export class Engine {
 			for (let h = 0; h < Hkv; h++) seq.cache.head(layer, h).append(kRaw, kRot, v, (t * Hkv + h) * d, pos[t]);
 		}
 
-		const ctx = this.layerContext(seq, layer, phase, pos, chunk.rowOffset, chunk.callRows);
+		const ctx = this.layerContext(seq, layer, phase, pos, chunk.rowOffset, chunk.callPositions);
 		const plan = seq.hooks.positions?.(ctx);
 		const inputs = this.attentionInputs(seq, ctx, q, plan);
 		const wantsProbs = !!seq.hooks.observe && (seq.hooks.wantsProbabilities?.(ctx) ?? true);

@@ -16,12 +16,12 @@ export interface LayerContext {
 	/** Key slots in the attention call (the longest head's length; shorter heads are padded). */
 	slots: number;
 	/**
-	 * Where these rows sit among all rows of this prefill or decode call at this layer: a long
-	 * prompt attends in chunks, and `rowOffset + t` counts row t from the call's first row of
-	 * `callRows`. Hooks that look at the last rows of the prompt use these, never the chunk.
+	 * Every row of this prefill or decode call at this layer, of which these query rows are a
+	 * chunk starting at `rowOffset`: a long prompt attends in chunks. Hooks that look at the
+	 * prompt's last rows or its length use these, never the chunk.
 	 */
+	callPositions: Int32Array;
 	rowOffset: number;
-	callRows: number;
 }
 
 /** Rotary positions for one branch of attention. */

@@ -18,6 +18,7 @@ import { copiedSpans, retrievalScores, topKeyCollector } from '../analysis/retri
 import { mergeHooks, type Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
 import { gemFilterSelect } from '../techniques/pruning/gemfilter-select';
+import { attentionPatterns } from '../techniques/registry';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from '../techniques/hooks';
 import { tokenizerFor } from '../tokenizers';
 import { experimentHash } from './hash';
@@ -107,6 +108,11 @@ export function planMemory(config: ModelConfig, promptTokens: number, newTokens:
 	return Math.min(chunkSize ?? promptTokens, fitting);
 }
 
+/** A prefill chunk cut at a multiple of `multiple` tokens (at least one multiple), so no block is split. */
+export function alignChunk(chunkSize: number, multiple = 1): number {
+	return Math.max(multiple, chunkSize - (chunkSize % multiple));
+}
+
 export async function runExperiment(engine: Engine, experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
 	const tokenizer = tokenizerFor(engine.config);
 	if (!tokenizer) throw new RunError(`Model "${experiment.model}" has no tokenizer the lab can use yet, so its prompts cannot be written.`);
@@ -120,7 +126,8 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const maxNewTokens = options.maxNewTokens ?? (instance.scoring === 'none' ? 32 : expectedTokens + 4);
 	const newline = tokenizer.encode('\n');
 	const stopAtNewline = instance.scoring !== 'none' && newline.length === 1;
-	const chunkSize = planMemory(engine.config, instance.ids.length, maxNewTokens, options.chunkSize);
+	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
+	const chunkSize = alignChunk(planMemory(engine.config, instance.ids.length, maxNewTokens, options.chunkSize), pattern?.chunkMultiple?.(experiment.attn.params));
 	const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
 	const { layers, heads, kvHeads } = engine.config;
 	const headStats = options.analyze ? headStatsCollector(layers, heads, heads / kvHeads) : null;

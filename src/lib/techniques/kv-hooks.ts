@@ -48,7 +48,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		const layer = stats[ctx.layer];
 		const sameKeys = ctx.keyPositions.every((p) => p.length === ctx.keyPositions[0].length);
 		// The observation window is the prompt's last rows, wherever the prefill's chunks cut it.
-		const windowFrom = ctx.callRows - windowSize - ctx.rowOffset;
+		const windowFrom = ctx.callPositions.length - windowSize - ctx.rowOffset;
 		const prefill = ctx.phase === 'prefill';
 		for (let kv = 0; kv < Hkv; kv++) {
 			const n = ctx.keyPositions[kv].length;

@@ -53,7 +53,7 @@ function prefillPruneHooks(stages: PruneStage[], params: ParamValues): Hooks & {
 		wantsProbabilities: (ctx) => ctx.phase === 'prefill' && stageAt.has(ctx.layer),
 		observe: (ctx, probs) => {
 			// Each row is scored by the attention the last query gives to its own key.
-			if (ctx.rowOffset + ctx.queryPositions.length === ctx.callRows) scores = lastQueryAttention(ctx, probs);
+			if (ctx.rowOffset + ctx.queryPositions.length === ctx.callPositions.length) scores = lastQueryAttention(ctx, probs);
 		},
 		pruneTokens: (ctx) => {
 			const share = stageAt.get(ctx.layer);

@@ -41,6 +41,11 @@ export interface AttentionPattern extends TechniqueMeta {
 	mask(params: ParamValues, grid: PatternGrid): Uint8Array;
 	/** True when the mask can differ between heads or depends on the scores. */
 	perHead: boolean;
+	/**
+	 * Prefill chunks are cut only at multiples of this many tokens: a pattern that estimates
+	 * from whole blocks of queries must see each block in one chunk, or chunking changes it.
+	 */
+	chunkMultiple?(params: ParamValues): number;
 	/** Phases it applies to (MInference's patterns are prefill-only); default both. */
 	phases?: readonly ('prefill' | 'decode')[];
 	/** A clear reason when the pattern cannot run on this model with these parameters. */

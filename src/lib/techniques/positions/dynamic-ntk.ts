@@ -17,7 +17,8 @@ export const dynamicNtk: PositionScheme = {
 	},
 	refuse: (_p, config) => ropeOnly(config, 'Dynamic NTK'),
 	plan: (p, config, ctx) => {
-		const seqLen = ctx.queryPositions[ctx.queryPositions.length - 1] + 1;
+		// The call's length, as one forward pass sees it, however its prefill was chunked.
+		const seqLen = ctx.callPositions[ctx.callPositions.length - 1] + 1;
 		const base = dynamicNtkBase(config.headDim, config.ropeTheta, p.factor as number, seqLen, originalLength(p.original as number, config));
 		return { invFreq: defaultInvFreq(config.headDim, base) };
 	}

@@ -14,7 +14,7 @@ export async function gemFilterSelect(engine: Engine, ids: number[], params: Par
 		attentionMask: (ctx) => {
 			const T = ctx.queryPositions.length;
 			// Only the chunk holding the prompt's last row has the query that ranks the tokens.
-			if (ctx.layer !== params.layer || ctx.rowOffset + T !== ctx.callRows) return undefined;
+			if (ctx.layer !== params.layer || ctx.rowOffset + T !== ctx.callPositions.length) return undefined;
 			const S = ctx.slots;
 			const logits = ctx.scores();
 			const summed = new Float64Array(ids.length);
