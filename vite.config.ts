@@ -30,6 +30,10 @@ export default defineConfig({
 	worker: { format: 'es' },
 	test: {
 		include: ['tests/unit/**/*.test.ts'],
-		environment: 'node'
+		environment: 'node',
+		// Limits that only catch a hang: a model load and run take several times longer on a busy
+		// machine than on an idle one, and no test may depend on the machine being idle.
+		testTimeout: 120_000,
+		hookTimeout: 120_000
 	}
 });

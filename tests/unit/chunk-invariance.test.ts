@@ -69,7 +69,7 @@ const policyCases = kvPolicies.flatMap((policy) => {
 	return [base, ...adaptive, ...every];
 });
 
-describe('chunked prefill keeps the same keys and tokens', { timeout: 120_000 }, () => {
+describe('chunked prefill keeps the same keys and tokens', () => {
 	let engine: Engine;
 	const load = async () => (engine ??= await Engine.load(model.config, model.safetensors));
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RUNS, gridExperiments, main } from '../../src/cli/program';
 
 const exec = promisify(execFile);
-const cli = (...args: string[]) => exec('node', ['bin/longscope.js', ...args], { timeout: 60_000 });
+const cli = (...args: string[]) => exec('node', ['bin/longscope.js', ...args], { timeout: 120_000 });
 
 /** The command line without a process: its exit code and what it wrote. */
 async function inProcess(...args: string[]) {
@@ -14,8 +14,7 @@ async function inProcess(...args: string[]) {
 	return { code, stdout, stderr };
 }
 
-// Each test spawns the CLI (a Node start-up and a model load): seconds on a loaded machine.
-describe('longscope CLI', { timeout: 30_000 }, () => {
+describe('longscope CLI', () => {
 	it('runs an experiment given as a URL query and prints the result as JSON', async () => {
 		const { stdout } = await cli('run', '?model=tiny-gqa&task=passkey&len=256&seed=4', '--models', 'tests/fixtures');
 		const result = JSON.parse(stdout);
@@ -90,7 +89,7 @@ describe('longscope CLI', { timeout: 30_000 }, () => {
 	});
 });
 
-describe('longscope help and arguments', { timeout: 30_000 }, () => {
+describe('longscope help and arguments', () => {
 	it.each([[[]], [['run']], [['info']], [['notebook']], [['cost']]])('prints usage for %j --help and -h and exits 0', async (command) => {
 		for (const flag of ['--help', '-h']) {
 			const { code, stdout, stderr } = await inProcess(...command, flag);
