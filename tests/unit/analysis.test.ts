@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ablationHooks, randomHeads } from '$lib/analysis/ablation';
-import { headPatternCollector } from '$lib/analysis/head-patterns';
-import { headStatsCollector } from '$lib/analysis/heads';
-import { needleGrid } from '$lib/analysis/needle-grid';
+import { ablationHooks, randomHeads } from '$lib/probes/ablation';
+import { headPatternCollector } from '$lib/probes/head-patterns';
+import { headStatsCollector } from '$lib/probes/heads';
+import { needleGrid } from '$lib/experiment/needle-grid';
 import { klDivergence, meanKlDivergence, meanNextTokenNll } from '$lib/analysis/kl';
-import { attentionMapCollector } from '$lib/analysis/attention-map';
-import { strongestRetrievalHeads } from '$lib/analysis/ablation-study';
+import { attentionMapCollector } from '$lib/probes/attention-map';
+import { strongestRetrievalHeads } from '$lib/experiment/ablation-study';
 import type { RunResult } from '$lib/experiment/run';
 import { copiedSpans, retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';

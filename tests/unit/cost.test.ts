@@ -6,7 +6,7 @@ import { HARDWARE_PRESETS, MODEL_PRESETS, costReport, decodeStep, findHardware, 
 import { policyTokens } from '$lib/cost/policy';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { planMemory } from '$lib/experiment/run';
-import { techniqueHooks } from '$lib/techniques/hooks';
+import { techniqueHooks } from '$lib/experiment/technique-hooks';
 import { fixtureModel } from '../fixtures/fixture-model';
 
 const model = (id: string) => findModelPreset(id)!.config;

@@ -11,7 +11,7 @@ import {
 	experimentSchema,
 	type Experiment
 } from '$lib/experiment';
-import type { ParamSpec, ParamValue } from '$lib/experiment/param-spec';
+import type { ParamSpec, ParamValue } from '$lib/params/param-spec';
 import { createRng, type Rng } from '$lib/random';
 import { testCatalog } from './test-catalog';
 

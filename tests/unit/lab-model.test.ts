@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelDir } from '../../src/cli/model-dir';
 import { catalog, defaultExperiment } from '$lib/experiment/index';
-import { defaultValues } from '$lib/experiment/param-spec';
+import { defaultValues } from '$lib/params/param-spec';
 import { runExperiment } from '$lib/experiment/run';
 
 const DIR = 'static/models/lab-rope';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '$lib/engine/config';
 import type { MaskContext } from '$lib/engine/hooks';
 import { createRng } from '$lib/random';
-import { patternMask, report, type PatternStats } from '$lib/techniques/hooks';
+import { patternMask, report, type PatternStats } from '$lib/experiment/technique-hooks';
 import { attentionPatterns } from '$lib/techniques/registry';
 import type { PatternGrid } from '$lib/techniques/types';
 import { fixtureModel } from '../fixtures/fixture-model';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SLOTS, catalog, decodeQuery, defaultExperiment, encodeQuery } from '$lib/experiment';
-import { defaultValues, readParam } from '$lib/experiment/param-spec';
+import { defaultValues, readParam } from '$lib/params/param-spec';
 import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '$lib/techniques/registry';
 
 const techniques = [...attentionPatterns, ...positionSchemes, ...kvPolicies, ...tokenPruners];

@@ -6,7 +6,7 @@ import { referenceForward, type ReferenceOptions } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
 import { catalog, defaultExperiment, type Experiment } from '$lib/experiment';
-import { techniqueHooks, type PatternStats } from '$lib/techniques/hooks';
+import { techniqueHooks, type PatternStats } from '$lib/experiment/technique-hooks';
 import { yarn } from '$lib/techniques/positions/rope-scaling';
 import { fixtureModel } from '../fixtures/fixture-model';
 

@@ -10,29 +10,9 @@
  * Remember it. 92923 is …"): there the copied span is the answer, written once or more, and a
  * perfect copy head must score 1 — with the sentence as denominator no head could ever pass 0.1.
  */
-import type { Hooks, LayerContext } from '../engine/hooks';
 import type { TokenSpan } from '../tasks/types';
 
 export const RETRIEVAL_THRESHOLD = 0.1;
-
-/** Top-1 attended key position per head, for the newest query row of each call. */
-export function topKeyCollector(layers: number, heads: number, group: number) {
-	/** steps[k][layer][head] = original position of the top-1 key when predicting token k. */
-	const steps: number[][][] = [];
-	const observe = (ctx: LayerContext, probs: Float32Array) => {
-		const T = ctx.queryPositions.length;
-		const S = ctx.slots;
-		if (ctx.layer === 0) steps.push(Array.from({ length: layers }, () => new Array(heads).fill(-1)));
-		const step = steps[steps.length - 1];
-		for (let h = 0; h < heads; h++) {
-			const keys = ctx.keyPositions[Math.floor(h / group)];
-			let best = 0;
-			for (let s = 1; s < keys.length; s++) if (probs[(h * T + T - 1) * S + s] > probs[(h * T + T - 1) * S + best]) best = s;
-			step[ctx.layer][h] = keys[best];
-		}
-	};
-	return { hooks: { observe } as Hooks, steps };
-}
 
 /** The spans a correct answer copies from: the answer inside each real needle (not a distractor's). */
 export function copiedSpans(spans: TokenSpan[]): TokenSpan[] {

@@ -3,16 +3,9 @@
  * schema and the lab's controls are generated from it, so adding a technique or a task to a
  * registry is all it takes to make it addressable.
  */
-import type { ParamSpecs } from './param-spec';
+import type { OptionMeta } from '../params/option';
 
-export interface OptionMeta {
-	/** Stable URL id, e.g. `sink-window`. Never rename: shared links depend on it. */
-	id: string;
-	name: string;
-	/** One line a workshop attendee understands. */
-	summary: string;
-	params: ParamSpecs;
-}
+export type { OptionMeta };
 
 /** The slots of an experiment that each pick one option; the first option is the default. */
 export const SLOTS = ['task', 'attn', 'kv', 'prune', 'pos'] as const;

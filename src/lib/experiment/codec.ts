@@ -15,7 +15,7 @@ import {
 	type ParamValue,
 	type ParamValues,
 	type RawValue
-} from './param-spec';
+} from '../params/param-spec';
 import {
 	FIELDS,
 	SCHEMA_VERSION,

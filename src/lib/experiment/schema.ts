@@ -4,8 +4,11 @@
  */
 import { z } from 'zod';
 import { SLOTS, defaultOption, type Catalog, type Slot } from './catalog';
-import { defaultValues, specSchema, type ParamSpecs, type ParamValues } from './param-spec';
+import { defaultValues, specSchema, type ParamSpecs, type ParamValues } from '../params/param-spec';
 import { VIEW_IDS, type ViewId } from './views';
+import { FIELDS, type Field } from '../params/fields';
+
+export { FIELDS, type Field };
 
 export interface Choice {
 	id: string;
@@ -24,44 +27,6 @@ export interface Experiment extends Record<Slot, Choice> {
 
 export const SCHEMA_VERSION = 1;
 
-export const FIELDS = {
-	model: {
-		kind: 'text',
-		label: 'Model',
-		maxLength: 64,
-		pattern: {
-			regex: /^[a-z0-9][a-z0-9._-]*$/,
-			hint: 'must be a model id: lower-case letters, digits, ".", "_" or "-"'
-		},
-		default: 'lab-rope'
-	},
-	len: {
-		kind: 'int',
-		label: 'Context length',
-		unit: 'tokens',
-		min: 16,
-		max: 131_072,
-		default: 512
-	},
-	depth: {
-		kind: 'number',
-		label: 'Needle depth',
-		description: '0 puts the needle at the start of the haystack, 1 at its end.',
-		min: 0,
-		max: 1,
-		step: 0.05,
-		default: 0.5
-	},
-	seed: {
-		kind: 'int',
-		label: 'Seed',
-		min: 0,
-		max: 2 ** 31 - 1,
-		default: 1
-	}
-} as const satisfies ParamSpecs;
-
-export type Field = keyof typeof FIELDS;
 
 export function defaultExperiment(catalog: Catalog): Experiment {
 	const choices = Object.fromEntries(

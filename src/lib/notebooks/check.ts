@@ -3,7 +3,7 @@
  * this to keep the prose true to what the model measures.
  */
 import type { Engine } from '../engine/engine';
-import { needleGrid } from '../analysis/needle-grid';
+import { needleGrid } from '../experiment/needle-grid';
 import { runExperiment } from '../experiment/run';
 import { cellExperiment, cellKind } from './cell';
 import { checkClaims, type ClaimCheck } from './claims';

@@ -2,9 +2,9 @@
  * Runs a notebook cell and reduces what it measured to named numbers, the ones claims check.
  * The same code runs in the browser (through the engine worker) and in Node (tests, CLI).
  */
-import type { HeadRef } from '../analysis/ablation';
-import { ablationStudy, strongestRetrievalHeads, type AblationRow, type Runner } from '../analysis/ablation-study';
-import type { GridCell } from '../analysis/needle-grid';
+import type { HeadRef } from '../probes/ablation';
+import { ablationStudy, strongestRetrievalHeads, type AblationRow, type Runner } from '../experiment/ablation-study';
+import type { GridCell } from '../experiment/needle-grid';
 import { costReport, findHardware, findModelPreset, type CostReport } from '../cost';
 import { policyTokens } from '../cost/policy';
 import type { Experiment } from '../experiment/schema';

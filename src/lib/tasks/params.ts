@@ -1,6 +1,6 @@
 /** Checks generator parameters against the task's specs, with the same messages as a URL. */
-import { readParam, type ParamSpecs } from '../experiment/param-spec';
-import { FIELDS } from '../experiment/schema';
+import { readParam, type ParamSpecs } from '../params/param-spec';
+import { FIELDS } from '../params/fields';
 import { TaskError, type TaskParams } from './types';
 
 export function checkParams(task: string, specs: ParamSpecs, params: Partial<TaskParams>): TaskParams {

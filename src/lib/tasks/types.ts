@@ -1,5 +1,5 @@
-import type { OptionMeta } from '../experiment/catalog';
-import type { ParamValue } from '../experiment/param-spec';
+import type { OptionMeta } from '../params/option';
+import type { ParamValue } from '../params/param-spec';
 import type { Tokenizer } from '../tokenizers/types';
 
 /** A token range [start, end) in an instance's `ids`. */

@@ -6,7 +6,7 @@
 import type { ModelConfig } from '../engine/config';
 import type { Hooks, LayerContext } from '../engine/hooks';
 import type { KvCache } from '../engine/kv-cache';
-import type { ParamValues } from '../experiment/param-spec';
+import type { ParamValues } from '../params/param-spec';
 import { createRng, deriveSeed } from '../random';
 import { adaptiveBudgets, budgetFor } from './kv/select';
 import type { KvPolicy } from './types';

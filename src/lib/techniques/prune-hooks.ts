@@ -5,7 +5,7 @@
  */
 import type { Hooks, LayerContext } from '../engine/hooks';
 import type { ModelConfig } from '../engine/config';
-import type { ParamValues } from '../experiment/param-spec';
+import type { ParamValues } from '../params/param-spec';
 import type { PruneStage, TokenPruner } from './types';
 import { revivalHooks } from './pruning/lazyllm-revival';
 import { prunable } from './pruning/params';

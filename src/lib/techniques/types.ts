@@ -4,8 +4,8 @@
  */
 import type { ModelConfig } from '../engine/config';
 import type { LayerContext, MaskContext, PositionPlan } from '../engine/hooks';
-import type { OptionMeta } from '../experiment/catalog';
-import type { ParamValues } from '../experiment/param-spec';
+import type { OptionMeta } from '../params/option';
+import type { ParamValues } from '../params/param-spec';
 
 export interface Paper {
 	title: string;

@@ -6,7 +6,7 @@ import { kvBytesPerToken, parameterCount } from '../engine/config';
 import { generate } from '../engine/generate';
 import { fetchModel } from '../engine/model-files';
 import { runExperiment } from '../experiment/run';
-import { needleGrid } from '../analysis/needle-grid';
+import { needleGrid } from '../experiment/needle-grid';
 import { tokenizerFor } from '../tokenizers';
 import type { EngineApi } from './protocol';
 

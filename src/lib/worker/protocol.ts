@@ -5,7 +5,7 @@ import type { ModelConfig } from '../engine/config';
 import type { ModelFiles } from '../engine/model-files';
 import type { Experiment } from '../experiment/schema';
 import type { RunOptions, RunResult } from '../experiment/run';
-import type { GridCell } from '../analysis/needle-grid';
+import type { GridCell } from '../experiment/needle-grid';
 
 export type ModelSource = { url: string } | { files: ModelFiles };
 

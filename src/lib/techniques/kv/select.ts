@@ -1,5 +1,5 @@
 /** Helpers shared by KV policies. */
-import type { ParamSpecs } from '../../experiment/param-spec';
+import type { ParamSpecs } from '../../params/param-spec';
 
 /**
  * kvpress's budget knobs: a compression ratio (share removed) or an absolute token budget, and

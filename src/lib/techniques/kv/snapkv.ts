@@ -4,7 +4,7 @@
  * whole window stay. The budget counts the window.
  */
 import type { KeepInput, KvPolicy } from '../types';
-import type { ParamValues } from '../../experiment/param-spec';
+import type { ParamValues } from '../../params/param-spec';
 import { HEAD_BUDGET_PARAMS, budgetParams, pool, range, topK } from './select';
 
 export const SNAP_PARAMS = {

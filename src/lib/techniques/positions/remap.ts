@@ -5,7 +5,7 @@
  */
 import { ropeOnly } from './rope-scaling';
 import type { PositionScheme } from '../types';
-import type { ParamValues } from '../../experiment/param-spec';
+import type { ParamValues } from '../../params/param-spec';
 
 export function remapPosition(p: ParamValues, position: number): number {
 	const start = p.start as number;

@@ -1,6 +1,6 @@
 /** GemFilter's first pass: read the prompt up to the filter layer and pick the tokens to keep. */
 import type { Engine } from '../../engine/engine';
-import type { ParamValues } from '../../experiment/param-spec';
+import type { ParamValues } from '../../params/param-spec';
 import { pool, topK } from '../kv/select';
 
 class FilterDone extends Error {}

@@ -7,7 +7,7 @@
  */
 import type { ModelConfig } from '../../engine/config';
 import type { Hooks } from '../../engine/hooks';
-import type { ParamValues } from '../../experiment/param-spec';
+import type { ParamValues } from '../../params/param-spec';
 import { prunable } from './params';
 import { lastQueryAttention } from './rank';
 import type { PruneStage } from '../types';

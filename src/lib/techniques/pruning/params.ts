@@ -1,4 +1,4 @@
-import type { ParamValues } from '../../experiment/param-spec';
+import type { ParamValues } from '../../params/param-spec';
 /** Which prompt tokens a pruner may drop: all but the first and last few (the question stays). */
 export const PROTECT_PARAMS = {
 	keep_first: { kind: 'int', label: 'Always keep first', unit: 'tokens', min: 0, max: 4096, default: 1 },

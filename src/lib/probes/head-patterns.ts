@@ -6,7 +6,7 @@
  */
 import type { Hooks, LayerContext } from '../engine/hooks';
 import type { ModelConfig } from '../engine/config';
-import { defaultValues } from '../experiment/param-spec';
+import { defaultValues } from '../params/param-spec';
 import { aShape } from '../techniques/patterns/a-shape';
 import { dynamicBlockSparse } from '../techniques/patterns/dynamic-block-sparse';
 import { verticalSlash } from '../techniques/patterns/vertical-slash';

@@ -1,7 +1,7 @@
 /** Accuracy over context length × needle depth: the classic needle plot, for any experiment. */
 import type { Engine } from '../engine/engine';
-import { runExperiment } from '../experiment/run';
-import type { Experiment } from '../experiment/schema';
+import { runExperiment } from './run';
+import type { Experiment } from './schema';
 import { TaskError } from '../tasks/types';
 
 export interface GridCell {

@@ -2,10 +2,10 @@
  * The retrieval-head causal test (Wu et al.): needle accuracy with no head masked, with the
  * chosen retrieval heads masked, and with as many random heads masked, over the same seeds.
  */
-import type { Experiment } from '../experiment/schema';
-import type { RunOptions, RunResult } from '../experiment/run';
-import { summariseRetrieval } from './retrieval';
-import { randomHeads, type HeadRef } from './ablation';
+import type { Experiment } from './schema';
+import type { RunOptions, RunResult } from './run';
+import { summariseRetrieval } from '../analysis/retrieval';
+import { randomHeads, type HeadRef } from '../probes/ablation';
 
 export type Runner = (experiment: Experiment, options: Pick<RunOptions, 'maskHeads' | 'analyze' | 'measureRecall' | 'capture'>) => Promise<RunResult>;
 

@@ -4,13 +4,13 @@
  */
 import type { ModelConfig } from '../engine/config';
 import { mergeHooks, type Hooks, type MaskContext } from '../engine/hooks';
-import type { Experiment } from '../experiment/schema';
-import type { ParamValues } from '../experiment/param-spec';
-import { causalSoftmax } from './patterns/shapes';
-import { policyHooks } from './kv-hooks';
-import { pruneHooks } from './prune-hooks';
-import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from './registry';
-import type { AttentionPattern, PatternGrid } from './types';
+import type { Experiment } from './schema';
+import type { ParamValues } from '../params/param-spec';
+import { causalSoftmax } from '../techniques/patterns/shapes';
+import { policyHooks } from '../techniques/kv-hooks';
+import { pruneHooks } from '../techniques/prune-hooks';
+import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '../techniques/registry';
+import type { AttentionPattern, PatternGrid } from '../techniques/types';
 
 export interface PatternStats {
 	/** Causal (query, key) entries the run could have computed, over all layers and heads. */

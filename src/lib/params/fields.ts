@@ -1,0 +1,41 @@
+/** The experiment's own fields (model, length, depth, seed): tasks read length and depth too. */
+import type { ParamSpecs } from './param-spec';
+
+export const FIELDS = {
+	model: {
+		kind: 'text',
+		label: 'Model',
+		maxLength: 64,
+		pattern: {
+			regex: /^[a-z0-9][a-z0-9._-]*$/,
+			hint: 'must be a model id: lower-case letters, digits, ".", "_" or "-"'
+		},
+		default: 'lab-rope'
+	},
+	len: {
+		kind: 'int',
+		label: 'Context length',
+		unit: 'tokens',
+		min: 16,
+		max: 131_072,
+		default: 512
+	},
+	depth: {
+		kind: 'number',
+		label: 'Needle depth',
+		description: '0 puts the needle at the start of the haystack, 1 at its end.',
+		min: 0,
+		max: 1,
+		step: 0.05,
+		default: 0.5
+	},
+	seed: {
+		kind: 'int',
+		label: 'Seed',
+		min: 0,
+		max: 2 ** 31 - 1,
+		default: 1
+	}
+} as const satisfies ParamSpecs;
+
+export type Field = keyof typeof FIELDS;
