@@ -3,7 +3,8 @@ import { parseConfig } from '$lib/engine/config';
 import type { LayerContext } from '$lib/engine/hooks';
 import { rotate } from '$lib/engine/rope';
 import { createRng } from '$lib/random';
-import { defaultInvFreq, dynamicNtkBase, linearInvFreq, ntkBase, yarn } from '$lib/techniques/positions/rope-scaling';
+import { ropeInvFreq } from '$lib/engine/rope';
+import { dynamicNtkBase, linearInvFreq, ntkBase, yarn } from '$lib/techniques/positions/rope-scaling';
 import { remapPosition } from '$lib/techniques/positions/remap';
 import { positionSchemes } from '$lib/techniques/registry';
 import { fixtureModel } from '../fixtures/fixture-model';
@@ -39,7 +40,7 @@ describe('RoPE scaling formulas (Hugging Face modeling_rope_utils)', () => {
 		// c(r) = d·ln(L0/(2πr))/(2 ln b): c(32) = 20.94 → lo 20; c(1) = 45.03 → hi 46.
 		const four = yarn(d, b, 4, 4096, 32, 1);
 		expect([four.lo, four.hi]).toEqual([20, 46]);
-		const theta = defaultInvFreq(d, b);
+		const theta = ropeInvFreq(d, b);
 		expect(four.invFreq[0]).toBe(1); // extrapolated: unchanged
 		expect(four.invFreq[63]).toBeCloseTo(theta[63] / 4, 15); // fully interpolated
 		// Pair 33: γ = 1 − (33 − 20)/(46 − 20) = 0.5, θ_33 = 10^(−2.0625) = 0.008659643233600654
@@ -65,7 +66,7 @@ describe('relative positions', () => {
 		const rng = createRng(1);
 		const q = Float32Array.from({ length: 64 }, () => rng.next() - 0.5);
 		const k = Float32Array.from({ length: 64 }, () => rng.next() - 0.5);
-		const invFreq = defaultInvFreq(64, b);
+		const invFreq = ropeInvFreq(64, b);
 		const dotAt = (m: number, n: number) => {
 			const qr = new Float32Array(64);
 			const kr = new Float32Array(64);

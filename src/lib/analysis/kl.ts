@@ -1,11 +1,9 @@
+import { logSumExp } from './log-sum-exp';
+
 /** KL(p ‖ q) between the next-token distributions of two logit vectors (p: the reference run). */
 export function klDivergence(referenceLogits: ArrayLike<number>, logits: ArrayLike<number>): number {
 	const logSoftmax = (x: ArrayLike<number>) => {
-		let max = -Infinity;
-		for (let i = 0; i < x.length; i++) max = Math.max(max, x[i]);
-		let sum = 0;
-		for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] - max);
-		const log = max + Math.log(sum);
+		const log = logSumExp(x);
 		return Float64Array.from({ length: x.length }, (_, i) => x[i] - log);
 	};
 	const lp = logSoftmax(referenceLogits);
@@ -42,11 +40,7 @@ export function meanNextTokenNll(run: PositionedLogits, ids: ArrayLike<number>, 
 	run.positions.forEach((p, r) => {
 		if (p + 1 >= ids.length) return;
 		const row = run.logits.subarray(r * vocab, (r + 1) * vocab);
-		let max = -Infinity;
-		for (const v of row) max = Math.max(max, v);
-		let total = 0;
-		for (const v of row) total += Math.exp(v - max);
-		sum += max + Math.log(total) - row[ids[p + 1]];
+		sum += logSumExp(row) - row[ids[p + 1]];
 		count++;
 	});
 	return count ? sum / count : Number.NaN;

@@ -1,13 +1,11 @@
 /** Perplexity by position: per-token negative log-likelihood, averaged in position buckets. */
+import { logSumExp } from './log-sum-exp';
+
 export function nllPerToken(logits: Float32Array, ids: number[], vocab: number): Float64Array {
 	const nll = new Float64Array(ids.length - 1);
 	for (let t = 0; t < ids.length - 1; t++) {
 		const row = logits.subarray(t * vocab, (t + 1) * vocab);
-		let max = -Infinity;
-		for (const v of row) max = Math.max(max, v);
-		let sum = 0;
-		for (const v of row) sum += Math.exp(v - max);
-		nll[t] = max + Math.log(sum) - row[ids[t + 1]];
+		nll[t] = logSumExp(row) - row[ids[t + 1]];
 	}
 	return nll;
 }

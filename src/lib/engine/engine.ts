@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import { parseConfig, type ModelConfig } from './config';
 import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
-import type { Hooks, LayerContext, PositionPlan } from './hooks';
+import { sameKeyPositions, type Hooks, type LayerContext, type PositionPlan } from './hooks';
 import { KvCache, countAtMost } from './kv-cache';
 import { alibiSlopes, ropeInvFreq, rotate } from './rope';
 import { CancelledError, EngineError } from './errors';
@@ -282,8 +282,7 @@ export class Engine {
 		if (hookMask && hookMask.mask.length !== (hookMask.perHead ? H : 1) * T * S) {
 			throw new EngineError(`attentionMask returned ${hookMask.mask.length} entries; expected ${(hookMask.perHead ? H : 1) * T * S}.`);
 		}
-		const sameKeys = ctx.keyPositions.every((p) => p.length === S && p.every((value, i) => value === ctx.keyPositions[0][i]));
-		const B = sameKeys && !alibi && !hookMask?.perHead ? 1 : H;
+		const B = sameKeyPositions(ctx.keyPositions) && !alibi && !hookMask?.perHead ? 1 : H;
 		if (B * T * S > MAX_BIAS_FLOATS) {
 			throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
 		}

@@ -74,6 +74,12 @@ export interface Hooks {
 	revive?(ctx: LayerContext): { positions: number[]; hidden: Float32Array } | undefined;
 }
 
+/** Whether every KV head holds the same key positions (then one mask row set serves all heads). */
+export function sameKeyPositions(keyPositions: Int32Array[]): boolean {
+	const [first] = keyPositions;
+	return keyPositions.every((p) => p.length === first.length && p.every((value, i) => value === first[i]));
+}
+
 /** Keeps an entry only where every mask keeps it (masks of [1 or heads, T, slots]). */
 function intersectMasks(masks: { mask: Uint8Array; perHead: boolean }[], heads: number) {
 	if (masks.length === 1) return masks[0];

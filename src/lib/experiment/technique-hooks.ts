@@ -3,7 +3,7 @@
  * reports about its attention pattern (density, and attention-mass recall when asked).
  */
 import type { ModelConfig } from '../engine/config';
-import { mergeHooks, type Hooks, type MaskContext } from '../engine/hooks';
+import { mergeHooks, sameKeyPositions, type Hooks, type MaskContext } from '../engine/hooks';
 import type { Experiment } from './schema';
 import type { ParamValues } from '../params/param-spec';
 import { causalSoftmax } from '../techniques/patterns/shapes';
@@ -63,8 +63,7 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	const group = H / Hkv;
 	const T = ctx.queryPositions.length;
 	const applies = !pattern.phases || pattern.phases.includes(ctx.phase);
-	const sameKeys = ctx.keyPositions.every((p) => p.length === ctx.keyPositions[0].length && p.every((v, i) => v === ctx.keyPositions[0][i]));
-	const perHead = pattern.perHead || !sameKeys;
+	const perHead = pattern.perHead || !sameKeyPositions(ctx.keyPositions);
 	const rows = perHead ? H : 1;
 	const mask = new Uint8Array(rows * T * ctx.slots);
 	for (let r = 0; r < rows; r++) {

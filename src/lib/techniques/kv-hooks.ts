@@ -4,7 +4,7 @@
  * the statistics aligned with the cache as entries leave it.
  */
 import type { ModelConfig } from '../engine/config';
-import type { Hooks, LayerContext } from '../engine/hooks';
+import { sameKeyPositions, type Hooks, type LayerContext } from '../engine/hooks';
 import type { KvCache } from '../engine/kv-cache';
 import type { ParamValues } from '../params/param-spec';
 import { createRng, deriveSeed } from '../random';
@@ -46,7 +46,8 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		const T = ctx.queryPositions.length;
 		const S = ctx.slots;
 		const layer = stats[ctx.layer];
-		const sameKeys = ctx.keyPositions.every((p) => p.length === ctx.keyPositions[0].length);
+		// Lengths alone are not enough: heads that evicted different entries hold different keys per slot.
+		const sameKeys = sameKeyPositions(ctx.keyPositions);
 		// The observation window is the prompt's last rows, wherever the prefill's chunks cut it.
 		const windowFrom = ctx.callPositions.length - windowSize - ctx.rowOffset;
 		const prefill = ctx.phase === 'prefill';

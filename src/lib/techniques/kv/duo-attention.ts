@@ -2,9 +2,9 @@
  * DuoAttention's cache: retrieval KV heads keep everything; streaming KV heads keep only
  * `sink` first and `recent` last tokens (a ring). Head-wise, so memory per head differs.
  */
-import { parseHeadList } from '../patterns/per-head';
+import { RETRIEVAL_HEADS_PARAM, parseHeadList } from '../patterns/per-head';
 import type { KvPolicy } from '../types';
-import { range } from './select';
+import { range } from '../ranking';
 
 export const duoAttention: KvPolicy = {
 	id: 'duo-attention',
@@ -13,14 +13,7 @@ export const duoAttention: KvPolicy = {
 	paper: { title: 'DuoAttention: Efficient Long-Context LLM Inference with Retrieval and Streaming Heads', year: 2024, url: 'https://arxiv.org/abs/2410.10819' },
 	observes: false,
 	params: {
-		retrieval_heads: {
-			kind: 'text',
-			label: 'Retrieval heads',
-			description: 'KV heads as layer.head, comma-separated; all others stream.',
-			maxLength: 4000,
-			pattern: { regex: /^(\d{1,3}\.\d{1,3}(,\d{1,3}\.\d{1,3})*)?$/, hint: 'must list heads as layer.head, comma-separated (e.g. 1.0,3.1)' },
-			default: ''
-		},
+		retrieval_heads: RETRIEVAL_HEADS_PARAM,
 		sink: { kind: 'int', label: 'Sink tokens', description: 'Deployed: 64 (training 128).', min: 0, max: 4096, default: 4 },
 		recent: { kind: 'int', label: 'Recent tokens', description: 'Deployed: 256.', min: 1, max: 131072, default: 64 },
 		every: { kind: 'int', label: 'Compress every', unit: 'steps', description: 'The streaming ring drops a token every step.', min: 0, max: 65536, default: 1 }

@@ -1,5 +1,5 @@
 import type { KvPolicy } from '../types';
-import { range } from './select';
+import { range } from '../ranking';
 
 export const fullCache: KvPolicy = {
 	id: 'full',

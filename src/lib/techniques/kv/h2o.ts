@@ -1,6 +1,7 @@
 /** H2O: the most recent tokens plus the "heavy hitters" with the most accumulated attention. */
 import type { KvPolicy } from '../types';
-import { HEAD_BUDGET_PARAMS, budgetParams, range, topK } from './select';
+import { HEAD_BUDGET_PARAMS, budgetParams } from './select';
+import { range, topK } from '../ranking';
 
 export const h2o: KvPolicy = {
 	id: 'h2o',

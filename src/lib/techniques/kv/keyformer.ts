@@ -5,7 +5,8 @@
  * its share of the budget; the key tokens fill the rest.
  */
 import type { KvPolicy } from '../types';
-import { budgetParams, range, topK } from './select';
+import { budgetParams } from './select';
+import { range, topK } from '../ranking';
 
 export const keyformer: KvPolicy = {
 	id: 'keyformer',

@@ -1,5 +1,6 @@
 import type { KvPolicy } from '../types';
-import { HEAD_BUDGET_PARAMS, budgetParams, range, topK } from './select';
+import { HEAD_BUDGET_PARAMS, budgetParams } from './select';
+import { range, topK } from '../ranking';
 import type { KeepInput } from '../types';
 
 export const knorm: KvPolicy = {

@@ -5,7 +5,7 @@
  * shrink. The first two layers stay dense, as in the reference.
  */
 import type { KvPolicy } from '../types';
-import { range, topK } from './select';
+import { range, topK } from '../ranking';
 
 export const quest: KvPolicy = {
 	id: 'quest',

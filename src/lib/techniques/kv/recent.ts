@@ -1,5 +1,6 @@
 import type { KvPolicy } from '../types';
-import { budgetParams, range } from './select';
+import { budgetParams } from './select';
+import { range } from '../ranking';
 
 export const recentOnly: KvPolicy = {
 	id: 'recent',

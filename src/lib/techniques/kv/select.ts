@@ -1,5 +1,6 @@
 /** Helpers shared by KV policies. */
 import type { ParamSpecs } from '../../params/param-spec';
+import { range, topK } from '../ranking';
 
 /**
  * kvpress's budget knobs: a compression ratio (share removed) or an absolute token budget, and
@@ -18,14 +19,6 @@ export function budgetFor(params: { ratio: unknown; tokens: unknown }, seen: num
 	const tokens = params.tokens as number;
 	return tokens > 0 ? tokens : Math.floor(seen * (1 - (params.ratio as number)));
 }
-
-/** Indices of the `k` highest scores among `candidates` (ties to the earlier index), ascending. */
-export function topK(scores: ArrayLike<number>, k: number, candidates: number[]): number[] {
-	const chosen = [...candidates].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, Math.max(0, k));
-	return chosen.sort((a, b) => a - b);
-}
-
-export const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 
 /** 1-D pooling with kernel k, padding k//2, stride 1 (SnapKV's avg/max pool over positions). */
 export function pool(values: Float64Array, kernel: number, kind: 'avg' | 'max'): Float64Array {

@@ -5,7 +5,8 @@
  */
 import type { KeepInput, KvPolicy } from '../types';
 import type { ParamValues } from '../../params/param-spec';
-import { HEAD_BUDGET_PARAMS, budgetParams, pool, range, topK } from './select';
+import { HEAD_BUDGET_PARAMS, budgetParams, pool } from './select';
+import { range, topK } from '../ranking';
 
 export const SNAP_PARAMS = {
 	...budgetParams(0),

@@ -1,6 +1,7 @@
 import { streamingLlm as paper } from '../papers';
 import type { KvPolicy } from '../types';
-import { budgetParams, range } from './select';
+import { budgetParams } from './select';
+import { range } from '../ranking';
 
 export const streamingLlm: KvPolicy = {
 	id: 'streaming-llm',

@@ -1,5 +1,6 @@
 import type { KvPolicy } from '../types';
-import { budgetParams, range, topK } from './select';
+import { budgetParams } from './select';
+import { range, topK } from '../ranking';
 
 export const tova: KvPolicy = {
 	id: 'tova',

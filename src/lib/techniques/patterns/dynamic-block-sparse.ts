@@ -3,7 +3,8 @@
  * query block keeps the key blocks with the highest pooled score q̄·k̄. Because the score is
  * bilinear, q̄·k̄ equals the mean of the block's q·k logits, which is how it is computed here.
  */
-import { maskOf, topIndices } from './shapes';
+import { maskOf } from './shapes';
+import { range, topK } from '../ranking';
 import type { AttentionPattern } from '../types';
 import { minference } from '../papers';
 
@@ -45,7 +46,7 @@ export const dynamicBlockSparse: AttentionPattern = {
 		const kept = new Map<number, Set<number>>();
 		for (const [qb, sum] of sums) {
 			const mean = sum.map((value, kb) => value / (counts.get(qb)![kb] || 1));
-			kept.set(qb, new Set(topIndices(mean, p.blocks as number, (kb) => kb <= qb && counts.get(qb)![kb] > 0)));
+			kept.set(qb, new Set(topK(mean, p.blocks as number, range(0, keyBlocks).filter((kb) => kb <= qb && counts.get(qb)![kb] > 0))));
 		}
 		return maskOf(grid, (i, j) => kept.get(Math.floor(i / b))!.has(Math.floor(j / b)));
 	}

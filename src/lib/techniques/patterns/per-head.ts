@@ -6,6 +6,7 @@
 import { maskOf, sinkAndWindow } from './shapes';
 import type { ModelConfig } from '../../engine/config';
 import type { AttentionPattern } from '../types';
+import type { TextSpec } from '../../params/param-spec';
 
 export function parseHeadList(text: string): [number, number][] {
 	if (text.trim() === '') return [];
@@ -21,20 +22,23 @@ function badHeads(text: string, config: ModelConfig): string[] {
 		.map(([layer, head]) => `${layer}.${head}`);
 }
 
+/** DuoAttention's split, shared by its attention pattern and its KV policy. */
+export const RETRIEVAL_HEADS_PARAM = {
+	kind: 'text',
+	label: 'Retrieval heads',
+	description: 'KV heads as layer.head, comma-separated (e.g. 1.0,3.1); all others stream.',
+	maxLength: 4000,
+	pattern: { regex: /^(\d{1,3}\.\d{1,3}(,\d{1,3}\.\d{1,3})*)?$/, hint: 'must list heads as layer.head, comma-separated (e.g. 1.0,3.1)' },
+	default: ''
+} as const satisfies TextSpec;
+
 export const perHead: AttentionPattern = {
 	id: 'per-head',
 	name: 'Retrieval + streaming heads (DuoAttention)',
 	summary: 'Listed heads keep full attention (retrieval heads); all others see sinks + recent tokens (streaming heads).',
 	paper: { title: 'DuoAttention: Efficient Long-Context LLM Inference with Retrieval and Streaming Heads', year: 2024, url: 'https://arxiv.org/abs/2410.10819' },
 	params: {
-		retrieval_heads: {
-			kind: 'text',
-			label: 'Retrieval heads',
-			description: 'KV heads as layer.head, comma-separated, e.g. 1.0,3.1.',
-			maxLength: 4000,
-			pattern: { regex: /^(\d{1,3}\.\d{1,3}(,\d{1,3}\.\d{1,3})*)?$/, hint: 'must list heads as layer.head, comma-separated (e.g. 1.0,3.1)' },
-			default: ''
-		},
+		retrieval_heads: RETRIEVAL_HEADS_PARAM,
 		sink: { kind: 'int', label: 'Sink tokens', description: 'DuoAttention deploys 64.', min: 0, max: 1024, default: 4 },
 		recent: { kind: 'int', label: 'Recent tokens', description: 'DuoAttention deploys 256.', min: 1, max: 131072, default: 64 }
 	},

@@ -14,14 +14,6 @@ export function maskOf(grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'
 /** The first `sinks` positions plus the last `window` positions up to the query (itself included). */
 export const sinkAndWindow = (sinks: number, window: number) => (i: number, j: number) => j < sinks || i - j < window;
 
-/** Indices of the `k` largest values (ties to the lower index). */
-export function topIndices(values: ArrayLike<number>, k: number, eligible: (index: number) => boolean = () => true): number[] {
-	const candidates: number[] = [];
-	for (let i = 0; i < values.length; i++) if (eligible(i)) candidates.push(i);
-	candidates.sort((a, b) => values[b] - values[a] || a - b);
-	return candidates.slice(0, k);
-}
-
 /** Row-wise softmax of the causal part of `scores` [T, S]; other entries are 0. */
 export function causalSoftmax(scores: Float32Array, grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>): Float32Array {
 	const T = grid.queryPositions.length;

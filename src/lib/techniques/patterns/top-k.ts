@@ -3,7 +3,8 @@
  * attends to the `k` middle keys with the highest q·k. TokenSelect selects the same way but
  * shares one selection across a layer's heads by soft voting; here each head selects its own.
  */
-import { maskOf, topIndices } from './shapes';
+import { maskOf } from './shapes';
+import { range, topK as highest } from '../ranking';
 import type { AttentionPattern } from '../types';
 
 export const topK: AttentionPattern = {
@@ -26,7 +27,7 @@ export const topK: AttentionPattern = {
 		const fixed = (i: number, j: number) => j < init || i - j < local;
 		const chosen = Array.from(q, (position, t) => {
 			const eligible = (s: number) => k[s] <= position && !fixed(position, k[s]);
-			return new Set(topIndices(scores.subarray(t * S, (t + 1) * S), p.k as number, eligible).map((s) => k[s]));
+			return new Set(highest(scores.subarray(t * S, (t + 1) * S), p.k as number, range(0, S).filter(eligible)).map((s) => k[s]));
 		});
 		const rowOf = new Map(Array.from(q, (position, t) => [position, t]));
 		return maskOf(grid, (i, j) => fixed(i, j) || chosen[rowOf.get(i)!].has(j));

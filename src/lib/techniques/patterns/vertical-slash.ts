@@ -5,7 +5,8 @@
  * The kernel always keeps the first 30 columns and the 100 most local diagonals, and never
  * fewer than 30 columns and 50 diagonals.
  */
-import { causalSoftmax, maskOf, topIndices } from './shapes';
+import { causalSoftmax, maskOf } from './shapes';
+import { range, topK } from '../ranking';
 import type { AttentionPattern } from '../types';
 import { minference } from '../papers';
 
@@ -43,11 +44,11 @@ export const verticalSlash: AttentionPattern = {
 			}
 		}
 		for (let s = 0; s < Math.min(FORCED_COLUMNS, S); s++) columns[s] = Infinity;
-		const keptColumns = new Set(topIndices(columns, Math.min(S, Math.max(p.vertical as number, MIN_COLUMNS))).map((s) => grid.keyPositions[s]));
+		const keptColumns = new Set(topK(columns, Math.min(S, Math.max(p.vertical as number, MIN_COLUMNS)), range(0, S)).map((s) => grid.keyPositions[s]));
 
 		const maxDelta = grid.queryPositions[T - 1] - grid.keyPositions[0];
 		const diagonals = Float64Array.from({ length: Math.max(0, maxDelta) + 1 }, (_, delta) => (delta < FORCED_DIAGONALS ? Infinity : diagonalScore.get(delta) ?? 0));
-		const keptDiagonals = new Set(topIndices(diagonals, Math.min(diagonals.length, Math.max(p.slash as number, MIN_DIAGONALS))));
+		const keptDiagonals = new Set(topK(diagonals, Math.min(diagonals.length, Math.max(p.slash as number, MIN_DIAGONALS)), range(0, diagonals.length)));
 		return maskOf(grid, (i, j) => keptColumns.has(j) || keptDiagonals.has(i - j));
 	}
 };

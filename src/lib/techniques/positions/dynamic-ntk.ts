@@ -3,7 +3,8 @@
  * the trained length. Here every key is re-rotated with the current base at each step; Hugging
  * Face's cache instead keeps each key rotated as it was written (transformers #25104).
  */
-import { defaultInvFreq, dynamicNtkBase, originalLength, ropeOnly } from './rope-scaling';
+import { ropeInvFreq } from '../../engine/rope';
+import { dynamicNtkBase, originalLength, ropeOnly } from './rope-scaling';
 import type { PositionScheme } from '../types';
 
 export const dynamicNtk: PositionScheme = {
@@ -20,6 +21,6 @@ export const dynamicNtk: PositionScheme = {
 		// The call's length, as one forward pass sees it, however its prefill was chunked.
 		const seqLen = ctx.callPositions[ctx.callPositions.length - 1] + 1;
 		const base = dynamicNtkBase(config.headDim, config.ropeTheta, p.factor as number, seqLen, originalLength(p.original as number, config));
-		return { invFreq: defaultInvFreq(config.headDim, base) };
+		return { invFreq: ropeInvFreq(config.headDim, base) };
 	}
 };

@@ -1,4 +1,5 @@
-import { defaultInvFreq, ntkBase, ropeOnly } from './rope-scaling';
+import { ropeInvFreq } from '../../engine/rope';
+import { ntkBase, ropeOnly } from './rope-scaling';
 import type { PositionScheme } from '../types';
 
 export const ntk: PositionScheme = {
@@ -8,5 +9,5 @@ export const ntk: PositionScheme = {
 	paper: { title: 'NTK-Aware Scaled RoPE (bloc97, r/LocalLLaMA); described in YaRN', year: 2023, url: 'https://arxiv.org/abs/2309.00071' },
 	params: { factor: { kind: 'number', label: 'Scale factor α', min: 1, max: 128, step: 0.5, default: 2 } },
 	refuse: (_p, config) => ropeOnly(config, 'NTK scaling'),
-	plan: (p, config) => ({ invFreq: defaultInvFreq(config.headDim, ntkBase(config.headDim, config.ropeTheta, p.factor as number)) })
+	plan: (p, config) => ({ invFreq: ropeInvFreq(config.headDim, ntkBase(config.headDim, config.ropeTheta, p.factor as number)) })
 };

@@ -2,15 +2,12 @@
  * The RoPE frequency formulas of Hugging Face's `modeling_rope_utils` (`ROPE_INIT_FUNCTIONS`),
  * as pure functions of the head dimension d, base b and scale factor s.
  */
+import { ropeInvFreq } from '../../engine/rope';
 import type { ModelConfig } from '../../engine/config';
-
-export function defaultInvFreq(d: number, base: number): Float64Array {
-	return Float64Array.from({ length: d / 2 }, (_, i) => base ** ((-2 * i) / d));
-}
 
 /** Position Interpolation: every frequency divided by s (≡ positions divided by s). */
 export function linearInvFreq(d: number, base: number, s: number): Float64Array {
-	return defaultInvFreq(d, base).map((theta) => theta / s);
+	return ropeInvFreq(d, base).map((theta) => theta / s);
 }
 
 /** NTK-aware base: b' = b · s^(d/(d−2)). */
@@ -30,7 +27,7 @@ export function yarn(d: number, base: number, s: number, L0: number, betaFast: n
 	const lo = Math.max(Math.floor(correction(betaFast)), 0);
 	let hi = Math.min(Math.ceil(correction(betaSlow)), d - 1);
 	if (lo === hi) hi += 0.001;
-	const original = defaultInvFreq(d, base);
+	const original = ropeInvFreq(d, base);
 	const invFreq = original.map((theta, i) => {
 		const gamma = 1 - Math.min(Math.max((i - lo) / (hi - lo), 0), 1);
 		return (1 - gamma) * (theta / s) + gamma * theta;

@@ -1,7 +1,8 @@
 /** GemFilter's first pass: read the prompt up to the filter layer and pick the tokens to keep. */
 import type { Engine } from '../../engine/engine';
 import type { ParamValues } from '../../params/param-spec';
-import { pool, topK } from '../kv/select';
+import { pool } from '../kv/select';
+import { topK } from '../ranking';
 
 class FilterDone extends Error {}
 
