@@ -5,8 +5,9 @@
 import * as ort from 'onnxruntime-web';
 import { parseConfig, type ModelConfig } from './config';
 import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
-import { sameKeyPositions, type Hooks, type LayerContext, type PositionPlan } from './hooks';
-import { KvCache, countAtMost } from './kv-cache';
+import type { Hooks, LayerContext, PositionPlan } from './hooks';
+import { attentionBias, attentionScores } from './bias';
+import { KvCache } from './kv-cache';
 import { alibiSlopes, ropeInvFreq, rotate } from './rope';
 import { CancelledError, EngineError } from './errors';
 import { parseSafetensors, type ByteSource } from './safetensors';
@@ -44,8 +45,6 @@ export interface PrefillOptions extends ForwardOptions {
 
 type Session = ort.InferenceSession;
 
-/** Largest attention bias tensor (floats) one call may build, to stay well inside memory. */
-const MAX_BIAS_FLOATS = 64 * 1024 * 1024;
 
 export class Engine {
 	readonly invFreq: Float64Array;
@@ -266,94 +265,19 @@ export class Engine {
 		return { feeds, bytesRead: mask.bytesRead };
 	}
 
-	/** The additive attention bias: causality, padding, the hook's mask and ALiBi. */
+	/** The additive attention bias for this call, with the hooks' mask (which may read the scores). */
 	private buildBias(seq: Sequence, ctx: LayerContext, q: Float32Array, k: Float32Array) {
 		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
 		const T = ctx.queryPositions.length;
 		const S = ctx.slots;
-		const group = H / Hkv;
-		const alibi = this.config.positionEncoding === 'alibi';
 		let scores: Float32Array | undefined;
 		const hookMask = seq.hooks.attentionMask?.({
 			...ctx,
-			scores: () => (scores ??= computeScores(q, k, H, Hkv, T, S, d)),
+			scores: () => (scores ??= attentionScores(q, k, H, Hkv, T, S, d)),
 			vectors: () => ({ queries: q, keys: k })
 		});
-		if (hookMask && hookMask.mask.length !== (hookMask.perHead ? H : 1) * T * S) {
-			throw new EngineError(`attentionMask returned ${hookMask.mask.length} entries; expected ${(hookMask.perHead ? H : 1) * T * S}.`);
-		}
-		const B = sameKeyPositions(ctx.keyPositions) && !alibi && !hookMask?.perHead ? 1 : H;
-		if (B * T * S > MAX_BIAS_FLOATS) {
-			throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
-		}
-		const bias = new Float32Array(B * T * S);
-		if (!hookMask && !alibi) return this.causalBias(ctx, bias, B);
-		const readByKvHead = new Uint8Array(Hkv * S);
-		for (let b = 0; b < B; b++) {
-			const kvHead = Math.floor(b / group);
-			const keyPos = ctx.keyPositions[kvHead];
-			for (let t = 0; t < T; t++) {
-				const qp = ctx.queryPositions[t];
-				const row = (b * T + t) * S;
-				const hookRow = hookMask ? (hookMask.perHead ? b : 0) * T * S + t * S : -1;
-				let visible = 0;
-				for (let s = 0; s < S; s++) {
-					const allowed = s < keyPos.length && keyPos[s] <= qp && (hookRow < 0 || hookMask!.mask[hookRow + s] !== 0);
-					if (!allowed) {
-						bias[row + s] = -Infinity;
-						continue;
-					}
-					visible++;
-					if (alibi) bias[row + s] = -this.slopes[b] * (qp - keyPos[s]);
-					if (B === 1) for (let h = 0; h < Hkv; h++) readByKvHead[h * S + s] = 1;
-					else readByKvHead[kvHead * S + s] = 1;
-				}
-				if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: every key is masked for the query at position ${qp}; a pattern must leave each query at least one key.`);
-			}
-		}
-		let read = 0;
-		for (const flag of readByKvHead) read += flag;
-		return { bias, B, bytesRead: read * d * 2 * 4 };
+		return attentionBias(ctx, hookMask, this.slopes);
 	}
-
-	/**
-	 * The common case, fast: plain causality over each head's keys. Cache positions only grow
-	 * (appends are in order and `keep` preserves order), so a row's visible keys are a prefix.
-	 */
-	private causalBias(ctx: LayerContext, bias: Float32Array, B: number) {
-		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
-		const T = ctx.queryPositions.length;
-		const S = ctx.slots;
-		let read = 0;
-		for (let b = 0; b < B; b++) {
-			const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];
-			for (let t = 0; t < T; t++) {
-				const visible = countAtMost(keyPos, ctx.queryPositions[t]);
-				if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: no key is visible from position ${ctx.queryPositions[t]}.`);
-				bias.fill(-Infinity, (b * T + t) * S + visible, (b * T + t + 1) * S);
-			}
-		}
-		const last = ctx.queryPositions[T - 1];
-		for (const keyPos of ctx.keyPositions) read += countAtMost(keyPos, last);
-		return { bias, B, bytesRead: read * d * 2 * 4 };
-	}
-}
-
-/** Pre-mask logits [H, T, S] from pre-scaled queries [H, T, d] and keys [Hkv, S, d]. */
-function computeScores(q: Float32Array, k: Float32Array, H: number, Hkv: number, T: number, S: number, d: number): Float32Array {
-	const scores = new Float32Array(H * T * S);
-	const group = H / Hkv;
-	for (let h = 0; h < H; h++) {
-		const kv = Math.floor(h / group);
-		for (let t = 0; t < T; t++) {
-			for (let s = 0; s < S; s++) {
-				let dot = 0;
-				for (let c = 0; c < d; c++) dot += q[(h * T + t) * d + c] * k[(kv * S + s) * d + c];
-				scores[(h * T + t) * S + s] = dot;
-			}
-		}
-	}
-	return scores;
 }
 
 /** Adds revived rows to this call's rows, all in position order (the new token stays last). */

@@ -1,0 +1,112 @@
+/**
+ * Building the attention bias: pure functions of the call's positions and the hooks' mask, so
+ * they are tested without onnxruntime.
+ */
+import { EngineError } from './errors';
+import { sameKeyPositions, type LayerContext } from './hooks';
+import { countAtMost } from './kv-cache';
+
+/** Largest attention bias tensor (floats) one call may build, to stay well inside memory. */
+export const MAX_BIAS_FLOATS = 64 * 1024 * 1024;
+
+/** What an `attentionMask` hook returns: 1/0 per [heads or 1, T, slots]. */
+export interface HookMask {
+	mask: Uint8Array;
+	perHead: boolean;
+}
+
+export interface AttentionBias {
+	/** [B, T, slots]: 0 where a query may attend (or ALiBi's penalty), −∞ where it may not. */
+	bias: Float32Array;
+	/** 1 when one row set serves every head, else the number of query heads. */
+	B: number;
+	/** Bytes of keys and values (f32) the call reads from the cache. */
+	bytesRead: number;
+}
+
+/**
+ * The additive attention bias [B, T, slots] of one attention call: causality, padding of shorter
+ * heads, a hook's mask and ALiBi, with B = 1 when every head sees the same keys the same way.
+ * Also the KV bytes (f32 keys and values) the call reads, for the memory-traffic view.
+ */
+export function attentionBias(ctx: LayerContext, hookMask: HookMask | undefined, slopes: Float32Array): AttentionBias {
+	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
+	const T = ctx.queryPositions.length;
+	const S = ctx.slots;
+	const group = H / Hkv;
+	const alibi = ctx.config.positionEncoding === 'alibi';
+	if (hookMask && hookMask.mask.length !== (hookMask.perHead ? H : 1) * T * S) {
+		throw new EngineError(`attentionMask returned ${hookMask.mask.length} entries; expected ${(hookMask.perHead ? H : 1) * T * S}.`);
+	}
+	const B = sameKeyPositions(ctx.keyPositions) && !alibi && !hookMask?.perHead ? 1 : H;
+	if (B * T * S > MAX_BIAS_FLOATS) {
+		throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
+	}
+	const bias = new Float32Array(B * T * S);
+	if (!hookMask && !alibi) return causalBias(ctx, bias, B);
+	const readByKvHead = new Uint8Array(Hkv * S);
+	for (let b = 0; b < B; b++) {
+		const kvHead = Math.floor(b / group);
+		const keyPos = ctx.keyPositions[kvHead];
+		for (let t = 0; t < T; t++) {
+			const qp = ctx.queryPositions[t];
+			const row = (b * T + t) * S;
+			const hookRow = hookMask ? (hookMask.perHead ? b : 0) * T * S + t * S : -1;
+			let visible = 0;
+			for (let s = 0; s < S; s++) {
+				const allowed = s < keyPos.length && keyPos[s] <= qp && (hookRow < 0 || hookMask!.mask[hookRow + s] !== 0);
+				if (!allowed) {
+					bias[row + s] = -Infinity;
+					continue;
+				}
+				visible++;
+				if (alibi) bias[row + s] = -slopes[b] * (qp - keyPos[s]);
+				if (B === 1) for (let h = 0; h < Hkv; h++) readByKvHead[h * S + s] = 1;
+				else readByKvHead[kvHead * S + s] = 1;
+			}
+			if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: every key is masked for the query at position ${qp}; a pattern must leave each query at least one key.`);
+		}
+	}
+	let read = 0;
+	for (const flag of readByKvHead) read += flag;
+	return { bias, B, bytesRead: read * d * 2 * 4 };
+}
+
+/**
+ * The common case, fast: plain causality over each head's keys. Cache positions only grow
+ * (appends are in order and `keep` preserves order), so a row's visible keys are a prefix.
+ */
+function causalBias(ctx: LayerContext, bias: Float32Array, B: number): AttentionBias {
+	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
+	const T = ctx.queryPositions.length;
+	const S = ctx.slots;
+	let read = 0;
+	for (let b = 0; b < B; b++) {
+		const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];
+		for (let t = 0; t < T; t++) {
+			const visible = countAtMost(keyPos, ctx.queryPositions[t]);
+			if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: no key is visible from position ${ctx.queryPositions[t]}.`);
+			bias.fill(-Infinity, (b * T + t) * S + visible, (b * T + t + 1) * S);
+		}
+	}
+	const last = ctx.queryPositions[T - 1];
+	for (const keyPos of ctx.keyPositions) read += countAtMost(keyPos, last);
+	return { bias, B, bytesRead: read * d * 2 * 4 };
+}
+
+/** Pre-mask logits [H, T, S] from pre-scaled queries [H, T, d] and keys [Hkv, S, d]. */
+export function attentionScores(q: Float32Array, k: Float32Array, H: number, Hkv: number, T: number, S: number, d: number): Float32Array {
+	const scores = new Float32Array(H * T * S);
+	const group = H / Hkv;
+	for (let h = 0; h < H; h++) {
+		const kv = Math.floor(h / group);
+		for (let t = 0; t < T; t++) {
+			for (let s = 0; s < S; s++) {
+				let dot = 0;
+				for (let c = 0; c < d; c++) dot += q[(h * T + t) * d + c] * k[(kv * S + s) * d + c];
+				scores[(h * T + t) * S + s] = dot;
+			}
+		}
+	}
+	return scores;
+}
