@@ -94,7 +94,7 @@ describe('analytic bytes equal the engine\'s measured bytes', () => {
 		// A pattern selects what is read; nothing is evicted.
 		const experiment = { ...defaultExperiment(catalog), attn: { id: 'sink-window', params: { sink: 4, window: 16 } } };
 		const stats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
-		const windowed = await generate(engine, prompt, { maxNewTokens: steps, hooks: techniqueHooks(experiment, stats) });
+		const windowed = await generate(engine, prompt, { maxNewTokens: steps, hooks: techniqueHooks(experiment, stats, { config: engine.config }) });
 		expect(windowed.kv.residentBytes).toBe(kvBytes(config, context, 'fp32'));
 		expect(windowed.kv.bytesReadPerStep).toBe(kvBytes(config, 4 + 16, 'fp32'));
 

@@ -29,7 +29,7 @@ function experimentWith(attn: Experiment['attn'] | null, pos: Experiment['pos'] 
 	return e;
 }
 
-const hooksFor = (e: Experiment): Hooks => techniqueHooks(e, { causal: 0, kept: 0, massKept: 0, rows: 0 } satisfies PatternStats);
+const hooksFor = (e: Experiment): Hooks => techniqueHooks(e, { causal: 0, kept: 0, massKept: 0, rows: 0 } satisfies PatternStats, { config: engine.config });
 
 function maxDiff(a: Float32Array, b: Float32Array) {
 	let max = 0;

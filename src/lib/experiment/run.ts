@@ -18,8 +18,7 @@ import { copiedSpans, retrievalScores } from '../analysis/retrieval';
 import { topKeyCollector } from '../probes/top-keys';
 import { mergeHooks, type Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
-import { gemFilterSelect } from '../techniques/pruning/gemfilter-select';
-import { attentionPatterns } from '../techniques/registry';
+import { attentionPatterns, tokenPruners } from '../techniques/registry';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from './technique-hooks';
 import { tokenizerFor } from '../tokenizers';
 import { experimentHash } from './hash';
@@ -140,10 +139,11 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	let residentKeys: number[] | undefined;
 	const mapCollector = options.capture ? attentionMapCollector(options.capture, heads / kvHeads, MAX_CAPTURE) : null;
 	let ids = instance.ids;
-	if (experiment.prune.id === 'gemfilter') {
-		// The first pass reads every token up to the filter layer; the model then reads the kept ones.
-		const kept = await gemFilterSelect(engine, ids, experiment.prune.params, chunkSize);
-		for (let l = 0; l <= (experiment.prune.params.layer as number); l++) counter.tokensPerLayer[l] += ids.length;
+	const firstPass = tokenPruners.find((p) => p.id === experiment.prune.id)?.firstPass;
+	if (firstPass) {
+		// The first pass reads every token up to its layer; the model then reads the kept ones.
+		const { kept, layersRead } = await firstPass(engine, ids, experiment.prune.params, chunkSize);
+		for (let l = 0; l < layersRead; l++) counter.tokensPerLayer[l] += ids.length;
 		ids = kept.map((i) => instance.ids[i]);
 	}
 	const generation = await generate(engine, ids, {

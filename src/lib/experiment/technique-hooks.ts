@@ -45,7 +45,8 @@ export function refusals(experiment: Experiment, config: ModelConfig): string[] 
 	const pruner = tokenPruners.find((p) => p.id === experiment.prune.id);
 	const prunerReason = pruner?.refuse?.(experiment.prune.params, config);
 	if (prunerReason) reasons.push(prunerReason);
-	if (pruner?.revives?.(experiment.prune.params) && experiment.kv.id !== 'full') {
+	const policy = kvPolicies.find((p) => p.id === experiment.kv.id);
+	if (pruner?.revives?.(experiment.prune.params) && !policy?.keepsAll) {
 		reasons.push(`${pruner.name} revives pruned tokens into the KV cache at decode steps, which a KV eviction policy would fight over: use the full KV policy with it (or turn revival off).`);
 	}
 	return reasons;
@@ -102,24 +103,17 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	return { mask, perHead };
 }
 
-export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean; config?: ModelConfig } = {}): Hooks {
+export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean; config: ModelConfig }): Hooks {
 	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
 	const scheme = positionSchemes.find((p) => p.id === experiment.pos.id);
 	const policy = kvPolicies.find((p) => p.id === experiment.kv.id);
 	const pruner = tokenPruners.find((p) => p.id === experiment.prune.id);
 	if (!pattern || !scheme || !policy || !pruner) throw new Error('The experiment names a technique this lab does not have');
-	const needsConfig = policy.id !== 'full' || pruner.id !== 'none';
-	if (needsConfig && !options.config) throw new Error('KV policies and pruners need the model config');
 	const hooks: Hooks = {};
-	// "Full" leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.
-	if (pattern.id !== 'full' || options.measureRecall) {
+	// Full attention leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.
+	if (!pattern.keepsAll || options.measureRecall) {
 		hooks.attentionMask = (ctx) => patternMask(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
 	}
-	if (scheme.id !== 'native') hooks.positions = (ctx) => scheme.plan(experiment.pos.params, ctx.config, ctx);
-	if (!needsConfig) return hooks;
-	return mergeHooks(
-		hooks,
-		policyHooks(policy, experiment.kv.params, options.config!, experiment.seed),
-		pruneHooks(pruner, experiment.prune.params, options.config!)
-	);
+	hooks.positions = (ctx) => scheme.plan(experiment.pos.params, ctx.config, ctx);
+	return mergeHooks(hooks, policyHooks(policy, experiment.kv.params, options.config, experiment.seed), pruneHooks(pruner, experiment.prune.params, options.config));
 }

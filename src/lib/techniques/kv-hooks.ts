@@ -26,7 +26,7 @@ const grow = (a: Float64Array, n: number) => {
 };
 
 export function policyHooks(policy: KvPolicy, params: ParamValues, config: ModelConfig, seed: number): Hooks {
-	if (policy.id === 'full') return {};
+	if (policy.keepsAll) return {};
 	const decodeMask = policy.decodeMask;
 	if (decodeMask) return { attentionMask: (ctx) => (ctx.phase === 'decode' ? decodeMask(params, ctx) : undefined) };
 	const keep = policy.keep;

@@ -3,6 +3,7 @@
  * controls, the URL codec and the docs are generated) plus one small function.
  */
 import type { ModelConfig } from '../engine/config';
+import type { Engine } from '../engine/engine';
 import type { LayerContext, MaskContext, PositionPlan } from '../engine/hooks';
 import type { OptionMeta } from '../params/option';
 import type { ParamValues } from '../params/param-spec';
@@ -41,6 +42,8 @@ export interface AttentionPattern extends TechniqueMeta {
 	mask(params: ParamValues, grid: PatternGrid): Uint8Array;
 	/** True when the mask can differ between heads or depends on the scores. */
 	perHead: boolean;
+	/** Keeps every causal entry (full attention): the engine then runs without a mask at all. */
+	keepsAll?: boolean;
 	/**
 	 * Prefill chunks are cut only at multiples of this many tokens: a pattern that estimates
 	 * from whole blocks of queries must see each block in one chunk, or chunking changes it.
@@ -86,6 +89,8 @@ export interface KeepInput {
 }
 
 export interface KvPolicy extends TechniqueMeta {
+	/** Keeps every entry (the full cache): no hooks run, and nothing can conflict with it. */
+	keepsAll?: boolean;
 	/** Whether it scores with attention probabilities (the engine then hands them over). */
 	observes: boolean;
 	/** Size of the observation window, for policies that score with the prompt's last queries. */
@@ -125,6 +130,11 @@ export interface TokenPruner extends TechniqueMeta {
 	 * the model re-runs on the kept tokens alone (GemFilter).
 	 */
 	ranking: 'attention' | 'filter-and-rerun';
+	/**
+	 * A pass of its own over the prompt before the run (GemFilter): the indices of the prompt
+	 * tokens the run then reads, and how many layers the pass read.
+	 */
+	firstPass?(engine: Engine, ids: number[], params: ParamValues, chunkSize?: number): Promise<{ kept: number[]; layersRead: number }>;
 	/** Whether pruned tokens may come back at decode steps (LazyLLM); they then cannot share the cache with an eviction policy. */
 	revives?(params: ParamValues): boolean;
 	refuse?(params: ParamValues, config: ModelConfig): string | null;

@@ -7,5 +7,6 @@ export const full: AttentionPattern = {
 	paper: null,
 	params: {},
 	perHead: false,
+	keepsAll: true,
 	mask: (_params, grid) => new Uint8Array(grid.queryPositions.length * grid.keyPositions.length).fill(1)
 };

@@ -4,7 +4,7 @@
  * whole model again on those tokens alone (fresh, contiguous positions).
  */
 import type { TokenPruner } from '../types';
-import { layerRefusal } from './params';
+import { gemFilterSelect } from './gemfilter-select';
 
 export const gemFilter: TokenPruner = {
 	id: 'gemfilter',
@@ -18,5 +18,6 @@ export const gemFilter: TokenPruner = {
 	},
 	ranking: 'filter-and-rerun',
 	refuse: (p, config) => ((p.layer as number) >= config.layers ? `The filter layer ${p.layer} does not exist: the model has layers 0–${config.layers - 1}.` : null),
-	stages: (p) => [{ afterLayer: p.layer as number, keepShare: 0 }]
+	stages: (p) => [{ afterLayer: p.layer as number, keepShare: 0 }],
+	firstPass: async (engine, ids, p, chunkSize) => ({ kept: await gemFilterSelect(engine, ids, p, chunkSize), layersRead: (p.layer as number) + 1 })
 };
