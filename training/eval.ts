@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import { loadModelDir } from '../src/cli/model-dir';
 import type { Engine } from '../src/lib/engine/engine';
 import { catalog, defaultExperiment } from '../src/lib/experiment/index';
-import { defaultValues } from '../src/lib/experiment/param-spec';
-import { needleGrid } from '../src/lib/analysis/needle-grid';
+import { defaultValues } from '../src/lib/params/param-spec';
+import { needleGrid } from '../src/lib/experiment/needle-grid';
 
 export const EVAL_TASKS = ['passkey', 'niah', 'kv-retrieval', 'lines', 'variable-tracking'];
 export const DEPTHS = [0, 0.25, 0.5, 0.75, 1];
