@@ -74,6 +74,11 @@ export interface Hooks {
 	revive?(ctx: LayerContext): { positions: number[]; hidden: Float32Array } | undefined;
 }
 
+/** Whether these query rows hold the call's last row (the prompt's last token, in prefill). */
+export function holdsLastRow(ctx: LayerContext): boolean {
+	return ctx.rowOffset + ctx.queryPositions.length === ctx.callPositions.length;
+}
+
 /** Whether every KV head holds the same key positions (then one mask row set serves all heads). */
 export function sameKeyPositions(keyPositions: Int32Array[]): boolean {
 	const [first] = keyPositions;

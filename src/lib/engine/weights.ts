@@ -37,6 +37,33 @@ export const BROWSER_MAX_WEIGHT_BYTES = 4 * 2 ** 30;
 
 const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 10).toFixed(1)} KiB`);
 
+type TensorSpec = [name: string, shape: number[]];
+
+/** q/k/v biases exist in some families only (Qwen2); config.json's attention_bias says which. */
+const BIASES = new Set<keyof LayerWeights>(['qBias', 'kBias', 'vBias']);
+
+/** Layer i's tensors by role, each with the shape config.json implies: one table for checking and reading. */
+function layerTensors(config: ModelConfig, i: number): Record<keyof LayerWeights, TensorSpec> {
+	const { hiddenSize: d, heads, kvHeads, headDim, intermediateSize: f } = config;
+	const qOut = heads * headDim;
+	const kvOut = kvHeads * headDim;
+	const p = `model.layers.${i}.`;
+	return {
+		inputNorm: [`${p}input_layernorm.weight`, [d]],
+		q: [`${p}self_attn.q_proj.weight`, [qOut, d]],
+		k: [`${p}self_attn.k_proj.weight`, [kvOut, d]],
+		v: [`${p}self_attn.v_proj.weight`, [kvOut, d]],
+		qBias: [`${p}self_attn.q_proj.bias`, [qOut]],
+		kBias: [`${p}self_attn.k_proj.bias`, [kvOut]],
+		vBias: [`${p}self_attn.v_proj.bias`, [kvOut]],
+		o: [`${p}self_attn.o_proj.weight`, [d, qOut]],
+		postNorm: [`${p}post_attention_layernorm.weight`, [d]],
+		gate: [`${p}mlp.gate_proj.weight`, [f, d]],
+		up: [`${p}mlp.up_proj.weight`, [f, d]],
+		down: [`${p}mlp.down_proj.weight`, [d, f]]
+	};
+}
+
 /**
  * Checks the header against the config and the memory limit, reading no tensor data: every
  * tensor the model needs exists with its shape, the file holds no layers the config leaves out,
@@ -44,7 +71,7 @@ const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed
  */
 export function planWeights(header: SafetensorsHeader, config: ModelConfig, maxBytes = BROWSER_MAX_WEIGHT_BYTES): Set<string> {
 	const plan = new Set<string>();
-	const need = (name: string, shape: number[]) => {
+	const need = ([name, shape]: TensorSpec) => {
 		const entry = header.tensors.get(name);
 		if (!entry) throw new WeightsError(`model.safetensors has no tensor "${name}" (expected shape [${shape.join(', ')}]).`);
 		if (entry.shape.length !== shape.length || entry.shape.some((n, i) => n !== shape[i])) {
@@ -52,33 +79,24 @@ export function planWeights(header: SafetensorsHeader, config: ModelConfig, maxB
 		}
 		plan.add(name);
 	};
-	const optional = (name: string, shape: number[]) => {
-		if (header.tensors.has(name)) need(name, shape);
-		return header.tensors.has(name);
-	};
 
-	const { hiddenSize: d, heads, kvHeads, headDim, intermediateSize: f, vocabSize: v } = config;
-	const qOut = heads * headDim;
-	const kvOut = kvHeads * headDim;
 	for (let i = 0; i < config.layers; i++) {
-		const p = `model.layers.${i}.`;
-		need(`${p}input_layernorm.weight`, [d]);
-		need(`${p}self_attn.q_proj.weight`, [qOut, d]);
-		need(`${p}self_attn.k_proj.weight`, [kvOut, d]);
-		need(`${p}self_attn.v_proj.weight`, [kvOut, d]);
-		const biases = [optional(`${p}self_attn.q_proj.bias`, [qOut]), optional(`${p}self_attn.k_proj.bias`, [kvOut]), optional(`${p}self_attn.v_proj.bias`, [kvOut])];
-		need(`${p}self_attn.o_proj.weight`, [d, qOut]);
-		need(`${p}post_attention_layernorm.weight`, [d]);
-		need(`${p}mlp.gate_proj.weight`, [f, d]);
-		need(`${p}mlp.up_proj.weight`, [f, d]);
-		need(`${p}mlp.down_proj.weight`, [d, f]);
-		if (config.attentionBias && !biases.every(Boolean)) {
+		let biases = 0;
+		for (const [role, spec] of Object.entries(layerTensors(config, i)) as [keyof LayerWeights, TensorSpec][]) {
+			if (!BIASES.has(role)) need(spec);
+			else if (header.tensors.has(spec[0])) {
+				need(spec);
+				biases++;
+			}
+		}
+		if (config.attentionBias && biases < BIASES.size) {
 			throw new WeightsError(`config.json asks for attention biases, but layer ${i} lacks q/k/v_proj.bias.`);
 		}
 	}
-	need('model.embed_tokens.weight', [v, d]);
-	if (!config.tieWordEmbeddings) need('lm_head.weight', [v, d]);
-	need('model.norm.weight', [d]);
+	const { hiddenSize: d, vocabSize: v } = config;
+	need(['model.embed_tokens.weight', [v, d]]);
+	if (!config.tieWordEmbeddings) need(['lm_head.weight', [v, d]]);
+	need(['model.norm.weight', [d]]);
 
 	// A config naming fewer layers than the file holds would run a truncated model without a word.
 	let fileLayers = 0;
@@ -102,24 +120,10 @@ export function loadWeights(file: SafetensorsFile, config: ModelConfig, maxBytes
 		}
 		return data;
 	};
-	const optional = (name: string) => (plan.has(name) ? take(name) : null);
 
-	const layers = Array.from({ length: config.layers }, (_, i): LayerWeights => {
-		const p = `model.layers.${i}.`;
-		return {
-			inputNorm: take(`${p}input_layernorm.weight`),
-			q: take(`${p}self_attn.q_proj.weight`),
-			k: take(`${p}self_attn.k_proj.weight`),
-			v: take(`${p}self_attn.v_proj.weight`),
-			qBias: optional(`${p}self_attn.q_proj.bias`),
-			kBias: optional(`${p}self_attn.k_proj.bias`),
-			vBias: optional(`${p}self_attn.v_proj.bias`),
-			o: take(`${p}self_attn.o_proj.weight`),
-			postNorm: take(`${p}post_attention_layernorm.weight`),
-			gate: take(`${p}mlp.gate_proj.weight`),
-			up: take(`${p}mlp.up_proj.weight`),
-			down: take(`${p}mlp.down_proj.weight`)
-		};
+	const layers = Array.from({ length: config.layers }, (_, i) => {
+		const tensors = Object.entries(layerTensors(config, i)).map(([role, [name]]) => [role, plan.has(name) ? take(name) : null]);
+		return Object.fromEntries(tensors) as LayerWeights;
 	});
 	const embed = take('model.embed_tokens.weight');
 	const lmHead = config.tieWordEmbeddings ? embed : take('lm_head.weight');

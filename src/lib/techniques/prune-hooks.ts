@@ -3,7 +3,7 @@
  * attention from the last token ranks the rows, and only the top share continue. Also counts
  * the tokens each layer processes, from which the FLOPs saved follow.
  */
-import type { Hooks, LayerContext } from '../engine/hooks';
+import { holdsLastRow, type Hooks, type LayerContext } from '../engine/hooks';
 import type { ModelConfig } from '../engine/config';
 import type { ParamValues } from '../params/param-spec';
 import type { PruneStage, TokenPruner } from './types';
@@ -53,7 +53,7 @@ function prefillPruneHooks(stages: PruneStage[], params: ParamValues): Hooks & {
 		wantsProbabilities: (ctx) => ctx.phase === 'prefill' && stageAt.has(ctx.layer),
 		observe: (ctx, probs) => {
 			// Each row is scored by the attention the last query gives to its own key.
-			if (ctx.rowOffset + ctx.queryPositions.length === ctx.callPositions.length) scores = lastQueryAttention(ctx, probs);
+			if (holdsLastRow(ctx)) scores = lastQueryAttention(ctx, probs);
 		},
 		pruneTokens: (ctx) => {
 			const share = stageAt.get(ctx.layer);

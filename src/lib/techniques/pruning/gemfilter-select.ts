@@ -1,5 +1,6 @@
 /** GemFilter's first pass: read the prompt up to the filter layer and pick the tokens to keep. */
 import type { Engine } from '../../engine/engine';
+import { holdsLastRow } from '../../engine/hooks';
 import type { ParamValues } from '../../params/param-spec';
 import { pool } from '../kv/select';
 import { topK } from '../ranking';
@@ -15,7 +16,7 @@ export async function gemFilterSelect(engine: Engine, ids: number[], params: Par
 		attentionMask: (ctx) => {
 			const T = ctx.queryPositions.length;
 			// Only the chunk holding the prompt's last row has the query that ranks the tokens.
-			if (ctx.layer !== params.layer || ctx.rowOffset + T !== ctx.callPositions.length) return undefined;
+			if (ctx.layer !== params.layer || !holdsLastRow(ctx)) return undefined;
 			const S = ctx.slots;
 			const logits = ctx.scores();
 			const summed = new Float64Array(ids.length);
