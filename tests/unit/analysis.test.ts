@@ -11,7 +11,7 @@ import { copiedSpans, retrievalScores, summariseRetrieval } from '$lib/analysis/
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
-import { mergeHooks, type LayerContext } from '$lib/engine/hooks';
+import type { LayerContext } from '$lib/engine/hooks';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
@@ -110,17 +110,6 @@ describe('KL to full attention', () => {
 		const run = { logits: Float32Array.of(Math.log(3), 0, 0, 0, 5, 5), positions: Int32Array.of(0, 1, 2) };
 		// ids[1] = 0 (p = ¾), ids[2] = 1 (p = ½); position 2 is the last prompt token.
 		expect(meanNextTokenNll(run, [7, 0, 1], 2)).toBeCloseTo((-Math.log(0.75) - Math.log(0.5)) / 2, 6);
-	});
-});
-
-describe('mergeHooks', () => {
-	it('lets every observer see the probabilities and refuses two owners of one hook', () => {
-		const seen: string[] = [];
-		const merged = mergeHooks({ observe: () => seen.push('a') }, { observe: () => seen.push('b'), wantsProbabilities: () => false }, { evict: () => {} });
-		merged.observe!({} as LayerContext, new Float32Array());
-		expect(seen).toEqual(['a']);
-		expect(merged.evict).toBeTypeOf('function');
-		expect(() => mergeHooks({ evict: () => {} }, { evict: () => {} })).toThrow(/Two techniques both set the "evict" hook/);
 	});
 });
 

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '$lib/engine/config';
 import { Engine, type Sequence } from '$lib/engine/engine';
-import { mergeHooks } from '$lib/engine/hooks';
+import { composeHooks } from '$lib/engine/compose';
 import { catalog, defaultExperiment, type Experiment } from '$lib/experiment';
 import { defaultValues, type ParamValues } from '$lib/params/param-spec';
 import { alignChunk } from '$lib/experiment/run';
@@ -47,7 +47,7 @@ async function keptByChunk(engine: Engine, experiment: Experiment, chunkSizes: n
 	const runs = [];
 	for (const chunkSize of chunkSizes) {
 		const counter = tokenCounter(config.layers);
-		const seq = engine.sequence(mergeHooks(techniqueHooks(experiment, stats(), { config }), counter.hooks));
+		const seq = engine.sequence(composeHooks(techniqueHooks(experiment, stats(), { config }), counter.hooks));
 		await seq.prefill(PROMPT, { chunkSize });
 		const kept = [cachePositions(seq)];
 		for (const id of DECODED) {

@@ -12,7 +12,7 @@ import { pruneHooks, tokenCounter } from '$lib/techniques/prune-hooks';
 import { stageSelection } from '$lib/techniques/pruning/lazyllm-revival';
 import { refusals } from '$lib/experiment/technique-hooks';
 import { HeadCache } from '$lib/engine/kv-cache';
-import { mergeHooks } from '$lib/engine/hooks';
+import { composeHooks } from '$lib/engine/compose';
 import { gemFilterSelect } from '$lib/techniques/pruning/gemfilter-select';
 import { kvPolicies, tokenPruners } from '$lib/techniques/registry';
 import { fixtureModel } from '../fixtures/fixture-model';
@@ -125,7 +125,7 @@ describe('LazyLLM', () => {
 		const engine = await Engine.load(deep.config, deep.safetensors);
 		const params = { ...defaultValues(lazy.params), layers: [0], keep: 0.4, revive: true, keep_last: 4 };
 		const counter = tokenCounter(deepConfig.layers);
-		const lazySeq = engine.sequence(mergeHooks(pruneHooks(lazy, params, deepConfig), counter.hooks));
+		const lazySeq = engine.sequence(composeHooks(pruneHooks(lazy, params, deepConfig), counter.hooks));
 		await lazySeq.prefill(prompt);
 		const positionsAt = (seq: ReturnType<Engine['sequence']>, layer: number, h = 0) => Array.from(seq.cache.head(layer, h).positions.subarray(0, seq.cache.head(layer, h).length));
 		const kept = positionsAt(lazySeq, 1);

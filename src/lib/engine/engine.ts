@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import { parseConfig, type ModelConfig } from './config';
 import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
-import type { Hooks, LayerContext, PositionPlan } from './hooks';
+import { checkKeptRows, type Hooks, type LayerContext, type MaskContext, type PositionPlan } from './hooks';
 import { attentionBias, attentionScores } from './bias';
 import { KvCache } from './kv-cache';
 import { alibiSlopes, ropeInvFreq, rotate } from './rope';
@@ -142,7 +142,7 @@ export class Engine {
 			const ctx = this.layerContext(seq, layer, phase, pos, 0, pos);
 			const kept = phase === 'prefill' || rows > 1 ? seq.hooks.pruneTokens?.(ctx, x) : undefined;
 			if (kept) {
-				const keptRows = checkRows(kept, rows);
+				const keptRows = checkKeptRows(kept, rows);
 				const pruned = new Float32Array(keptRows.length * D);
 				keptRows.forEach((r, n) => pruned.set(x.subarray(r * D, (r + 1) * D), n * D));
 				x = pruned;
@@ -265,18 +265,19 @@ export class Engine {
 		return { feeds, bytesRead: mask.bytesRead };
 	}
 
-	/** The additive attention bias for this call, with the hooks' mask (which may read the scores). */
+	/** The additive attention bias for this call, with the hooks' mask; hooks may read the scores. */
 	private buildBias(seq: Sequence, ctx: LayerContext, q: Float32Array, k: Float32Array) {
 		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
 		const T = ctx.queryPositions.length;
 		const S = ctx.slots;
 		let scores: Float32Array | undefined;
-		const hookMask = seq.hooks.attentionMask?.({
+		const maskContext: MaskContext = {
 			...ctx,
 			scores: () => (scores ??= attentionScores(q, k, H, Hkv, T, S, d)),
 			vectors: () => ({ queries: q, keys: k })
-		});
-		return attentionBias(ctx, hookMask, this.slopes);
+		};
+		seq.hooks.observeScores?.(maskContext);
+		return attentionBias(ctx, seq.hooks.attentionMask?.(maskContext), this.slopes);
 	}
 }
 
@@ -290,18 +291,6 @@ function mergeRows(x: Float32Array, pos: Int32Array, revived: { positions: numbe
 	const merged = new Float32Array(entries.length * D);
 	entries.forEach((e, n) => merged.set(e.source.subarray(e.row * D, (e.row + 1) * D), n * D));
 	return { x: merged, pos: Int32Array.from(entries, (e) => e.p), rows: entries.length };
-}
-
-function checkRows(rows: number[], count: number): number[] {
-	for (let i = 0; i < rows.length; i++) {
-		if (!Number.isInteger(rows[i]) || rows[i] < 0 || rows[i] >= count || (i > 0 && rows[i] <= rows[i - 1])) {
-			throw new EngineError(`pruneTokens must return ascending row indices below ${count}.`);
-		}
-	}
-	if (rows.length === 0 || rows[rows.length - 1] !== count - 1) {
-		throw new EngineError('pruneTokens must keep the last token: the next token is predicted from it.');
-	}
-	return rows;
 }
 
 /** One sequence being run: its cache, its next position and its hooks. */

@@ -3,6 +3,7 @@
  * All positions are original token positions (0-based) unless a hook says otherwise.
  */
 import type { ModelConfig } from './config';
+import { EngineError } from './errors';
 import type { KvCache } from './kv-cache';
 
 export interface LayerContext {
@@ -52,6 +53,11 @@ export interface Hooks {
 	/** Positions for this layer's queries and keys; undefined = the model's own. */
 	positions?(ctx: LayerContext): PositionPlan | undefined;
 	/**
+	 * Sees this call's pre-mask logits through `ctx.scores()` (computed at most once per call and
+	 * shared with `attentionMask`, which runs after it); cannot change attention.
+	 */
+	observeScores?(ctx: MaskContext): void;
+	/**
 	 * Which keys each query may see, as 1/0 per [heads or 1, T, slots] (one row set shared by all
 	 * heads when the first dimension is 1). Combined with causality and padding by the engine.
 	 */
@@ -63,8 +69,9 @@ export interface Hooks {
 	/** Called after prefill and after each decode step; may call `cache.keep`. */
 	evict?(ctx: { config: ModelConfig; phase: 'prefill' | 'decode'; step: number; cache: KvCache }): void;
 	/**
-	 * After `layer`: which rows (token indices of this call) continue to the next layer, given
-	 * their hidden states [rows, hidden]. Called in prefill, and in decode when revived rows run.
+	 * After `layer`: which rows (token indices of this call, ascending, the last always kept)
+	 * continue to the next layer, given their hidden states [rows, hidden]; `ctx` holds every row
+	 * of the call. Called in prefill, and in decode when revived rows run.
 	 */
 	pruneTokens?(ctx: LayerContext, hidden: Float32Array): number[] | undefined;
 	/**
@@ -85,44 +92,15 @@ export function sameKeyPositions(keyPositions: Int32Array[]): boolean {
 	return keyPositions.every((p) => p.length === first.length && p.every((value, i) => value === first[i]));
 }
 
-/** Keeps an entry only where every mask keeps it (masks of [1 or heads, T, slots]). */
-function intersectMasks(masks: { mask: Uint8Array; perHead: boolean }[], heads: number) {
-	if (masks.length === 1) return masks[0];
-	const perHead = masks.some((m) => m.perHead);
-	const rowSize = masks[0].mask.length / (masks[0].perHead ? heads : 1);
-	const mask = new Uint8Array((perHead ? heads : 1) * rowSize).fill(1);
-	for (const m of masks) {
-		for (let i = 0; i < mask.length; i++) if (!m.mask[m.perHead ? i : i % rowSize]) mask[i] = 0;
-	}
-	return { mask, perHead };
-}
-
-/**
- * Hooks of several parties at once: observers all see the probabilities, attention masks are
- * intersected; any other hook may come from one party only.
- */
-export function mergeHooks(...parts: Hooks[]): Hooks {
-	const merged: Hooks = {};
-	const maskers = parts.filter((p) => p.attentionMask);
-	if (maskers.length > 0) {
-		merged.attentionMask = (ctx) => {
-			const masks = maskers.map((p) => p.attentionMask!(ctx)).filter((m) => m !== undefined);
-			return masks.length ? intersectMasks(masks, ctx.config.heads) : undefined;
-		};
-	}
-	for (const part of parts) {
-		for (const key of Object.keys(part) as (keyof Hooks)[]) {
-			if (key === 'observe' || key === 'wantsProbabilities' || key === 'attentionMask') continue;
-			if (merged[key]) throw new Error(`Two techniques both set the "${key}" hook`);
-			(merged as Record<string, unknown>)[key] = part[key];
+/** Refuses rows a `pruneTokens` hook may not return for a call of `count` rows. */
+export function checkKeptRows(rows: number[], count: number): number[] {
+	for (let i = 0; i < rows.length; i++) {
+		if (!Number.isInteger(rows[i]) || rows[i] < 0 || rows[i] >= count || (i > 0 && rows[i] <= rows[i - 1])) {
+			throw new EngineError(`pruneTokens must return ascending row indices below ${count}.`);
 		}
 	}
-	const observers = parts.filter((p) => p.observe);
-	if (observers.length > 0) {
-		merged.wantsProbabilities = (ctx) => observers.some((p) => p.wantsProbabilities?.(ctx) ?? true);
-		merged.observe = (ctx, probs) => {
-			for (const p of observers) if (p.wantsProbabilities?.(ctx) ?? true) p.observe!(ctx, probs);
-		};
+	if (rows.length === 0 || rows[rows.length - 1] !== count - 1) {
+		throw new EngineError('pruneTokens must keep the last token: the next token is predicted from it.');
 	}
-	return merged;
+	return rows;
 }

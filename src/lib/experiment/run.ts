@@ -16,7 +16,8 @@ import { headStatsCollector, type HeadStats } from '../probes/heads';
 import { meanKlDivergence, meanNextTokenNll } from '../analysis/kl';
 import { copiedSpans, retrievalScores } from '../analysis/retrieval';
 import { topKeyCollector } from '../probes/top-keys';
-import { mergeHooks, type Hooks } from '../engine/hooks';
+import { composeHooks } from '../engine/compose';
+import type { Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
 import { attentionPatterns, tokenPruners } from '../techniques/registry';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from './technique-hooks';
@@ -148,7 +149,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	}
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
-		hooks: mergeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), mapCollector?.hooks ?? {}, headStats?.hooks ?? {}, topKeys?.hooks ?? {}, shapes?.hooks ?? {}),
+		hooks: composeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), mapCollector?.hooks ?? {}, headStats?.hooks ?? {}, topKeys?.hooks ?? {}, shapes?.hooks ?? {}),
 		chunkSize,
 		onProgress: options.onProgress,
 		cancelled: options.cancelled,

@@ -3,7 +3,8 @@
  * reports about its attention pattern (density, and attention-mass recall when asked).
  */
 import type { ModelConfig } from '../engine/config';
-import { mergeHooks, sameKeyPositions, type Hooks, type MaskContext } from '../engine/hooks';
+import { composeHooks } from '../engine/compose';
+import { sameKeyPositions, type Hooks, type MaskContext } from '../engine/hooks';
 import type { Experiment } from './schema';
 import type { ParamValues } from '../params/param-spec';
 import { causalSoftmax } from '../techniques/patterns/shapes';
@@ -115,5 +116,5 @@ export function techniqueHooks(experiment: Experiment, stats: PatternStats, opti
 		hooks.attentionMask = (ctx) => patternMask(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
 	}
 	hooks.positions = (ctx) => scheme.plan(experiment.pos.params, ctx.config, ctx);
-	return mergeHooks(hooks, policyHooks(policy, experiment.kv.params, options.config, experiment.seed), pruneHooks(pruner, experiment.prune.params, options.config));
+	return composeHooks(hooks, policyHooks(policy, experiment.kv.params, options.config, experiment.seed), pruneHooks(pruner, experiment.prune.params, options.config));
 }
