@@ -110,3 +110,21 @@ export function attentionScores(q: Float32Array, k: Float32Array, H: number, Hkv
 	}
 	return scores;
 }
+
+/**
+ * Which entries [B, T, slots] of a call whose plan has a far branch use the near (query, key)
+ * pair: those whose original distance is below `fromDistance`.
+ */
+export function nearMask(ctx: LayerContext, fromDistance: number, B: number): Uint8Array {
+	const { heads: H, kvHeads: Hkv } = ctx.config;
+	const T = ctx.queryPositions.length;
+	const S = ctx.slots;
+	const near = new Uint8Array(B * T * S);
+	for (let b = 0; b < B; b++) {
+		const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];
+		for (let t = 0; t < T; t++) {
+			for (let s = 0; s < keyPos.length; s++) near[(b * T + t) * S + s] = ctx.queryPositions[t] - keyPos[s] < fromDistance ? 1 : 0;
+		}
+	}
+	return near;
+}

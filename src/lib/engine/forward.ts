@@ -1,0 +1,212 @@
+/**
+ * The forward pass over one call's rows, read as the architecture: every layer projects its
+ * rows (pre), appends their keys and values to the cache, attends, and runs the rest of the
+ * block (post); between layers, hooks may prune rows or bring earlier ones back.
+ *
+ * Within a layer the rows attend in chunks (the score block of a chunk is what must fit in
+ * memory), and every chunk of a layer runs before the next layer starts, so hooks that decide
+ * between layers (token pruning, statistics over the last rows) see the whole call however it
+ * was chunked.
+ */
+import { attentionVectors } from './attention-inputs';
+import { attentionBias, attentionScores, nearMask } from './bias';
+import type { ModelConfig } from './config';
+import { CancelledError, EngineError } from './errors';
+import { checkKeptRows, type Hooks, type LayerContext, type MaskContext } from './hooks';
+import type { KvCache } from './kv-cache';
+import { rotate } from './rope';
+import type { Runtime } from './runtime';
+
+export interface Progress {
+	phase: 'load' | 'prefill' | 'decode';
+	done: number;
+	total: number;
+}
+
+export interface ForwardOptions {
+	onProgress?: (progress: Progress) => void;
+	/** Checked between layers; when it returns true the run stops with {@link CancelledError}. */
+	cancelled?: () => boolean;
+	/**
+	 * Awaited between layers so the host can handle messages (a worker otherwise never sees a
+	 * cancel request: onnxruntime's promises resolve without giving the event loop a turn).
+	 */
+	yieldToEvents?: () => Promise<void>;
+}
+
+/** What a pass needs of a loaded model. */
+export interface Model {
+	config: ModelConfig;
+	embed: Float32Array;
+	runtime: Runtime;
+	invFreq: Float64Array;
+	slopes: Float32Array;
+}
+
+/** The sequence a pass runs in: its cache and its hooks. */
+export interface SequenceState {
+	cache: KvCache;
+	hooks: Hooks;
+}
+
+/** Rows of a call between layers: hidden states [rows, D] and each row's original position. */
+export interface Rows {
+	x: Float32Array;
+	positions: Int32Array;
+}
+
+export interface Call {
+	phase: 'prefill' | 'decode';
+	ids: number[];
+	positions: Int32Array;
+	/** Layers 0 … lastLayer run. */
+	lastLayer: number;
+	/** Rows per attention chunk (default: all at once). */
+	chunkSize?: number;
+	/** Layers done so far (fractional within a layer), in prefill. */
+	onLayers?: (done: number) => void;
+}
+
+// Rows can grow past the call's tokens (revived ones join in decode): no size means one chunk.
+const rowsPerChunk = (chunkSize: number | undefined) => (chunkSize === undefined ? Infinity : Math.max(1, Math.floor(chunkSize)));
+
+/** Runs the call's tokens through layers 0 … `call.lastLayer`; also the KV bytes decode attention read. */
+export async function runLayers(model: Model, seq: SequenceState, call: Call, options: ForwardOptions): Promise<Rows & { bytesRead: number }> {
+	const { hiddenSize: D, vocabSize } = model.config;
+	for (const id of call.ids) {
+		if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new EngineError(`Token id ${id} is outside the vocabulary (0–${vocabSize - 1}).`);
+	}
+	const x = new Float32Array(call.ids.length * D);
+	call.ids.forEach((id, r) => x.set(model.embed.subarray(id * D, (id + 1) * D), r * D));
+	let rows: Rows = { x, positions: call.positions };
+	let bytesRead = 0;
+	for (let layer = 0; layer <= call.lastLayer; layer++) {
+		const out = await layerPass(model, seq, call, layer, rows, options);
+		rows = { x: out.x, positions: rows.positions };
+		bytesRead += out.bytesRead;
+		if (layer < call.lastLayer) rows = betweenLayers(model, seq, call.phase, layer, rows);
+	}
+	return { ...rows, bytesRead };
+}
+
+/** Logits [n, vocab] of the last `n` rows, in chunks of at most `chunkSize` rows. */
+export async function lastLogits(model: Model, rows: Rows, n: number, chunkSize?: number): Promise<Float32Array> {
+	const { hiddenSize: D, vocabSize } = model.config;
+	const count = rows.positions.length;
+	const step = rowsPerChunk(chunkSize);
+	const logits = new Float32Array(n * vocabSize);
+	for (let start = count - n; start < count; start += step) {
+		const end = Math.min(count, start + step);
+		logits.set(await model.runtime.logits(rows.x.subarray(start * D, end * D)), (start - count + n) * vocabSize);
+	}
+	return logits;
+}
+
+/** Every row of the call through one layer, chunk by chunk. */
+async function layerPass(model: Model, seq: SequenceState, call: Call, layer: number, rows: Rows, options: ForwardOptions) {
+	const D = model.config.hiddenSize;
+	const chunkSize = rowsPerChunk(call.chunkSize);
+	const count = rows.positions.length;
+	const y = new Float32Array(count * D);
+	let bytesRead = 0;
+	for (let start = 0; start < count; start += chunkSize) {
+		await options.yieldToEvents?.();
+		if (options.cancelled?.()) throw new CancelledError();
+		const end = Math.min(count, start + chunkSize);
+		const ctx = { layer, phase: call.phase, positions: rows.positions.subarray(start, end), rowOffset: start, callPositions: rows.positions };
+		const out = await block(model, seq, ctx, rows.x.subarray(start * D, end * D));
+		y.set(out.y, start * D);
+		bytesRead += out.bytesRead;
+		call.onLayers?.(layer + end / count);
+	}
+	return { x: y, bytesRead };
+}
+
+/** One chunk of rows through one layer's block: pre → cache → attend → post. */
+async function block(
+	model: Model,
+	seq: SequenceState,
+	chunk: { layer: number; phase: 'prefill' | 'decode'; positions: Int32Array; rowOffset: number; callPositions: Int32Array },
+	x: Float32Array
+): Promise<{ y: Float32Array; bytesRead: number }> {
+	const { layer, phase } = chunk;
+	const { q, k, v } = await model.runtime.pre(layer, x);
+	appendToCache(model, seq.cache, layer, k, v, chunk.positions);
+	const ctx = layerContext(model.config, seq.cache, layer, phase, chunk.positions, chunk.rowOffset, chunk.callPositions);
+	const attention = await attend(model, seq, ctx, q);
+	const y = await model.runtime.post(layer, attention.out, x);
+	return { y, bytesRead: phase === 'decode' ? attention.bytesRead : 0 };
+}
+
+/** The chunk's keys (raw, and rotated to their own positions) and values join the cache. */
+function appendToCache(model: Model, cache: KvCache, layer: number, kRaw: Float32Array, v: Float32Array, positions: Int32Array): void {
+	const { kvHeads: Hkv, headDim: d } = model.config;
+	const rows = positions.length;
+	const rope = model.config.positionEncoding === 'rope';
+	const kRot = rope ? new Float32Array(kRaw.length) : kRaw;
+	if (rope) rotate(kRaw, kRot, rows * Hkv, d, (r) => positions[Math.floor(r / Hkv)], model.invFreq);
+	for (let t = 0; t < rows; t++) {
+		for (let h = 0; h < Hkv; h++) cache.head(layer, h).append(kRaw, kRot, v, (t * Hkv + h) * d, positions[t]);
+	}
+}
+
+/** Attention of the chunk's queries over the cache, with the hooks' positions, score observers and mask. */
+async function attend(model: Model, seq: SequenceState, ctx: LayerContext, q: Float32Array) {
+	const { heads: H, kvHeads: Hkv, headDim: d } = model.config;
+	const T = ctx.queryPositions.length;
+	const S = ctx.slots;
+	const { hooks } = seq;
+	const plan = hooks.positions?.(ctx);
+	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, model.invFreq);
+	let scores: Float32Array | undefined;
+	const maskContext: MaskContext = {
+		...ctx,
+		scores: () => (scores ??= attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d)),
+		vectors: () => ({ queries: vectors.q, keys: vectors.k })
+	};
+	hooks.observeScores?.(maskContext);
+	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), model.slopes);
+	const far = vectors.far && plan?.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
+	const wantsProbs = !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true);
+	const result = await model.runtime.attend({ T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far }, wantsProbs);
+	if (wantsProbs) hooks.observe!(ctx, result.probs!);
+	return { out: result.out, bytesRead };
+}
+
+/** Between two layers: rows a hook prunes leave the call, and rows a hook revives join it. */
+function betweenLayers(model: Model, seq: SequenceState, phase: 'prefill' | 'decode', layer: number, rows: Rows): Rows {
+	const D = model.config.hiddenSize;
+	const ctx = layerContext(model.config, seq.cache, layer, phase, rows.positions, 0, rows.positions);
+	const count = rows.positions.length;
+	const kept = phase === 'prefill' || count > 1 ? seq.hooks.pruneTokens?.(ctx, rows.x) : undefined;
+	if (kept) rows = keepRows(rows, checkKeptRows(kept, count), D);
+	const revived = phase === 'decode' ? seq.hooks.revive?.({ ...ctx, queryPositions: rows.positions, callPositions: rows.positions }) : undefined;
+	if (revived && revived.positions.length > 0) rows = mergeRows(rows, revived, D);
+	return rows;
+}
+
+/** The hooks' view of one layer: these query rows against every key the cache holds now. */
+function layerContext(config: ModelConfig, cache: KvCache, layer: number, phase: 'prefill' | 'decode', queryPositions: Int32Array, rowOffset: number, callPositions: Int32Array): LayerContext {
+	const heads = cache.layers[layer];
+	const keyPositions = heads.map((head) => head.positions.subarray(0, head.length));
+	const slots = Math.max(...heads.map((head) => head.length));
+	return { config, layer, phase, queryPositions, keyPositions, slots, callPositions, rowOffset };
+}
+
+function keepRows(rows: Rows, kept: number[], D: number): Rows {
+	const x = new Float32Array(kept.length * D);
+	kept.forEach((r, n) => x.set(rows.x.subarray(r * D, (r + 1) * D), n * D));
+	return { x, positions: Int32Array.from(kept, (r) => rows.positions[r]) };
+}
+
+/** Adds revived rows to this call's rows, all in position order (the new token stays last). */
+function mergeRows(rows: Rows, revived: { positions: number[]; hidden: Float32Array }, D: number): Rows {
+	const entries = [
+		...Array.from(rows.positions, (p, r) => ({ p, source: rows.x, row: r })),
+		...revived.positions.map((p, r) => ({ p, source: revived.hidden, row: r }))
+	].sort((a, b) => a.p - b.p);
+	if (entries.some((e, i) => i > 0 && e.p === entries[i - 1].p)) throw new EngineError('revive returned a token that is already running.');
+	const x = new Float32Array(entries.length * D);
+	entries.forEach((e, n) => x.set(e.source.subarray(e.row * D, (e.row + 1) * D), n * D));
+	return { x, positions: Int32Array.from(entries, (e) => e.p) };
+}
