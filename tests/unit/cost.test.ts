@@ -125,7 +125,14 @@ describe('analytic tokens per technique (the KV chart)', () => {
 		expect(policyTokens(base, config, 1000)).toEqual({ resident: 1000, read: 1000 });
 		expect(policyTokens({ ...base, attn: { id: 'sink-window', params: { sink: 4, window: 60 } } }, config, 1000)).toEqual({ resident: 1000, read: 64 });
 		expect(policyTokens({ ...base, kv: { id: 'snapkv', params: { ratio: 0.75, tokens: 0 } } }, config, 1000)).toEqual({ resident: 250, read: 250 });
-		expect(policyTokens({ ...base, kv: { id: 'quest', params: { budget: 64, page: 16 } } }, config, 1000)).toEqual({ resident: 1000, read: 64 });
+		expect(policyTokens({ ...base, kv: { id: 'quest', params: { budget: 64, page: 16, dense_layers: 0 } } }, config, 1000)).toEqual({ resident: 1000, read: 64 });
+		// Quest's dense first layer reads everything: (1000 + 64) / 2 per layer on average.
+		expect(policyTokens({ ...base, kv: { id: 'quest', params: { budget: 64, page: 16, dense_layers: 1 } } }, config, 1000)).toEqual({ resident: 1000, read: 532 });
+		// PyramidKV at n = 1000, ratio 0.5, window 16, β = 20 over 2 layers: 975 and 25 (mean 500, the uniform budget).
+		expect(policyTokens({ ...base, kv: { id: 'pyramidkv', params: { ratio: 0.5, tokens: 0, window: 16, beta: 20 } } }, config, 1000)).toEqual({ resident: 500, read: 500 });
+		// Strided and top-k patterns read their share, not the whole cache.
+		expect(policyTokens({ ...base, attn: { id: 'strided', params: { stride: 32 } } }, config, 1000).read).toBe(32 + 31);
+		expect(policyTokens({ ...base, attn: { id: 'top-k', params: { k: 32, init: 4, local: 16 } } }, config, 1000).read).toBe(52);
 		// One retrieval head of four keeps everything; three keep 4 + 60.
 		expect(policyTokens({ ...base, kv: { id: 'duo-attention', params: { retrieval_heads: '0.0', sink: 4, recent: 60 } } }, config, 1000)).toEqual({ resident: 298, read: 298 });
 	});

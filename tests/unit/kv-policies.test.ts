@@ -10,16 +10,17 @@ import { createRng } from '$lib/random';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { techniqueHooks } from '$lib/experiment/technique-hooks';
 import { pyramidBudget } from '$lib/techniques/kv/pyramidkv';
-import { adaptiveBudgets } from '$lib/techniques/kv/select';
-import { policyHooks } from '$lib/techniques/kv-hooks';
+import { adaKv, adaptiveBudgets, compressEvery } from '$lib/techniques/kv/wrappers';
+import { keptEntries, policyHooks } from '$lib/techniques/kv-runtime';
 import { kvPolicies } from '$lib/techniques/registry';
-import type { KeepInput } from '$lib/techniques/types';
+import { BUDGET_PARAMS } from '$lib/techniques/kv/select';
+import type { KvPolicy, ScoreInput } from '$lib/techniques/types';
 import { fixtureModel } from '../fixtures/fixture-model';
 
 const policy = (id: string) => kvPolicies.find((p) => p.id === id)!;
 const f64 = (values: number[], n: number) => Float64Array.from({ length: n }, (_, i) => values[i] ?? 0);
 
-function input(n: number, budget: number, extra: Partial<KeepInput> = {}): KeepInput {
+function input(n: number, budget: number, extra: Partial<ScoreInput> = {}): ScoreInput {
 	return {
 		layer: 0,
 		layers: 2,
@@ -37,7 +38,7 @@ function input(n: number, budget: number, extra: Partial<KeepInput> = {}): KeepI
 		...extra
 	};
 }
-const keep = (id: string, params: Record<string, unknown>, i: KeepInput) => policy(id).keep!({ ...defaultValues(policy(id).params), ...params } as never, i);
+const keep = (id: string, params: Record<string, unknown>, i: ScoreInput) => keptEntries(policy(id), { ...defaultValues(policy(id).params), ...params } as never, [i])[0];
 
 // Expected indices written out by hand from each paper's rule.
 describe('KV policies keep what their papers say', () => {
@@ -148,8 +149,12 @@ describe('selection and head-split policies', () => {
 
 	it('DuoAttention keeps every entry of retrieval heads and sinks + recent of streaming heads', () => {
 		const params = { retrieval_heads: '0.1', sink: 2, recent: 3, every: 1 };
-		expect(policy('duo-attention').keep!(params, input(10, 10, { kvHead: 1 }))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-		expect(policy('duo-attention').keep!(params, input(10, 10, { kvHead: 0 }))).toEqual([0, 1, 7, 8, 9]);
+		const duo = policy('duo-attention');
+		const at = (kvHead: number) => ({ n: 10, seen: 10, layer: 0, layers: 2, kvHead });
+		expect(duo.budget!(params, at(1))).toBe(10);
+		expect(duo.budget!(params, at(0))).toBe(5);
+		expect(keep('duo-attention', params, input(10, 10, { kvHead: 1 }))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		expect(keep('duo-attention', params, input(10, 5, { kvHead: 0 }))).toEqual([0, 1, 7, 8, 9]);
 	});
 
 	it('Quest in the engine: same resident bytes, fewer bytes read', async () => {
@@ -173,6 +178,36 @@ describe('selection and head-split policies', () => {
 	});
 });
 
+describe('TokenSelect', () => {
+	// Two query heads share one KV head; d = 4, so raw q·k = 2 × the engine's (1/√d-scaled) logits.
+	// Query at 7 with init 1 and local 2: 0, 6 and 7 are always read; 1–5 are voted on.
+	const raw = [
+		[0, 0, 0, Math.log(3), 0, 0, 0, 0], // head 0 votes (1, 1, 3, 1, 1)/7 for 1–5
+		[0, Math.log(4), 0, 0, 0, 0, 0, 0] // head 1 votes (4, 1, 1, 1, 1)/8
+	];
+	const ctx = {
+		config: { heads: 2, kvHeads: 1, headDim: 4 },
+		layer: 0,
+		phase: 'decode',
+		queryPositions: Int32Array.of(7),
+		keyPositions: [Int32Array.from({ length: 8 }, (_, i) => i)],
+		slots: 8,
+		scores: () => Float32Array.from(raw.flat(), (z) => z / 2)
+	} as never;
+	const mask = (k: number) => Array.from(policy('token-select').decodeMask!({ k, init: 1, local: 2 }, ctx)!.mask);
+
+	it('sums the heads\' softmax votes over the middle tokens and reads the winners', () => {
+		// Votes: 1 → 1/7 + 4/8 ≈ 0.64, 3 → 3/7 + 1/8 ≈ 0.55, 2, 4, 5 → 1/7 + 1/8 ≈ 0.27.
+		expect(mask(1)).toEqual([1, 1, 0, 0, 0, 0, 1, 1]);
+		expect(mask(2)).toEqual([1, 1, 0, 1, 0, 0, 1, 1]);
+	});
+
+	it('evicts nothing and reads the first, last and selected tokens', () => {
+		expect(policy('token-select').footprint!({ k: 32, init: 4, local: 16 }, 1000, {} as never)).toEqual({ resident: 1000, read: 52 });
+		expect(policy('token-select').footprint!({ k: 32, init: 4, local: 16 }, 40, {} as never)).toEqual({ resident: 40, read: 40 });
+	});
+});
+
 describe('Keyformer', () => {
 	const softmax = (z: number[]) => {
 		const e = z.map((v) => Math.exp(v - Math.max(...z)));
@@ -193,7 +228,7 @@ describe('Keyformer', () => {
 
 	it('keeps the recent share plus the top accumulated key tokens', () => {
 		const custom = f64([0.9, 0.1, 0.8, 0.2, 0.1, 0.3, 0, 0], 8);
-		expect(policy('keyformer').keep!({ ...defaultValues(policy('keyformer').params), recent_share: 0.5 } as never, input(8, 4, { custom }))).toEqual([0, 2, 6, 7]);
+		expect(keep('keyformer', { recent_share: 0.5 }, input(8, 4, { custom }))).toEqual([0, 2, 6, 7]);
 	});
 });
 
@@ -230,6 +265,16 @@ describe('AdaKV head-wise budgets', () => {
 		expect(adaptiveBudgets(scores, 2, 1)).toEqual([[0, 1], [0, 1]]);
 	});
 
+	it('are wrappers: any scorer gains the knob and the behaviour', () => {
+		const scorer: KvPolicy = { id: 'test', name: 'Test', summary: '', paper: null, needs: [], params: BUDGET_PARAMS, score: (_p, { n }) => new Float64Array(n) };
+		const wrapped = adaKv(compressEvery(3, scorer));
+		expect(Object.keys(wrapped.params)).toEqual([...Object.keys(scorer.params), 'every', 'head_budgets', 'alpha']);
+		expect([0, 3, 4, 6].map((step) => wrapped.compressesAt!({ every: 3 }, step))).toEqual([true, true, false, true]);
+		expect(wrapped.compressesAt!({ every: 0 }, 6)).toBe(false);
+		const scores = [Float64Array.of(3, 2, 1), Float64Array.of(1, 2, 3)];
+		expect(wrapped.allocate!({ head_budgets: 'uniform', alpha: 0.2 }, scores, [1, 2])).toEqual([[0], [1, 2]]);
+	});
+
 	it('moves budget between heads in the engine while the layer total stays', async () => {
 		const model = fixtureModel({ seed: 13 });
 		const cfg = parseConfig(model.config);
@@ -239,6 +284,14 @@ describe('AdaKV head-wise budgets', () => {
 		await seq.prefill(Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256));
 		for (const lengths of seq.cache.lengths()) expect(lengths.reduce((a, b) => a + b)).toBe(cfg.kvHeads * 32);
 		expect(seq.cache.lengths().some(([a, b]) => a !== b)).toBe(true);
+	});
+
+	it('refuses a score that reads a statistic its policy did not declare', async () => {
+		const model = fixtureModel({ seed: 13 });
+		const engine = await Engine.load(model.config, model.safetensors);
+		const undeclared = { ...policy('h2o'), needs: [] };
+		const seq = engine.sequence(policyHooks(undeclared, defaultValues(undeclared.params), parseConfig(model.config), 1));
+		await expect(seq.prefill([1, 2, 3, 4])).rejects.toThrow(/reads the "accumulated" statistic without declaring it/);
 	});
 });
 

@@ -1,35 +1,17 @@
 /**
- * Tokens a technique keeps resident and reads per decode step at context n, per layer and KV
- * head on average: the analytic side of the KV memory chart, matching what the engine measures
- * for the common cases (full, window patterns, ratio/token eviction, Quest, DuoAttention).
+ * Tokens an experiment keeps resident and reads per decode step at context n, per layer and KV
+ * head on average: the analytic side of the KV memory chart. The KV policy says what stays and
+ * what it reads; the attention pattern reads at most its own share of that.
  */
 import type { ModelConfig } from '../engine/config';
 import type { Experiment } from '../experiment/schema';
-import { budgetFor } from '../techniques/kv/select';
-import { parseHeadList } from '../techniques/patterns/per-head';
+import { kvFootprint } from '../techniques/kv-runtime';
+import { attentionPatterns, kvPolicies } from '../techniques/registry';
 
 export function policyTokens(experiment: Experiment, config: ModelConfig, n: number): { resident: number; read: number } {
-	const kv = experiment.kv.params;
-	let resident = n;
-	let read = n;
-	switch (experiment.kv.id) {
-		case 'full':
-			break;
-		case 'quest':
-			read = Math.min(n, Math.max(3 * (kv.page as number), kv.budget as number));
-			break;
-		case 'duo-attention': {
-			const share = parseHeadList(kv.retrieval_heads as string).length / (config.layers * config.kvHeads);
-			resident = read = share * n + (1 - share) * Math.min(n, (kv.sink as number) + (kv.recent as number));
-			break;
-		}
-		default:
-			resident = read = Math.min(n, budgetFor(kv as { ratio: unknown; tokens: unknown }, n));
-	}
-	const attn = experiment.attn.params;
-	const window = (sink: unknown, recent: unknown) => Math.min(read, (sink as number) + (recent as number));
-	if (experiment.attn.id === 'window') read = window(0, attn.window);
-	if (experiment.attn.id === 'sink-window') read = window(attn.sink, attn.window);
-	if (experiment.attn.id === 'lambda') read = window(attn.global, attn.local);
-	return { resident, read };
+	const policy = kvPolicies.find((p) => p.id === experiment.kv.id);
+	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
+	if (!policy || !pattern) throw new Error('The experiment names a technique this lab does not have');
+	const { resident, read } = kvFootprint(policy, experiment.kv.params, config, n);
+	return { resident, read: Math.min(read, pattern.decodeReads(experiment.attn.params, n, config)) };
 }

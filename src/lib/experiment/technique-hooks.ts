@@ -8,7 +8,7 @@ import { sameKeyPositions, type Hooks, type MaskContext } from '../engine/hooks'
 import type { Experiment } from './schema';
 import type { ParamValues } from '../params/param-spec';
 import { causalSoftmax } from '../techniques/patterns/shapes';
-import { policyHooks } from '../techniques/kv-hooks';
+import { policyHooks } from '../techniques/kv-runtime';
 import { pruneHooks } from '../techniques/prune-hooks';
 import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '../techniques/registry';
 import type { AttentionPattern, PatternGrid } from '../techniques/types';

@@ -38,6 +38,7 @@ import { randomEviction } from './kv/random';
 import { recentOnly } from './kv/recent';
 import { snapKv } from './kv/snapkv';
 import { streamingLlm } from './kv/streaming-llm';
+import { tokenSelect } from './kv/token-select';
 import { tova } from './kv/tova';
 import { fastv } from './pruning/fastv';
 import { lazyLlm } from './pruning/lazyllm';
@@ -77,6 +78,6 @@ export const positionSchemes: readonly PositionScheme[] = [
 	nope
 ];
 
-export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, keyformer, knorm, duoAttention, quest, randomEviction, recentOnly];
+export const kvPolicies: readonly KvPolicy[] = [fullCache, streamingLlm, h2o, snapKv, pyramidKv, tova, keyformer, knorm, duoAttention, quest, tokenSelect, randomEviction, recentOnly];
 
 export const tokenPruners: readonly TokenPruner[] = [noPruning, fastv, pyramidDrop, lazyLlm, gemFilter];

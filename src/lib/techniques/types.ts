@@ -42,6 +42,12 @@ export interface AttentionPattern extends TechniqueMeta {
 	mask(params: ParamValues, grid: PatternGrid): Uint8Array;
 	/** True when the mask can differ between heads or depends on the scores. */
 	perHead: boolean;
+	/**
+	 * Keys a decode query reads per query head, averaged over layers and heads, when the cache
+	 * holds all n tokens (the KV chart's read series). The conformance suite checks it against
+	 * the mask.
+	 */
+	decodeReads(params: ParamValues, n: number, config: ModelConfig): number;
 	/** Keeps every causal entry (full attention): the engine then runs without a mask at all. */
 	keepsAll?: boolean;
 	/**
@@ -62,14 +68,17 @@ export interface PositionScheme extends TechniqueMeta {
 	plan(params: ParamValues, config: ModelConfig, ctx: LayerContext): PositionPlan | undefined;
 }
 
-/** What a KV policy sees for one layer and KV head when it compresses. */
-export interface KeepInput {
+/** Attention statistics a KV scorer can ask the runtime to gather (see kv-runtime.ts). */
+export type KvStatistic = 'accumulated' | 'window' | 'lastRowLayer';
+
+/** What a KV scorer sees for one layer and KV head when the cache is compressed. */
+export interface ScoreInput {
 	layer: number;
 	layers: number;
 	kvHead: number;
 	/** Entries resident now. */
 	n: number;
-	/** Entries to keep (the policy may keep fewer, never more). */
+	/** Entries this head keeps. */
 	budget: number;
 	/** Original position of each entry, ascending. */
 	positions: Int32Array;
@@ -82,30 +91,53 @@ export interface KeepInput {
 	window: Float64Array;
 	/** Attention from the latest query, averaged over every head of the layer (TOVA). */
 	lastRowLayer: Float64Array;
-	/** Scores the policy accumulated itself from pre-softmax logits (Keyformer), per entry. */
+	/** What `scoreLogits` accumulated from pre-softmax logits (Keyformer), per entry. */
 	custom: Float64Array;
 	/** Seeded draws for random baselines. */
 	random(): number;
 }
 
+/** Where one KV head's budget is asked for. */
+export interface BudgetInput {
+	/** Entries resident now, and tokens seen so far (the budget's base). */
+	n: number;
+	seen: number;
+	layer: number;
+	layers: number;
+	kvHead: number;
+}
+
+/** Tokens per layer and KV head, on average, at a context of n tokens. */
+export interface KvFootprint {
+	/** Held in memory. */
+	resident: number;
+	/** Read by each decode step. */
+	read: number;
+}
+
+/**
+ * A KV policy, as kvpress's presses: an eviction policy is a *scorer*. It names the statistics
+ * it needs and scores each resident entry; one shared runtime (kv-runtime.ts) gathers the
+ * statistics, asks each KV head's budget, keeps the top-scoring entries, and decides when to
+ * compress. Head-budget allocation (AdaKV) and decode-time compression are wrappers
+ * (kv/wrappers.ts) over any scorer. A selection policy (Quest) evicts nothing and instead
+ * masks what each decode step reads.
+ */
 export interface KvPolicy extends TechniqueMeta {
 	/** Keeps every entry (the full cache): no hooks run, and nothing can conflict with it. */
 	keepsAll?: boolean;
-	/** Whether it scores with attention probabilities (the engine then hands them over). */
-	observes: boolean;
+	/** Statistics the score reads; the runtime gathers only these. */
+	needs: readonly KvStatistic[];
 	/** Size of the observation window, for policies that score with the prompt's last queries. */
 	windowOf?(params: ParamValues): number;
-	/** Entries to keep for `seen` tokens; default kvpress's ratio / token budget. */
-	budget?(params: ParamValues, n: number, seen: number): number;
-	/** Per-layer budgets (PyramidKV); default: the same budget for every layer. */
-	layerBudget?(params: ParamValues, n: number, keep: number, layer: number, layers: number): number;
-	/**
-	 * Per-entry scores (higher = keep; entries the policy always keeps score +∞), which let
-	 * AdaKV move budget between a layer's heads.
-	 */
-	scores?(params: ParamValues, input: KeepInput): Float64Array;
-	/** Indices (ascending) of the entries to keep; absent for selection-only policies (Quest). */
-	keep?(params: ParamValues, input: KeepInput): number[];
+	/** Entries one KV head keeps; default kvpress's ratio / token budget ({@link budgetFor}). */
+	budget?(params: ParamValues, at: BudgetInput): number;
+	/** Per-entry scores, higher = keep; ties go to the earlier entry. Entries it must keep score +∞. */
+	score?(params: ParamValues, input: ScoreInput): Float64Array;
+	/** Splits a layer's budget between its KV heads (AdaKV); default: each head its own top `budgets[h]`. */
+	allocate?(params: ParamValues, scores: Float64Array[], budgets: number[]): number[][];
+	/** Whether to compress after this decode step (after prefill it always does); default never. */
+	compressesAt?(params: ParamValues, step: number): boolean;
 	/**
 	 * Adds to `custom` from one head's pre-softmax logits for one query (over the head's entries);
 	 * `step` counts decode steps (0 during prefill).
@@ -113,6 +145,8 @@ export interface KvPolicy extends TechniqueMeta {
 	scoreLogits?(params: ParamValues, logits: Float32Array, step: number, random: () => number): Float64Array;
 	/** Selection at decode time: which resident entries each head reads (nothing is evicted). */
 	decodeMask?(params: ParamValues, ctx: MaskContext): { mask: Uint8Array; perHead: boolean } | undefined;
+	/** Resident and read tokens at context n, when the budgets alone do not say (selection policies). */
+	footprint?(params: ParamValues, n: number, config: ModelConfig): KvFootprint;
 }
 
 /** One pruning stage: after `afterLayer`, only `keepShare` of the prunable prompt tokens continue. */

@@ -5,17 +5,17 @@
  * its share of the budget; the key tokens fill the rest.
  */
 import type { KvPolicy } from '../types';
-import { budgetParams } from './select';
-import { range, topK } from '../ranking';
+import { BUDGET_PARAMS, keepLast } from './select';
+import { compressEvery } from './wrappers';
 
-export const keyformer: KvPolicy = {
+export const keyformer: KvPolicy = compressEvery(1, {
 	id: 'keyformer',
 	name: 'Keyformer',
 	summary: 'Keeps recent tokens plus the "key tokens" that a noisy (Gumbel) softmax of the attention logits keeps favouring.',
 	paper: { title: 'Keyformer: KV Cache Reduction through Key Tokens Selection for Efficient Generative Inference', year: 2024, url: 'https://arxiv.org/abs/2403.09054' },
-	observes: false,
+	needs: [],
 	params: {
-		...budgetParams(1),
+		...BUDGET_PARAMS,
 		recent_share: { kind: 'number', label: 'Recent share', description: 'Paper: a recent window of 30 % of the prompt in a 60 % cache, i.e. half.', min: 0, max: 1, step: 0.05, default: 0.5 },
 		tau_init: { kind: 'number', label: 'τ initial', min: 0.01, max: 100, default: 1 },
 		tau_end: { kind: 'number', label: 'τ final', min: 0.01, max: 100, default: 2 },
@@ -30,8 +30,5 @@ export const keyformer: KvPolicy = {
 		const total = exp.reduce((a, b) => a + b, 0);
 		return exp.map((v) => v / total);
 	},
-	keep: (p, { n, budget, custom }) => {
-		const recent = Math.min(n, Math.round(budget * (p.recent_share as number)));
-		return [...topK(custom, budget - recent, range(0, n - recent)), ...range(n - recent, n)];
-	}
-};
+	score: (p, { budget, custom }) => keepLast(Float64Array.from(custom), Math.round(budget * (p.recent_share as number)))
+});

@@ -4,7 +4,9 @@
  * budget_ℓ = round(max − ℓ·(max − min)/(L − 1)), falling back to uniform when out of bounds.
  */
 import type { KvPolicy } from '../types';
-import { SNAP_PARAMS, snapKeep, snapScores } from './snapkv';
+import { budgetFor } from './select';
+import { SNAP_PARAMS, snapScores } from './snapkv';
+import { adaKv, compressEvery } from './wrappers';
 
 export function pyramidBudget(n: number, keep: number, window: number, beta: number, layer: number, layers: number): number {
 	const M = window + keep;
@@ -18,15 +20,16 @@ export function pyramidBudget(n: number, keep: number, window: number, beta: num
 	return Math.round(max - (layer * (max - min)) / Math.max(1, layers - 1));
 }
 
-export const pyramidKv: KvPolicy = {
+export const pyramidKv: KvPolicy = adaKv(
+	compressEvery(0, {
 	id: 'pyramidkv',
 	name: 'PyramidKV',
 	summary: 'SnapKV with a pyramid of budgets: lower layers keep more, higher layers keep less, same total.',
 	paper: { title: 'PyramidKV: Dynamic KV Cache Compression based on Pyramidal Information Funneling', year: 2024, url: 'https://arxiv.org/abs/2406.02069' },
-	observes: true,
+	needs: ['window'],
 	params: { ...SNAP_PARAMS, beta: { kind: 'number', label: 'β', description: 'Ratio of the largest to the smallest budget (paper: 20).', min: 1, max: 1000, default: 20 } },
 	windowOf: (p) => p.window as number,
-	layerBudget: (p, n, keep, layer, layers) => pyramidBudget(n, keep, p.window as number, p.beta as number, layer, layers),
-	scores: snapScores,
-	keep: (p, input) => snapKeep(p, input, input.budget)
-};
+	budget: (p, { n, seen, layer, layers }) => pyramidBudget(n, budgetFor(p, seen), p.window as number, p.beta as number, layer, layers),
+	score: snapScores
+	})
+);

@@ -4,6 +4,7 @@
  * each head reads only its top pages. Nothing is evicted: resident memory stays, bytes read
  * shrink. The first two layers stay dense, as in the reference.
  */
+import type { ParamValues } from '../../params/param-spec';
 import type { KvPolicy } from '../types';
 import { range, topK } from '../ranking';
 
@@ -12,7 +13,7 @@ export const quest: KvPolicy = {
 	name: 'Quest (page selection)',
 	summary: 'At each step, every head reads only the key pages whose bound on q·k is highest; the cache itself stays whole.',
 	paper: { title: 'Quest: Query-Aware Sparsity for Efficient Long-Context LLM Inference', year: 2024, url: 'https://arxiv.org/abs/2406.10774' },
-	observes: false,
+	needs: [],
 	params: {
 		budget: { kind: 'int', label: 'Token budget', unit: 'tokens', description: 'Quest passkey default: 1024.', min: 1, max: 1048576, default: 64 },
 		page: { kind: 'int', label: 'Page size', unit: 'tokens', description: 'Quest: 16.', min: 1, max: 1024, default: 16 },
@@ -31,7 +32,7 @@ export const quest: KvPolicy = {
 			const kv = Math.floor(h / group);
 			const n = ctx.keyPositions[kv].length;
 			const pages = Math.ceil(n / page);
-			const chosenPages = Math.min(Math.max(3, Math.floor((p.budget as number) / page)), pages);
+			const chosenPages = pagesRead(p, pages);
 			for (let t = 0; t < T; t++) {
 				const bounds = Float64Array.from({ length: pages }, (_, g) => {
 					let bound = 0;
@@ -54,5 +55,18 @@ export const quest: KvPolicy = {
 			}
 		}
 		return { mask, perHead: true };
+	},
+	// Each head reads its chosen pages; a partial last page counts whole, so reads are an upper bound.
+	footprint: (p, n, config) => {
+		const page = p.page as number;
+		const pages = Math.ceil(n / page);
+		const selective = Math.min(n, pagesRead(p, pages) * page);
+		const dense = Math.min(p.dense_layers as number, config.layers);
+		return { resident: n, read: (dense * n + (config.layers - dense) * selective) / config.layers };
 	}
 };
+
+/** Pages each head reads: the budget's worth, at least 3 (Quest's floor), at most all. */
+function pagesRead(p: ParamValues, pages: number): number {
+	return Math.min(Math.max(3, Math.floor((p.budget as number) / (p.page as number))), pages);
+}

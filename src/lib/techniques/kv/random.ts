@@ -1,16 +1,13 @@
 import type { KvPolicy } from '../types';
-import { budgetParams } from './select';
-import { range, topK } from '../ranking';
+import { BUDGET_PARAMS } from './select';
+import { compressEvery } from './wrappers';
 
-export const randomEviction: KvPolicy = {
+export const randomEviction: KvPolicy = compressEvery(0, {
 	id: 'random',
 	name: 'Random (baseline)',
 	summary: 'Keeps a seeded random subset: the floor any scoring policy must beat.',
 	paper: null,
-	observes: false,
-	params: budgetParams(0),
-	keep: (_p, { n, budget, random }) => {
-		const draws = Float64Array.from({ length: n }, random);
-		return topK(draws, budget, range(0, n));
-	}
-};
+	needs: [],
+	params: BUDGET_PARAMS,
+	score: (_p, { n, random }) => Float64Array.from({ length: n }, random)
+});

@@ -1,13 +1,13 @@
 import type { KvPolicy } from '../types';
-import { budgetParams } from './select';
-import { range } from '../ranking';
+import { BUDGET_PARAMS, recency } from './select';
+import { compressEvery } from './wrappers';
 
-export const recentOnly: KvPolicy = {
+export const recentOnly: KvPolicy = compressEvery(1, {
 	id: 'recent',
 	name: 'Recent only (baseline)',
 	summary: 'Keeps only the most recent tokens: a sliding window without sinks.',
 	paper: null,
-	observes: false,
-	params: budgetParams(1),
-	keep: (_p, { n, budget }) => range(Math.max(0, n - budget), n)
-};
+	needs: [],
+	params: BUDGET_PARAMS,
+	score: (_p, { n }) => recency(n)
+});

@@ -1,17 +1,14 @@
 import { streamingLlm as paper } from '../papers';
 import type { KvPolicy } from '../types';
-import { budgetParams } from './select';
-import { range } from '../ranking';
+import { BUDGET_PARAMS, sinksThenRecent } from './select';
+import { compressEvery } from './wrappers';
 
-export const streamingLlm: KvPolicy = {
+export const streamingLlm: KvPolicy = compressEvery(1, {
 	id: 'streaming-llm',
 	name: 'StreamingLLM',
 	summary: 'Keeps the first few tokens (attention sinks) and the most recent ones; everything in between is evicted.',
 	paper,
-	observes: false,
-	params: { ...budgetParams(1), sink: { kind: 'int', label: 'Sink tokens', description: 'The paper keeps 4.', min: 0, max: 1024, default: 4 } },
-	keep: (p, { n, budget }) => {
-		const sinks = Math.min(p.sink as number, budget, n);
-		return [...range(0, sinks), ...range(Math.max(sinks, n - (budget - sinks)), n)];
-	}
-};
+	needs: [],
+	params: { ...BUDGET_PARAMS, sink: { kind: 'int', label: 'Sink tokens', description: 'The paper keeps 4.', min: 0, max: 1024, default: 4 } },
+	score: (p, { n }) => sinksThenRecent(n, p.sink as number)
+});

@@ -1,14 +1,14 @@
 import type { KvPolicy } from '../types';
-import { budgetParams } from './select';
-import { range, topK } from '../ranking';
+import { BUDGET_PARAMS, keepLast } from './select';
+import { compressEvery } from './wrappers';
 
-export const tova: KvPolicy = {
+export const tova: KvPolicy = compressEvery(1, {
 	id: 'tova',
 	name: 'TOVA',
 	summary: 'At every step, keeps the tokens the current query attends to most, averaged over all heads of the layer.',
 	paper: { title: 'Transformers are Multi-State RNNs', year: 2024, url: 'https://arxiv.org/abs/2401.06104' },
-	observes: true,
-	params: budgetParams(1),
+	needs: ['lastRowLayer'],
+	params: BUDGET_PARAMS,
 	// The newest token is always kept (kvpress forces it); the rest by layer-wide attention.
-	keep: (_p, { n, budget, lastRowLayer }) => (budget <= 0 ? [] : [...topK(lastRowLayer, budget - 1, range(0, n - 1)), n - 1])
-};
+	score: (_p, { lastRowLayer }) => keepLast(Float64Array.from(lastRowLayer), 1)
+});

@@ -13,5 +13,7 @@ export const aShape: AttentionPattern = {
 	},
 	perHead: false,
 	phases: ['prefill'],
+	// Decoding stays dense.
+	decodeReads: (_p, n) => n,
 	mask: (p, grid) => maskOf(grid, sinkAndWindow(p.init as number, p.local as number))
 };

@@ -12,6 +12,11 @@ export const blockSparse: AttentionPattern = {
 		global: { kind: 'int', label: 'Global blocks', description: 'Blocks at the start every query sees.', min: 0, max: 1024, default: 1 }
 	},
 	perHead: false,
+	decodeReads: (p, n) => {
+		const b = p.block as number;
+		const localFrom = Math.max(0, (Math.floor((n - 1) / b) - (p.local as number) + 1) * b);
+		return n - localFrom + Math.min((p.global as number) * b, localFrom);
+	},
 	mask: (p, grid) => {
 		const b = p.block as number;
 		return maskOf(grid, (i, j) => {

@@ -12,6 +12,8 @@ export const dilated: AttentionPattern = {
 		dilation: { kind: 'int', label: 'Dilation', description: 'Gap between attended keys (1 = a plain window).', min: 1, max: 64, default: 2 }
 	},
 	perHead: false,
+	// Distances 0, r, 2r, … below w·r.
+	decodeReads: (p, n) => Math.min(p.window as number, Math.floor((n - 1) / (p.dilation as number)) + 1),
 	mask: (p, grid) => {
 		const w = p.window as number;
 		const r = p.dilation as number;

@@ -20,6 +20,8 @@ export const dynamicBlockSparse: AttentionPattern = {
 	perHead: true,
 	chunkMultiple: (p) => p.block as number,
 	phases: ['prefill'],
+	// Decoding stays dense.
+	decodeReads: (_p, n) => n,
 	mask: (p, grid) => {
 		const b = p.block as number;
 		const T = grid.queryPositions.length;

@@ -7,6 +7,7 @@ export const full: AttentionPattern = {
 	paper: null,
 	params: {},
 	perHead: false,
+	decodeReads: (_p, n) => n,
 	keepsAll: true,
 	mask: (_params, grid) => new Uint8Array(grid.queryPositions.length * grid.keyPositions.length).fill(1)
 };

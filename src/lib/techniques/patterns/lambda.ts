@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow } from './shapes';
+import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
 import type { AttentionPattern } from '../types';
 import { lmInfinite } from '../papers';
 
@@ -12,5 +12,6 @@ export const lambdaShape: AttentionPattern = {
 		local: { kind: 'int', label: 'Local branch', unit: 'tokens', description: 'The paper uses the pre-training length (2048–4096).', min: 1, max: 131072, default: 256 }
 	},
 	perHead: false,
+	decodeReads: (p, n) => sinkAndWindowReads(p.global as number, p.local as number, n),
 	mask: (p, grid) => maskOf(grid, sinkAndWindow(p.global as number, p.local as number))
 };

@@ -3,7 +3,7 @@
  * only sinks + recent tokens. DuoAttention gates KV heads, so heads are named as
  * `layer.kvHead`; each KV head's group of query heads follows it.
  */
-import { maskOf, sinkAndWindow } from './shapes';
+import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
 import type { ModelConfig } from '../../engine/config';
 import type { AttentionPattern } from '../types';
 import type { TextSpec } from '../../params/param-spec';
@@ -43,6 +43,11 @@ export const perHead: AttentionPattern = {
 		recent: { kind: 'int', label: 'Recent tokens', description: 'DuoAttention deploys 256.', min: 1, max: 131072, default: 64 }
 	},
 	perHead: true,
+	decodeReads: (p, n, config) => {
+		const retrieval = new Set(parseHeadList(p.retrieval_heads as string).map(([l, h]) => `${l}.${h}`)).size;
+		const total = config.layers * config.kvHeads;
+		return (retrieval * n + (total - retrieval) * sinkAndWindowReads(p.sink as number, p.recent as number, n)) / total;
+	},
 	refuse: (p, config) => {
 		const bad = badHeads(p.retrieval_heads as string, config);
 		return bad.length ? `Head ${bad.join(', ')} does not exist: the model has layers 0–${config.layers - 1} with KV heads 0–${config.kvHeads - 1}.` : null;

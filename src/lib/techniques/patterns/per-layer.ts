@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow } from './shapes';
+import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
 import type { AttentionPattern } from '../types';
 
 export const perLayer: AttentionPattern = {
@@ -12,6 +12,10 @@ export const perLayer: AttentionPattern = {
 		window: { kind: 'int', label: 'Window', unit: 'tokens', min: 1, max: 131072, default: 64 }
 	},
 	perHead: false,
+	decodeReads: (p, n, config) => {
+		const full = new Set((p.full_layers as number[]).filter((l) => l < config.layers)).size;
+		return (full * n + (config.layers - full) * sinkAndWindowReads(p.sink as number, p.window as number, n)) / config.layers;
+	},
 	refuse: (p, config) => {
 		const bad = (p.full_layers as number[]).filter((l) => l >= config.layers);
 		return bad.length ? `Layer ${bad.join(', ')} does not exist: the model has layers 0–${config.layers - 1}.` : null;

@@ -14,6 +14,9 @@ export function maskOf(grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'
 /** The first `sinks` positions plus the last `window` positions up to the query (itself included). */
 export const sinkAndWindow = (sinks: number, window: number) => (i: number, j: number) => j < sinks || i - j < window;
 
+/** Keys `sinkAndWindow(sinks, window)` leaves the query at position n − 1. */
+export const sinkAndWindowReads = (sinks: number, window: number, n: number) => Math.min(n, window) + Math.max(0, Math.min(sinks, n - window));
+
 /** Row-wise softmax of the causal part of `scores` [T, S]; other entries are 0. */
 export function causalSoftmax(scores: Float32Array, grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>): Float32Array {
 	const T = grid.queryPositions.length;

@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow } from './shapes';
+import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
 import type { AttentionPattern } from '../types';
 import { streamingLlm } from '../papers';
 
@@ -12,5 +12,6 @@ export const sinkWindow: AttentionPattern = {
 		window: { kind: 'int', label: 'Recent window', unit: 'tokens', description: 'The paper\'s class default is 512.', min: 1, max: 131072, default: 128 }
 	},
 	perHead: false,
+	decodeReads: (p, n) => sinkAndWindowReads(p.sink as number, p.window as number, n),
 	mask: (p, grid) => maskOf(grid, sinkAndWindow(p.sink as number, p.window as number))
 };

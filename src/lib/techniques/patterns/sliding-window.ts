@@ -9,5 +9,6 @@ export const slidingWindow: AttentionPattern = {
 	paper: longformer,
 	params: { window: { kind: 'int', label: 'Window', unit: 'tokens', min: 1, max: 131072, default: 128 } },
 	perHead: false,
+	decodeReads: (p, n) => Math.min(n, p.window as number),
 	mask: (p, grid) => maskOf(grid, sinkAndWindow(0, p.window as number))
 };

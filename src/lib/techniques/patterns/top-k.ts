@@ -3,7 +3,7 @@
  * attends to the `k` middle keys with the highest q·k. TokenSelect selects the same way but
  * shares one selection across a layer's heads by soft voting; here each head selects its own.
  */
-import { maskOf } from './shapes';
+import { maskOf, sinkAndWindowReads } from './shapes';
 import { range, topK as highest } from '../ranking';
 import type { AttentionPattern } from '../types';
 
@@ -18,6 +18,7 @@ export const topK: AttentionPattern = {
 		local: { kind: 'int', label: 'Recent tokens', description: 'TokenSelect uses 512.', min: 0, max: 131072, default: 16 }
 	},
 	perHead: true,
+	decodeReads: (p, n) => Math.min(n, sinkAndWindowReads(p.init as number, p.local as number, n) + (p.k as number)),
 	mask: (p, grid) => {
 		const { queryPositions: q, keyPositions: k } = grid;
 		const S = k.length;

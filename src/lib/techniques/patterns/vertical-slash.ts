@@ -27,6 +27,8 @@ export const verticalSlash: AttentionPattern = {
 	},
 	perHead: true,
 	phases: ['prefill'],
+	// Decoding stays dense.
+	decodeReads: (_p, n) => n,
 	mask: (p, grid) => {
 		const T = grid.queryPositions.length;
 		const S = grid.keyPositions.length;
