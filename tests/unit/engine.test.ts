@@ -80,6 +80,38 @@ describe('engine vs reference (fixture model, GQA)', () => {
 		expect(seq.cache.lengths()[0][0]).toBe(kept(0, 0).length + 3);
 	});
 
+	it('shows observeScores each call\'s logits before attentionMask, computed once for both, without changing attention', async () => {
+		const order: string[] = [];
+		let observed: Float32Array | undefined;
+		const seq = engine.sequence({
+			observeScores: (ctx) => {
+				order.push(`scores ${ctx.layer}`);
+				observed = ctx.scores();
+			},
+			attentionMask: (ctx) => {
+				order.push(`mask ${ctx.layer}`);
+				expect(ctx.scores()).toBe(observed);
+				return undefined;
+			}
+		});
+		const logits = await seq.prefill(PROMPT, { allLogits: true });
+		expect(order).toEqual(['scores 0', 'mask 0', 'scores 1', 'mask 1']);
+		expect(logits).toEqual(await engine.sequence().prefill(PROMPT, { allLogits: true }));
+	});
+
+	it('reads a prompt through the first layers only, and the sequence then refuses to go on', async () => {
+		const layers: number[] = [];
+		const seq = engine.sequence({ observeScores: (ctx) => layers.push(ctx.layer) });
+		await seq.prefillThrough(PROMPT, 0, { chunkSize: 10 });
+		expect(layers).toEqual([0, 0, 0]);
+		expect(seq.cache.lengths()).toEqual([
+			[PROMPT.length, PROMPT.length],
+			[0, 0]
+		]);
+		await expect(seq.step(65)).rejects.toThrow(/read its prompt through layer 0 only; it cannot continue/);
+		await expect(engine.sequence().prefillThrough(PROMPT, config.layers)).rejects.toThrow(/Layer 2 does not exist: the model has layers 0–1/);
+	});
+
 	it('reports resident KV bytes and the bytes a decode step reads', async () => {
 		const seq = engine.sequence();
 		await seq.prefill(PROMPT);

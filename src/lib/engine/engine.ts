@@ -17,9 +17,12 @@ export { CancelledError, EngineError } from './errors';
 export type { ForwardOptions, Progress } from './forward';
 export type { ExecutionProvider } from './runtime';
 
-export interface PrefillOptions extends ForwardOptions {
+export interface ReadOptions extends ForwardOptions {
 	/** Tokens per prefill chunk (default: all at once). */
 	chunkSize?: number;
+}
+
+export interface PrefillOptions extends ReadOptions {
 	/** Return logits for every position (perplexity) instead of only the last. */
 	allLogits?: boolean;
 	/** Return logits for the last N positions that reach the head (default 1), row by row. */
@@ -75,6 +78,8 @@ export class Sequence {
 	bytesReadLastStep = 0;
 	/** Positions of the rows whose logits the last call returned (pruning can skip some). */
 	logitPositions = new Int32Array(0);
+	/** Set by `prefillThrough`: the layers past it never saw the prompt. */
+	private stoppedAfter: number | null = null;
 
 	constructor(
 		private readonly model: Model,
@@ -85,30 +90,45 @@ export class Sequence {
 	}
 
 	async prefill(ids: number[], options: PrefillOptions = {}): Promise<Float32Array> {
-		if (ids.length === 0) throw new EngineError('The prompt is empty.');
-		const { layers } = this.model.config;
-		const rows = await runLayers(this.model, this, {
-			phase: 'prefill',
-			ids,
-			positions: Int32Array.from(ids, (_, i) => this.position + i),
-			lastLayer: layers - 1,
-			chunkSize: options.chunkSize,
-			onLayers: (done) => options.onProgress?.({ phase: 'prefill', done: (ids.length * done) / layers, total: ids.length })
-		}, options);
+		const rows = await this.readPrompt(ids, this.model.config.layers - 1, options);
 		const logits = await this.logitsOf(rows, options.allLogits ? Infinity : (options.lastLogits ?? 1), options.chunkSize);
 		this.position += ids.length;
 		this.hooks.evict?.({ config: this.model.config, phase: 'prefill', step: 0, cache: this.cache });
 		return logits;
 	}
 
+	/**
+	 * Reads the prompt through layers 0 … `lastLayer` only, for a pass that needs what its hooks
+	 * see there and no logits (GemFilter's selection). The sequence cannot continue after it.
+	 */
+	async prefillThrough(ids: number[], lastLayer: number, options: ReadOptions = {}): Promise<void> {
+		const { layers } = this.model.config;
+		if (!Number.isInteger(lastLayer) || lastLayer < 0 || lastLayer >= layers) throw new EngineError(`Layer ${lastLayer} does not exist: the model has layers 0–${layers - 1}.`);
+		await this.readPrompt(ids, lastLayer, options);
+		this.stoppedAfter = lastLayer;
+	}
+
+	private readPrompt(ids: number[], lastLayer: number, options: ReadOptions) {
+		this.checkContinues();
+		if (ids.length === 0) throw new EngineError('The prompt is empty.');
+		const positions = Int32Array.from(ids, (_, i) => this.position + i);
+		const onLayers = (done: number) => options.onProgress?.({ phase: 'prefill', done: (ids.length * done) / (lastLayer + 1), total: ids.length });
+		return runLayers(this.model, this, { phase: 'prefill', ids, positions, lastLayer, chunkSize: options.chunkSize, onLayers }, options);
+	}
+
 	/** Feeds one token and returns the logits for the one after it. */
 	async step(id: number, options: ForwardOptions = {}): Promise<Float32Array> {
+		this.checkContinues();
 		const rows = await runLayers(this.model, this, { phase: 'decode', ids: [id], positions: Int32Array.of(this.position), lastLayer: this.model.config.layers - 1 }, options);
 		this.bytesReadLastStep = rows.bytesRead;
 		const logits = await this.logitsOf(rows, 1);
 		this.position++;
 		this.hooks.evict?.({ config: this.model.config, phase: 'decode', step: this.position, cache: this.cache });
 		return logits;
+	}
+
+	private checkContinues(): void {
+		if (this.stoppedAfter !== null) throw new EngineError(`This sequence read its prompt through layer ${this.stoppedAfter} only; it cannot continue.`);
 	}
 
 	/** Logits of the last `count` rows that reached the head (at least one). */

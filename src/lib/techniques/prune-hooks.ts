@@ -25,10 +25,9 @@ export function pruningReport(tokensPerLayer: number[], promptTokens: number): P
 export function tokenCounter(layers: number) {
 	const tokensPerLayer = new Array(layers).fill(0);
 	const hooks: Hooks = {
-		attentionMask: (ctx) => {
+		observeScores: (ctx) => {
 			// In decode, rows besides the new token are revived prompt tokens (LazyLLM): prompt work too.
 			tokensPerLayer[ctx.layer] += ctx.queryPositions.length - (ctx.phase === 'decode' ? 1 : 0);
-			return undefined;
 		}
 	};
 	return { hooks, tokensPerLayer };

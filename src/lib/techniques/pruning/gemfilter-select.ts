@@ -5,18 +5,17 @@ import type { ParamValues } from '../../params/param-spec';
 import { pool } from '../kv/select';
 import { topK } from '../ranking';
 
-class FilterDone extends Error {}
-
 /** Indices (ascending) of the prompt tokens GemFilter keeps; `chunkSize` bounds the prefill's score blocks. */
 export async function gemFilterSelect(engine: Engine, ids: number[], params: ParamValues, chunkSize?: number): Promise<number[]> {
 	const { heads, kvHeads } = engine.config;
 	const group = heads / kvHeads;
-	let selected: number[] | null = null;
+	const layer = params.layer as number;
+	let selected: number[] = [];
 	const seq = engine.sequence({
-		attentionMask: (ctx) => {
+		observeScores: (ctx) => {
 			const T = ctx.queryPositions.length;
 			// Only the chunk holding the prompt's last row has the query that ranks the tokens.
-			if (ctx.layer !== params.layer || !holdsLastRow(ctx)) return undefined;
+			if (ctx.layer !== layer || !holdsLastRow(ctx)) return;
 			const S = ctx.slots;
 			const logits = ctx.scores();
 			const summed = new Float64Array(ids.length);
@@ -26,15 +25,9 @@ export async function gemFilterSelect(engine: Engine, ids: number[], params: Par
 			}
 			const pooled = pool(summed, params.kernel as number, 'avg');
 			selected = topK(pooled, params.topk as number, Array.from(ids, (_, i) => i));
-			// Nothing after the filter layer is needed.
-			throw new FilterDone();
 		}
 	});
-	try {
-		await seq.prefill(ids, { chunkSize });
-	} catch (error) {
-		if (!(error instanceof FilterDone)) throw error;
-	}
-	if (!selected) throw new Error('GemFilter never reached its filter layer');
+	// Nothing after the filter layer is needed.
+	await seq.prefillThrough(ids, layer, { chunkSize });
 	return selected;
 }
