@@ -9,7 +9,7 @@ const X = -Infinity;
 function context(config: Partial<ModelConfig>, queries: number[], keys: number[][]): LayerContext {
 	const queryPositions = Int32Array.from(queries);
 	return {
-		config: { heads: 2, kvHeads: 1, headDim: 4, positionEncoding: 'rope', ...config } as ModelConfig,
+		config: { heads: 2, kvHeads: 1, headDim: 4, ...config } as ModelConfig,
 		layer: 0,
 		phase: 'prefill',
 		queryPositions,
@@ -26,7 +26,7 @@ const rows = (bias: Float32Array, S: number) => Array.from({ length: bias.length
 describe('attention bias', () => {
 	it('is causal, shared by all heads when they hold the same keys, and counts the keys read', () => {
 		const ctx = context({}, [2, 3], [[0, 1, 2, 3]]);
-		const { bias, B, bytesRead } = attentionBias(ctx, undefined, new Float32Array(2));
+		const { bias, B, bytesRead } = attentionBias(ctx, undefined);
 		expect(B).toBe(1);
 		expect(rows(bias, 4)).toEqual([
 			[0, 0, 0, X],
@@ -38,7 +38,7 @@ describe('attention bias', () => {
 
 	it('pads a KV head that holds fewer keys, with one row set per query head', () => {
 		const ctx = context({ heads: 2, kvHeads: 2 }, [5], [[0, 4, 5], [4, 5]]);
-		const { bias, B, bytesRead } = attentionBias(ctx, undefined, new Float32Array(2));
+		const { bias, B, bytesRead } = attentionBias(ctx, undefined);
 		expect(B).toBe(2);
 		expect(rows(bias, 3)).toEqual([
 			[0, 0, 0],
@@ -47,20 +47,29 @@ describe('attention bias', () => {
 		expect(bytesRead).toBe((3 + 2) * 4 * 2 * 4);
 	});
 
-	it('adds ALiBi: −slope × distance, per head', () => {
-		const ctx = context({ positionEncoding: 'alibi' }, [3], [[0, 1, 2, 3]]);
-		const { bias, B } = attentionBias(ctx, undefined, Float32Array.of(0.5, 0.25));
+	it('adds a distance penalty (ALiBi): −slope × distance, per head, by the plan\'s positions', () => {
+		const ctx = context({}, [3], [[0, 1, 2, 3]]);
+		const { bias, B } = attentionBias(ctx, undefined, { slopes: Float32Array.of(0.5, 0.25), query: ctx.queryPositions, keys: ctx.keyPositions });
 		expect(B).toBe(2);
 		expect(rows(bias, 4)).toEqual([
 			[-1.5, -1, -0.5, -0],
 			[-0.75, -0.5, -0.25, -0]
 		]);
+		// A plan that halves the positions halves the distances; causality still follows the original positions.
+		const halved = attentionBias(context({}, [2, 3], [[0, 1, 2, 3]]), undefined, { slopes: Float32Array.of(1, 0.5), query: [1, 1.5], keys: [[0, 0.5, 1, 1.5]] });
+		expect(rows(halved.bias, 4)).toEqual([
+			[-1, -0.5, -0, X],
+			[-1.5, -1, -0.5, -0],
+			[-0.5, -0.25, -0, X],
+			[-0.75, -0.5, -0.25, -0]
+		]);
+		expect(() => attentionBias(ctx, undefined, { slopes: Float32Array.of(1), query: ctx.queryPositions, keys: ctx.keyPositions })).toThrow(/1 ALiBi slopes for 2 attention heads/);
 	});
 
 	it("applies a hook's mask and reads only the keys some query keeps", () => {
 		const ctx = context({}, [2, 3], [[0, 1, 2, 3]]);
 		const mask = Uint8Array.of(1, 0, 1, 1, 1, 0, 0, 1);
-		const { bias, B, bytesRead } = attentionBias(ctx, { mask, perHead: false }, new Float32Array(2));
+		const { bias, B, bytesRead } = attentionBias(ctx, { mask, perHead: false });
 		expect(B).toBe(1);
 		expect(rows(bias, 4)).toEqual([
 			[0, X, 0, X],
@@ -71,8 +80,8 @@ describe('attention bias', () => {
 
 	it('refuses a mask that leaves a query no key, or has the wrong size', () => {
 		const ctx = context({}, [1], [[0, 1]]);
-		expect(() => attentionBias(ctx, { mask: Uint8Array.of(0, 0), perHead: false }, new Float32Array(2))).toThrow(/every key is masked for the query at position 1/);
-		expect(() => attentionBias(ctx, { mask: Uint8Array.of(1), perHead: false }, new Float32Array(2))).toThrow(/returned 1 entries; expected 2/);
+		expect(() => attentionBias(ctx, { mask: Uint8Array.of(0, 0), perHead: false })).toThrow(/every key is masked for the query at position 1/);
+		expect(() => attentionBias(ctx, { mask: Uint8Array.of(1), perHead: false })).toThrow(/returned 1 entries; expected 2/);
 	});
 });
 

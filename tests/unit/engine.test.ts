@@ -5,6 +5,7 @@ import { Engine } from '$lib/engine/engine';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
+import { positionSchemes } from '$lib/techniques/registry';
 import { fixtureModel } from '../fixtures/fixture-model';
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -142,6 +143,19 @@ describe('other architectures and formats', () => {
 		const engine = await Engine.load(model.config, model.safetensors);
 		const logits = await engine.sequence().prefill(PROMPT, { allLogits: true });
 		expect(maxAbsDiff(logits, referenceForward(config, weights, PROMPT).logits)).toBeLessThan(1e-4);
+	});
+
+	it("takes ALiBi as a position plan: a NoPE model given the slopes by a hook runs exactly as the ALiBi model", async () => {
+		const options = { seed: 5, kvHeads: 4, tied: true, layers: 1 } as const;
+		const alibiModel = fixtureModel({ ...options, positionEncoding: 'alibi' });
+		const nopeModel = fixtureModel({ ...options, positionEncoding: 'none' });
+		const alibiEngine = await Engine.load(alibiModel.config, alibiModel.safetensors);
+		const nopeEngine = await Engine.load(nopeModel.config, nopeModel.safetensors);
+		const scheme = positionSchemes.find((s) => s.id === 'alibi')!;
+		const native = await alibiEngine.sequence().prefill(PROMPT, { allLogits: true });
+		const planned = await nopeEngine.sequence({ positions: (ctx) => scheme.plan({}, alibiEngine.config, ctx) }).prefill(PROMPT, { allLogits: true });
+		expect(planned).toEqual(native);
+		expect(await alibiEngine.sequence({ positions: (ctx) => scheme.plan({}, alibiEngine.config, ctx) }).prefill(PROMPT, { allLogits: true })).toEqual(native);
 	});
 
 	it.each([

@@ -61,6 +61,15 @@ describe('RoPE scaling formulas (Hugging Face modeling_rope_utils)', () => {
 	});
 });
 
+describe('ALiBi', () => {
+	it("contributes the paper's geometric slopes as the plan's distance penalty: 2^(−8h/n) for n heads", () => {
+		const slopes = (heads: number) => Array.from(scheme('alibi').plan({}, { ...alibiModel, heads }, {} as LayerContext)!.slopes!);
+		expect(slopes(8)).toEqual([1 / 2, 1 / 4, 1 / 8, 1 / 16, 1 / 32, 1 / 64, 1 / 128, 1 / 256]);
+		expect(slopes(4)).toEqual([1 / 4, 1 / 16, 1 / 64, 1 / 256]);
+		expect(scheme('alibi').plan({}, alibiModel, {} as LayerContext)).toEqual({ slopes: Float32Array.from(slopes(4)) });
+	});
+});
+
 describe('relative positions', () => {
 	it('plain RoPE: q·k depends only on the distance', () => {
 		const rng = createRng(1);

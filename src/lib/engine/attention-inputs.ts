@@ -19,20 +19,19 @@ export interface AttentionVectors {
 }
 
 /**
- * `q` holds this call's raw queries [T, H·d]; `invFreq` is the model's own, with which the
- * cache holds its keys already rotated.
+ * `q` holds this call's raw queries [T, H·d]; `plan` is the call's whole plan (positions.ts);
+ * `ownInvFreq` the model's frequencies, at which the cache holds its keys already rotated.
  */
-export function attentionVectors(config: ModelConfig, cacheHeads: HeadCache[], ctx: LayerContext, q: Float32Array, plan: PositionPlan | undefined, invFreq: Float64Array): AttentionVectors {
+export function attentionVectors(config: ModelConfig, cacheHeads: HeadCache[], ctx: LayerContext, q: Float32Array, plan: PositionPlan, ownInvFreq: Float64Array | undefined): AttentionVectors {
 	const { heads: H, kvHeads: Hkv, headDim: d } = config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
-	const rope = config.positionEncoding === 'rope';
-	const frequencies = plan?.invFreq ?? invFreq;
-	const scale = (plan?.logitScale ?? 1) / Math.sqrt(d);
+	const { invFreq } = plan;
+	const scale = (plan.logitScale ?? 1) / Math.sqrt(d);
 
 	const queries = (positions: Float64Array | Int32Array) => {
-		const rotated = rope ? new Float32Array(q.length) : q;
-		if (rope) rotate(q, rotated, T * H, d, (r) => positions[Math.floor(r / H)], frequencies);
+		const rotated = invFreq ? new Float32Array(q.length) : q;
+		if (invFreq) rotate(q, rotated, T * H, d, (r) => positions[Math.floor(r / H)], invFreq);
 		// [T, H, d] → [H, T, d], scaled.
 		const out = new Float32Array(H * T * d);
 		for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) for (let c = 0; c < d; c++) out[(h * T + t) * d + c] = rotated[(t * H + h) * d + c] * scale;
@@ -43,11 +42,11 @@ export function attentionVectors(config: ModelConfig, cacheHeads: HeadCache[], c
 		cacheHeads.forEach((head, h) => {
 			const n = head.length;
 			const target = out.subarray(h * S * d, h * S * d + n * d);
-			if (!rope || (!positionsOf && !plan?.invFreq)) {
-				target.set((rope ? head.keys : head.keysRaw).subarray(0, n * d));
-			} else {
+			if (!invFreq) target.set(head.keysRaw.subarray(0, n * d));
+			else if (!positionsOf && invFreq === ownInvFreq) target.set(head.keys.subarray(0, n * d));
+			else {
 				const positions = positionsOf?.(h, ctx.keyPositions[h]) ?? ctx.keyPositions[h];
-				rotate(head.keysRaw, target, n, d, (r) => positions[r], frequencies);
+				rotate(head.keysRaw, target, n, d, (r) => positions[r], invFreq);
 			}
 		});
 		return out;
@@ -55,7 +54,7 @@ export function attentionVectors(config: ModelConfig, cacheHeads: HeadCache[], c
 	const v = new Float32Array(Hkv * S * d);
 	cacheHeads.forEach((head, h) => v.set(head.values.subarray(0, head.length * d), h * S * d));
 
-	const vectors: AttentionVectors = { q: queries(plan?.query ?? ctx.queryPositions), k: keys(plan?.keys), v };
-	if (plan?.far) vectors.far = { q: queries(plan.far.query ?? ctx.queryPositions), k: keys(plan.far.keys) };
+	const vectors: AttentionVectors = { q: queries(plan.query ?? ctx.queryPositions), k: keys(plan.keys), v };
+	if (plan.far) vectors.far = { q: queries(plan.far.query ?? ctx.queryPositions), k: keys(plan.far.keys) };
 	return vectors;
 }

@@ -1,6 +1,6 @@
 /**
- * Building the attention bias: pure functions of the call's positions and the hooks' mask, so
- * they are tested without onnxruntime.
+ * Building the attention bias: pure functions of the call's positions, the hooks' mask and the
+ * plan's distance penalty, so they are tested without onnxruntime.
  */
 import { EngineError } from './errors';
 import { sameKeyPositions, type LayerContext } from './hooks';
@@ -15,6 +15,14 @@ export interface HookMask {
 	perHead: boolean;
 }
 
+/** ALiBi: head h's logit for query row t and key slot s gets −slopes[h]·(query[t] − keys[kvHead][s]). */
+export interface DistanceBias {
+	slopes: Float32Array;
+	query: ArrayLike<number>;
+	/** Per KV head, the position of each key slot. */
+	keys: ArrayLike<number>[];
+}
+
 export interface AttentionBias {
 	/** [B, T, slots]: 0 where a query may attend (or ALiBi's penalty), −∞ where it may not. */
 	bias: Float32Array;
@@ -26,24 +34,24 @@ export interface AttentionBias {
 
 /**
  * The additive attention bias [B, T, slots] of one attention call: causality, padding of shorter
- * heads, a hook's mask and ALiBi, with B = 1 when every head sees the same keys the same way.
- * Also the KV bytes (f32 keys and values) the call reads, for the memory-traffic view.
+ * heads, a hook's mask and a distance penalty, with B = 1 when every head sees the same keys the
+ * same way. Also the KV bytes (f32 keys and values) the call reads, for the memory-traffic view.
  */
-export function attentionBias(ctx: LayerContext, hookMask: HookMask | undefined, slopes: Float32Array): AttentionBias {
+export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias): AttentionBias {
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
 	const group = H / Hkv;
-	const alibi = ctx.config.positionEncoding === 'alibi';
 	if (hookMask && hookMask.mask.length !== (hookMask.perHead ? H : 1) * T * S) {
 		throw new EngineError(`attentionMask returned ${hookMask.mask.length} entries; expected ${(hookMask.perHead ? H : 1) * T * S}.`);
 	}
-	const B = sameKeyPositions(ctx.keyPositions) && !alibi && !hookMask?.perHead ? 1 : H;
+	if (distance && distance.slopes.length !== H) throw new EngineError(`A position plan gave ${distance.slopes.length} ALiBi slopes for ${H} attention heads.`);
+	const B = sameKeyPositions(ctx.keyPositions) && !distance && !hookMask?.perHead ? 1 : H;
 	if (B * T * S > MAX_BIAS_FLOATS) {
 		throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
 	}
 	const bias = new Float32Array(B * T * S);
-	if (!hookMask && !alibi) return causalBias(ctx, bias, B);
+	if (!hookMask && !distance) return causalBias(ctx, bias, B);
 	const readByKvHead = new Uint8Array(Hkv * S);
 	for (let b = 0; b < B; b++) {
 		const kvHead = Math.floor(b / group);
@@ -60,7 +68,7 @@ export function attentionBias(ctx: LayerContext, hookMask: HookMask | undefined,
 					continue;
 				}
 				visible++;
-				if (alibi) bias[row + s] = -slopes[b] * (qp - keyPos[s]);
+				if (distance) bias[row + s] = -distance.slopes[b] * (distance.query[t] - distance.keys[kvHead][s]);
 				if (B === 1) for (let h = 0; h < Hkv; h++) readByKvHead[h * S + s] = 1;
 				else readByKvHead[kvHead * S + s] = 1;
 			}

@@ -8,7 +8,7 @@ import { EngineError } from './errors';
 import { lastLogits, runLayers, type ForwardOptions, type Model, type Progress } from './forward';
 import type { Hooks } from './hooks';
 import { KvCache } from './kv-cache';
-import { alibiSlopes, ropeInvFreq } from './rope';
+import { nativePlan } from './positions';
 import { Runtime, type ExecutionProvider } from './runtime';
 import { parseSafetensors, type ByteSource } from './safetensors';
 import { loadWeights, type ModelWeights } from './weights';
@@ -51,13 +51,7 @@ export class Engine {
 		const weights = loadWeights(parseSafetensors(safetensors), config, options.maxWeightBytes);
 		const ep = options.executionProvider ?? 'wasm';
 		const runtime = await Runtime.create(config, weights, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
-		return new Engine(config, weights, ep, {
-			config,
-			embed: weights.embed,
-			runtime,
-			invFreq: ropeInvFreq(config.headDim, config.ropeTheta),
-			slopes: Float32Array.from(alibiSlopes(config.heads))
-		});
+		return new Engine(config, weights, ep, { config, embed: weights.embed, runtime, native: nativePlan(config) });
 	}
 
 	sequence(hooks: Hooks = {}): Sequence {

@@ -12,8 +12,9 @@ import { attentionVectors } from './attention-inputs';
 import { attentionBias, attentionScores, nearMask } from './bias';
 import type { ModelConfig } from './config';
 import { CancelledError, EngineError } from './errors';
-import { checkKeptRows, type Hooks, type LayerContext, type MaskContext } from './hooks';
+import { checkKeptRows, type Hooks, type LayerContext, type MaskContext, type PositionPlan } from './hooks';
 import type { KvCache } from './kv-cache';
+import { callPlan, distanceBias } from './positions';
 import { rotate } from './rope';
 import type { Runtime } from './runtime';
 
@@ -39,8 +40,8 @@ export interface Model {
 	config: ModelConfig;
 	embed: Float32Array;
 	runtime: Runtime;
-	invFreq: Float64Array;
-	slopes: Float32Array;
+	/** The model's own positions (positions.ts). */
+	native: PositionPlan;
 }
 
 /** The sequence a pass runs in: its cache and its hooks. */
@@ -138,13 +139,13 @@ async function block(
 	return { y, bytesRead: phase === 'decode' ? attention.bytesRead : 0 };
 }
 
-/** The chunk's keys (raw, and rotated to their own positions) and values join the cache. */
+/** The chunk's keys (raw, and rotated as the model rotates them) and values join the cache. */
 function appendToCache(model: Model, cache: KvCache, layer: number, kRaw: Float32Array, v: Float32Array, positions: Int32Array): void {
 	const { kvHeads: Hkv, headDim: d } = model.config;
 	const rows = positions.length;
-	const rope = model.config.positionEncoding === 'rope';
-	const kRot = rope ? new Float32Array(kRaw.length) : kRaw;
-	if (rope) rotate(kRaw, kRot, rows * Hkv, d, (r) => positions[Math.floor(r / Hkv)], model.invFreq);
+	const { invFreq } = model.native;
+	const kRot = invFreq ? new Float32Array(kRaw.length) : kRaw;
+	if (invFreq) rotate(kRaw, kRot, rows * Hkv, d, (r) => positions[Math.floor(r / Hkv)], invFreq);
 	for (let t = 0; t < rows; t++) {
 		for (let h = 0; h < Hkv; h++) cache.head(layer, h).append(kRaw, kRot, v, (t * Hkv + h) * d, positions[t]);
 	}
@@ -156,8 +157,8 @@ async function attend(model: Model, seq: SequenceState, ctx: LayerContext, q: Fl
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
 	const { hooks } = seq;
-	const plan = hooks.positions?.(ctx);
-	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, model.invFreq);
+	const plan = callPlan(model.native, hooks.positions?.(ctx));
+	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, model.native.invFreq);
 	let scores: Float32Array | undefined;
 	const maskContext: MaskContext = {
 		...ctx,
@@ -165,8 +166,8 @@ async function attend(model: Model, seq: SequenceState, ctx: LayerContext, q: Fl
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
-	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), model.slopes);
-	const far = vectors.far && plan?.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
+	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx));
+	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
 	const wantsProbs = !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true);
 	const result = await model.runtime.attend({ T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far }, wantsProbs);
 	if (wantsProbs) hooks.observe!(ctx, result.probs!);

@@ -25,17 +25,26 @@ export interface LayerContext {
 	rowOffset: number;
 }
 
-/** Rotary positions for one branch of attention. */
+/** The positions one branch of attention encodes (by rotation, or by ALiBi's distances). */
 export interface PositionBranch {
-	/** Position each query row is rotated to; leave out to use the original positions. */
+	/** Position of each query row; leave out to use the original positions. */
 	query?: Float64Array;
-	/** Position each key slot of a KV head is rotated to; leave out to use the original positions. */
+	/** Position of each key slot of a KV head; leave out to use the original positions. */
 	keys?: (kvHead: number, original: Int32Array) => Float64Array;
 }
 
+/**
+ * How one attention call encodes positions. A hook's plan changes what it names; what it leaves
+ * out stays the model's own (engine/positions.ts: RoPE's frequencies, ALiBi's slopes).
+ */
 export interface PositionPlan extends PositionBranch {
-	/** Rotary frequencies θ_i (default: rope_theta^(−2i/d)). */
+	/** Rotary frequencies θ_i; a model without RoPE has none, and nothing is rotated. */
 	invFreq?: Float64Array;
+	/**
+	 * ALiBi, one slope per query head: head h's logit for a query at position q and a key at k
+	 * gets −slopes[h]·(q − k), by this plan's (near) positions.
+	 */
+	slopes?: Float32Array;
 	/** Multiplies every attention logit (e.g. YaRN's attention factor squared). */
 	logitScale?: number;
 	/** A second set of positions used where query position − key position ≥ `fromDistance`. */

@@ -1,3 +1,4 @@
+import { alibiSlopes } from '../../engine/rope';
 import type { PositionScheme } from '../types';
 
 export const alibi: PositionScheme = {
@@ -8,6 +9,5 @@ export const alibi: PositionScheme = {
 	params: {},
 	refuse: (_p, config) =>
 		config.positionEncoding === 'alibi' ? null : 'ALiBi only applies to models trained with it; this model was trained with ' + (config.positionEncoding === 'rope' ? 'RoPE.' : 'no position encoding.'),
-	// The engine applies ALiBi itself for models configured with it.
-	plan: () => undefined
+	plan: (_p, config) => ({ slopes: Float32Array.from(alibiSlopes(config.heads)) })
 };

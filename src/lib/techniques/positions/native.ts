@@ -7,5 +7,6 @@ export const native: PositionScheme = {
 	paper: null,
 	params: {},
 	refuse: () => null,
+	// No plan: the engine then encodes the model's own positions (engine/positions.ts).
 	plan: () => undefined
 };
