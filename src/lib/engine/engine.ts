@@ -3,6 +3,7 @@
  * (runtime.ts); the forward pass (forward.ts) owns positions, masks, the KV cache and the
  * hooks. The same code runs in Node and in the browser.
  */
+import { blockSpec } from './block';
 import { parseConfig, type ModelConfig } from './config';
 import { EngineError } from './errors';
 import { lastLogits, runLayers, type ForwardOptions, type Model, type Progress } from './forward';
@@ -49,9 +50,11 @@ export class Engine {
 	): Promise<Engine> {
 		const config = parseConfig(configJson);
 		const weights = loadWeights(parseSafetensors(safetensors), config, options.maxWeightBytes);
+		const spec = blockSpec(config);
 		const ep = options.executionProvider ?? 'wasm';
-		const runtime = await Runtime.create(config, weights, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
-		return new Engine(config, weights, ep, { config, embed: weights.embed, runtime, native: nativePlan(config) });
+		const runtime = await Runtime.create(config, spec, weights, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
+		const native = spec.layers.map((layer) => nativePlan(config, layer));
+		return new Engine(config, weights, ep, { config, embed: weights.embed, runtime, native });
 	}
 
 	sequence(hooks: Hooks = {}): Sequence {

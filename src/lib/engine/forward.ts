@@ -40,8 +40,8 @@ export interface Model {
 	config: ModelConfig;
 	embed: Float32Array;
 	runtime: Runtime;
-	/** The model's own positions (positions.ts). */
-	native: PositionPlan;
+	/** Each layer's own positions (positions.ts). */
+	native: PositionPlan[];
 }
 
 /** The sequence a pass runs in: its cache and its hooks. */
@@ -143,7 +143,7 @@ async function block(
 function appendToCache(model: Model, cache: KvCache, layer: number, kRaw: Float32Array, v: Float32Array, positions: Int32Array): void {
 	const { kvHeads: Hkv, headDim: d } = model.config;
 	const rows = positions.length;
-	const { invFreq } = model.native;
+	const { invFreq } = model.native[layer];
 	const kRot = invFreq ? new Float32Array(kRaw.length) : kRaw;
 	if (invFreq) rotate(kRaw, kRot, rows * Hkv, d, (r) => positions[Math.floor(r / Hkv)], invFreq);
 	for (let t = 0; t < rows; t++) {
@@ -157,8 +157,9 @@ async function attend(model: Model, seq: SequenceState, ctx: LayerContext, q: Fl
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
 	const { hooks } = seq;
-	const plan = callPlan(model.native, hooks.positions?.(ctx));
-	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, model.native.invFreq);
+	const native = model.native[ctx.layer];
+	const plan = callPlan(native, hooks.positions?.(ctx));
+	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, native.invFreq);
 	let scores: Float32Array | undefined;
 	const maskContext: MaskContext = {
 		...ctx,

@@ -2,6 +2,8 @@
  * The dense math of one model as small ONNX graphs, one per block kind, so the orchestrator
  * can stand between them: positions, masks, the cache and the hooks live in TypeScript.
  *
+ * Their structure comes from the block spec (block.ts); for the Llama family:
+ *
  *   pre(layer):  x[T,D] → RMSNorm → q[T,H·d], k[T,Hkv·d], v[T,Hkv·d]
  *   attention:   q[H,T,d] (rotated, pre-scaled), k[Hkv,S,d], v[Hkv,S,d], bias[1|H,T,S]
  *                → out[T,H·d], probs[H,T,S]            (GQA: each KV head serves its group)
@@ -10,6 +12,7 @@
  *   post(layer): attn[T,H·d], x[T,D] → x + o_proj(attn) → + SwiGLU(RMSNorm(·))
  *   head:        x[T,D] → RMSNorm → logits[T,V]
  */
+import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
 import { GraphBuilder } from './onnx-builder';
 import type { LayerWeights, ModelWeights } from './weights';
@@ -32,11 +35,26 @@ export function linear(g: GraphBuilder, x: string, name: string, w: Float32Array
 	return bias ? g.op('Add', [y, g.weight(`${name}.bias`, [out], bias)]) : y;
 }
 
-export function preGraph(config: ModelConfig, w: LayerWeights): Uint8Array {
+/** Norms by kind: x [T, D] and its weight → x normalised. */
+const NORMS: Record<BlockSpec['norm']['kind'], (g: GraphBuilder, x: string, weight: string, eps: number) => string> = { rms: rmsNorm };
+
+const norm = (g: GraphBuilder, spec: BlockSpec, x: string, weight: string) => NORMS[spec.norm.kind](g, x, weight, spec.norm.eps);
+
+/** Feed-forwards by kind: the normalised x [T, D] → [T, D], for hidden size d and MLP width f. */
+const MLPS: Record<BlockSpec['mlp'], (g: GraphBuilder, x: string, w: LayerWeights, d: number, f: number) => string> = {
+	swiglu: (g, x, w, d, f) => {
+		const gate = linear(g, x, 'gate_proj', w.gate, f, d);
+		const up = linear(g, x, 'up_proj', w.up, f, d);
+		const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+		return linear(g, act, 'down_proj', w.down, d, f);
+	}
+};
+
+export function preGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights): Uint8Array {
 	const { hiddenSize: d, heads, kvHeads, headDim } = config;
 	const g = new GraphBuilder('pre');
 	const x = g.input('x', ['T', d]);
-	const n = rmsNorm(g, x, g.weight('input_norm', [d], w.inputNorm), config.rmsNormEps);
+	const n = norm(g, spec, x, g.weight('input_norm', [d], w.inputNorm));
 	g.op('Identity', [linear(g, n, 'q_proj', w.q, heads * headDim, d, w.qBias)], {}, 'q');
 	g.op('Identity', [linear(g, n, 'k_proj', w.k, kvHeads * headDim, d, w.kBias)], {}, 'k');
 	g.op('Identity', [linear(g, n, 'v_proj', w.v, kvHeads * headDim, d, w.vBias)], {}, 'v');
@@ -77,26 +95,23 @@ export function attentionGraph(config: ModelConfig, far: boolean): Uint8Array {
 	return g.build();
 }
 
-export function postGraph(config: ModelConfig, w: LayerWeights): Uint8Array {
+export function postGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights): Uint8Array {
 	const { hiddenSize: d, heads, headDim, intermediateSize: f } = config;
 	const g = new GraphBuilder('post');
 	const attn = g.input('attn', ['T', heads * headDim]);
 	const x = g.input('x', ['T', d]);
 	const h = g.op('Add', [x, linear(g, attn, 'o_proj', w.o, d, heads * headDim)]);
-	const n = rmsNorm(g, h, g.weight('post_norm', [d], w.postNorm), config.rmsNormEps);
-	const gate = linear(g, n, 'gate_proj', w.gate, f, d);
-	const up = linear(g, n, 'up_proj', w.up, f, d);
-	const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-	g.op('Add', [h, linear(g, act, 'down_proj', w.down, d, f)], {}, 'y');
+	const n = norm(g, spec, h, g.weight('post_norm', [d], w.postNorm));
+	g.op('Add', [h, MLPS[spec.mlp](g, n, w, d, f)], {}, 'y');
 	g.output('y', ['T', d]);
 	return g.build();
 }
 
-export function headGraph(config: ModelConfig, weights: ModelWeights): Uint8Array {
+export function headGraph(config: ModelConfig, spec: BlockSpec, weights: ModelWeights): Uint8Array {
 	const { hiddenSize: d, vocabSize: v } = config;
 	const g = new GraphBuilder('head');
 	const x = g.input('x', ['T', d]);
-	const n = rmsNorm(g, x, g.weight('norm', [d], weights.norm), config.rmsNormEps);
+	const n = norm(g, spec, x, g.weight('norm', [d], weights.norm));
 	g.op('Identity', [linear(g, n, 'lm_head', weights.lmHead, v, d)], {}, 'logits');
 	g.output('logits', ['T', v]);
 	return g.build();

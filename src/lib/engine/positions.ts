@@ -3,14 +3,17 @@
  * plan, and what a hook's plan keeps for what it leaves out.
  */
 import type { DistanceBias } from './bias';
+import type { LayerSpec } from './block';
 import type { ModelConfig } from './config';
 import type { LayerContext, PositionPlan } from './hooks';
 import { alibiSlopes, ropeInvFreq } from './rope';
 
-export function nativePlan(config: ModelConfig): PositionPlan {
-	switch (config.positionEncoding) {
+/** The model's own plan for a layer of this spec (block.ts). */
+export function nativePlan(config: ModelConfig, layer: LayerSpec): PositionPlan {
+	const { positions } = layer;
+	switch (positions.kind) {
 		case 'rope':
-			return { invFreq: ropeInvFreq(config.headDim, config.ropeTheta) };
+			return { invFreq: ropeInvFreq(config.headDim, positions.base) };
 		case 'alibi':
 			return { slopes: Float32Array.from(alibiSlopes(config.heads)) };
 		case 'none':

@@ -3,6 +3,7 @@
  * run on plain typed arrays, so the rest of the engine never holds a tensor or a session.
  */
 import * as ort from 'onnxruntime-web';
+import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
 import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
 import type { ModelWeights } from './weights';
@@ -40,7 +41,7 @@ export class Runtime {
 	) {}
 
 	/** Sessions for every graph of the model; `onSession` counts them as they are created. */
-	static async create(config: ModelConfig, weights: ModelWeights, ep: ExecutionProvider, onSession: (done: number, total: number) => void): Promise<Runtime> {
+	static async create(config: ModelConfig, spec: BlockSpec, weights: ModelWeights, ep: ExecutionProvider, onSession: (done: number, total: number) => void): Promise<Runtime> {
 		const total = 2 * config.layers + 3;
 		let done = 0;
 		const create = async (bytes: Uint8Array) => {
@@ -51,12 +52,12 @@ export class Runtime {
 		const pre: Session[] = [];
 		const post: Session[] = [];
 		for (const layer of weights.layers) {
-			pre.push(await create(preGraph(config, layer)));
-			post.push(await create(postGraph(config, layer)));
+			pre.push(await create(preGraph(config, spec, layer)));
+			post.push(await create(postGraph(config, spec, layer)));
 		}
 		const attention = await create(attentionGraph(config, false));
 		const attentionFar = await create(attentionGraph(config, true));
-		const head = await create(headGraph(config, weights));
+		const head = await create(headGraph(config, spec, weights));
 		return new Runtime(config, pre, post, attention, attentionFar, head);
 	}
 

@@ -1,4 +1,5 @@
 /** The model's tensors by role, checked against the config, in Hugging Face's [out, in] layout. */
+import { blockSpec } from './block';
 import type { ModelConfig } from './config';
 import { quote } from '../quote';
 import { dims, f32Bytes, type SafetensorsFile, type SafetensorsHeader } from './safetensors';
@@ -39,7 +40,7 @@ const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed
 
 type TensorSpec = [name: string, shape: number[]];
 
-/** q/k/v biases exist in some families only (Qwen2); config.json's attention_bias says which. */
+/** q/k/v biases exist in some families only (Qwen2); the block spec says where they must. */
 const BIASES = new Set<keyof LayerWeights>(['qBias', 'kBias', 'vBias']);
 
 /** Layer i's tensors by role, each with the shape config.json implies: one table for checking and reading. */
@@ -70,6 +71,7 @@ function layerTensors(config: ModelConfig, i: number): Record<keyof LayerWeights
  * and the weights fit in `maxBytes` once converted to f32. Returns the tensors to read.
  */
 export function planWeights(header: SafetensorsHeader, config: ModelConfig, maxBytes = BROWSER_MAX_WEIGHT_BYTES): Set<string> {
+	const { qkvBias } = blockSpec(config);
 	const plan = new Set<string>();
 	const need = ([name, shape]: TensorSpec) => {
 		const entry = header.tensors.get(name);
@@ -89,7 +91,7 @@ export function planWeights(header: SafetensorsHeader, config: ModelConfig, maxB
 				biases++;
 			}
 		}
-		if (config.attentionBias && biases < BIASES.size) {
+		if (qkvBias && biases < BIASES.size) {
 			throw new WeightsError(`config.json asks for attention biases, but layer ${i} lacks q/k/v_proj.bias.`);
 		}
 	}

@@ -1,0 +1,34 @@
+/**
+ * A block's structure as a function of the config, never of the model's name. The graphs, the
+ * weights table and the model's own positions are built from this description, so a new family
+ * is a new reading of its config here plus the kinds it brings (a norm, an MLP, a position
+ * encoding) in the tables that build them.
+ */
+import type { ModelConfig } from './config';
+
+/** How a layer encodes positions when no technique changes them. */
+export type NativePositions = { kind: 'rope'; base: number } | { kind: 'alibi' } | { kind: 'none' };
+
+export interface LayerSpec {
+	positions: NativePositions;
+}
+
+export interface BlockSpec {
+	/** The norm before each sublayer (pre-norm) and before the LM head. */
+	norm: { kind: 'rms'; eps: number };
+	/** Whether the q, k and v projections must carry biases (Qwen2; `attention_bias`). */
+	qkvBias: boolean;
+	/** The feed-forward: SwiGLU is down(silu(gate(x)) · up(x)). */
+	mlp: 'swiglu';
+	layers: LayerSpec[];
+}
+
+export function blockSpec(config: ModelConfig): BlockSpec {
+	const positions: NativePositions = config.positionEncoding === 'rope' ? { kind: 'rope', base: config.ropeTheta } : { kind: config.positionEncoding };
+	return {
+		norm: { kind: 'rms', eps: config.rmsNormEps },
+		qkvBias: config.attentionBias,
+		mlp: 'swiglu',
+		layers: Array.from({ length: config.layers }, () => ({ positions }))
+	};
+}

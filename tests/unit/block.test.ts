@@ -1,0 +1,46 @@
+/** A block's structure, and the model's own positions, as functions of the config alone. */
+import { describe, expect, it } from 'vitest';
+import { blockSpec } from '$lib/engine/block';
+import { parseConfig } from '$lib/engine/config';
+import { callPlan, nativePlan } from '$lib/engine/positions';
+import { alibiSlopes, ropeInvFreq } from '$lib/engine/rope';
+import { fixtureModel } from '../fixtures/fixture-model';
+
+const config = (overrides: Record<string, unknown> = {}) => parseConfig({ ...fixtureModel().config, ...overrides });
+
+describe('block spec', () => {
+	it('reads a Llama config: pre-norm RMSNorm with its ε, SwiGLU, no projection biases, RoPE at rope_theta in every layer', () => {
+		expect(blockSpec(config({ rope_theta: 500000, rms_norm_eps: 1e-6 }))).toEqual({
+			norm: { kind: 'rms', eps: 1e-6 },
+			qkvBias: false,
+			mlp: 'swiglu',
+			layers: [{ positions: { kind: 'rope', base: 500000 } }, { positions: { kind: 'rope', base: 500000 } }]
+		});
+	});
+
+	it('takes q/k/v biases from the family (Qwen2) or attention_bias, and positions from position_encoding', () => {
+		expect(blockSpec(config({ model_type: 'qwen2' })).qkvBias).toBe(true);
+		expect(blockSpec(config({ attention_bias: true })).qkvBias).toBe(true);
+		expect(blockSpec(config({ position_encoding: 'alibi' })).layers[0].positions).toEqual({ kind: 'alibi' });
+		expect(blockSpec(config({ position_encoding: 'none' })).layers[1].positions).toEqual({ kind: 'none' });
+	});
+});
+
+describe("the model's own positions", () => {
+	const c = config();
+
+	it("are a layer's RoPE frequencies at its base, ALiBi's slopes, or nothing", () => {
+		expect(nativePlan(c, { positions: { kind: 'rope', base: 1e6 } })).toEqual({ invFreq: ropeInvFreq(c.headDim, 1e6) });
+		expect(nativePlan(c, { positions: { kind: 'alibi' } })).toEqual({ slopes: Float32Array.from(alibiSlopes(c.heads)) });
+		expect(nativePlan(c, { positions: { kind: 'none' } })).toEqual({});
+	});
+
+	it("fill in what a hook's plan leaves out, and only that", () => {
+		const own = nativePlan(c, { positions: { kind: 'rope', base: 10000 } });
+		expect(callPlan(own, undefined)).toBe(own);
+		const query = Float64Array.of(3);
+		expect(callPlan(own, { query, invFreq: undefined })).toEqual({ query, invFreq: own.invFreq, slopes: undefined });
+		const zeros = new Float64Array(c.headDim / 2);
+		expect(callPlan(own, { invFreq: zeros }).invFreq).toBe(zeros);
+	});
+});
