@@ -5,6 +5,7 @@
  */
 import { EngineError } from './errors';
 import { checkKeptRows, type Hooks, type LayerContext } from './hooks';
+import { pickRows } from './rows';
 
 type Mask = { mask: Uint8Array; perHead: boolean };
 
@@ -22,11 +23,8 @@ function intersectMasks(masks: Mask[], heads: number): Mask {
 
 /** `ctx` and `hidden` [rows, D] narrowed to `rows` of the call. */
 function narrow(ctx: LayerContext, hidden: Float32Array, rows: number[]) {
-	const D = hidden.length / ctx.queryPositions.length;
-	const positions = Int32Array.from(rows, (r) => ctx.queryPositions[r]);
-	const kept = new Float32Array(rows.length * D);
-	rows.forEach((r, n) => kept.set(hidden.subarray(r * D, (r + 1) * D), n * D));
-	return { ctx: { ...ctx, queryPositions: positions, callPositions: positions }, hidden: kept };
+	const kept = pickRows({ x: hidden, positions: ctx.queryPositions }, rows);
+	return { ctx: { ...ctx, queryPositions: kept.positions, callPositions: kept.positions }, hidden: kept.x };
 }
 
 /**

@@ -6,10 +6,11 @@
 import { blockSpec } from './block';
 import { parseConfig, type ModelConfig } from './config';
 import { EngineError } from './errors';
-import { lastLogits, runLayers, type ForwardOptions, type Model, type Progress } from './forward';
+import { lastLogits, runLayers, type ForwardOptions, type LoadedModel, type Progress } from './forward';
 import type { Hooks } from './hooks';
 import { KvCache } from './kv-cache';
 import { nativePlan } from './positions';
+import type { Rows } from './rows';
 import { Runtime, type ExecutionProvider } from './runtime';
 import { parseSafetensors, type ByteSource } from './safetensors';
 import { loadWeights, type ModelWeights } from './weights';
@@ -35,7 +36,7 @@ export class Engine {
 		readonly config: ModelConfig,
 		readonly weights: ModelWeights,
 		readonly executionProvider: ExecutionProvider,
-		private readonly model: Model
+		private readonly model: LoadedModel
 	) {}
 
 	static async load(
@@ -79,7 +80,7 @@ export class Sequence {
 	private stoppedAfter: number | null = null;
 
 	constructor(
-		private readonly model: Model,
+		private readonly model: LoadedModel,
 		readonly hooks: Hooks
 	) {
 		const { layers, kvHeads, headDim } = model.config;
@@ -129,7 +130,7 @@ export class Sequence {
 	}
 
 	/** Logits of the last `count` rows that reached the head (at least one). */
-	private logitsOf(rows: { x: Float32Array; positions: Int32Array }, count: number, chunkSize?: number): Promise<Float32Array> {
+	private logitsOf(rows: Rows, count: number, chunkSize?: number): Promise<Float32Array> {
 		const n = Math.min(rows.positions.length, Math.max(1, count));
 		this.logitPositions = rows.positions.slice(rows.positions.length - n);
 		return lastLogits(this.model, rows, n, chunkSize);

@@ -16,6 +16,7 @@ import { checkKeptRows, type Hooks, type LayerContext, type MaskContext, type Po
 import type { KvCache } from './kv-cache';
 import { callPlan, distanceBias } from './positions';
 import { rotate } from './rope';
+import { pickRows, type Rows } from './rows';
 import type { Runtime } from './runtime';
 
 export interface Progress {
@@ -36,7 +37,7 @@ export interface ForwardOptions {
 }
 
 /** What a pass needs of a loaded model. */
-export interface Model {
+export interface LoadedModel {
 	config: ModelConfig;
 	embed: Float32Array;
 	runtime: Runtime;
@@ -48,12 +49,6 @@ export interface Model {
 export interface SequenceState {
 	cache: KvCache;
 	hooks: Hooks;
-}
-
-/** Rows of a call between layers: hidden states [rows, D] and each row's original position. */
-export interface Rows {
-	x: Float32Array;
-	positions: Int32Array;
 }
 
 export interface Call {
@@ -72,7 +67,7 @@ export interface Call {
 const rowsPerChunk = (chunkSize: number | undefined) => (chunkSize === undefined ? Infinity : Math.max(1, Math.floor(chunkSize)));
 
 /** Runs the call's tokens through layers 0 … `call.lastLayer`; also the KV bytes decode attention read. */
-export async function runLayers(model: Model, seq: SequenceState, call: Call, options: ForwardOptions): Promise<Rows & { bytesRead: number }> {
+export async function runLayers(model: LoadedModel, seq: SequenceState, call: Call, options: ForwardOptions): Promise<Rows & { bytesRead: number }> {
 	const { hiddenSize: D, vocabSize } = model.config;
 	for (const id of call.ids) {
 		if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new EngineError(`Token id ${id} is outside the vocabulary (0–${vocabSize - 1}).`);
@@ -91,7 +86,7 @@ export async function runLayers(model: Model, seq: SequenceState, call: Call, op
 }
 
 /** Logits [n, vocab] of the last `n` rows, in chunks of at most `chunkSize` rows. */
-export async function lastLogits(model: Model, rows: Rows, n: number, chunkSize?: number): Promise<Float32Array> {
+export async function lastLogits(model: LoadedModel, rows: Rows, n: number, chunkSize?: number): Promise<Float32Array> {
 	const { hiddenSize: D, vocabSize } = model.config;
 	const count = rows.positions.length;
 	const step = rowsPerChunk(chunkSize);
@@ -104,7 +99,7 @@ export async function lastLogits(model: Model, rows: Rows, n: number, chunkSize?
 }
 
 /** Every row of the call through one layer, chunk by chunk. */
-async function layerPass(model: Model, seq: SequenceState, call: Call, layer: number, rows: Rows, options: ForwardOptions) {
+async function layerPass(model: LoadedModel, seq: SequenceState, call: Call, layer: number, rows: Rows, options: ForwardOptions) {
 	const D = model.config.hiddenSize;
 	const chunkSize = rowsPerChunk(call.chunkSize);
 	const count = rows.positions.length;
@@ -125,7 +120,7 @@ async function layerPass(model: Model, seq: SequenceState, call: Call, layer: nu
 
 /** One chunk of rows through one layer's block: pre → cache → attend → post. */
 async function block(
-	model: Model,
+	model: LoadedModel,
 	seq: SequenceState,
 	chunk: { layer: number; phase: 'prefill' | 'decode'; positions: Int32Array; rowOffset: number; callPositions: Int32Array },
 	x: Float32Array
@@ -140,7 +135,7 @@ async function block(
 }
 
 /** The chunk's keys (raw, and rotated as the model rotates them) and values join the cache. */
-function appendToCache(model: Model, cache: KvCache, layer: number, kRaw: Float32Array, v: Float32Array, positions: Int32Array): void {
+function appendToCache(model: LoadedModel, cache: KvCache, layer: number, kRaw: Float32Array, v: Float32Array, positions: Int32Array): void {
 	const { kvHeads: Hkv, headDim: d } = model.config;
 	const rows = positions.length;
 	const { invFreq } = model.native[layer];
@@ -152,7 +147,7 @@ function appendToCache(model: Model, cache: KvCache, layer: number, kRaw: Float3
 }
 
 /** Attention of the chunk's queries over the cache, with the hooks' positions, score observers and mask. */
-async function attend(model: Model, seq: SequenceState, ctx: LayerContext, q: Float32Array) {
+async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext, q: Float32Array) {
 	const { heads: H, kvHeads: Hkv, headDim: d } = model.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
@@ -176,12 +171,12 @@ async function attend(model: Model, seq: SequenceState, ctx: LayerContext, q: Fl
 }
 
 /** Between two layers: rows a hook prunes leave the call, and rows a hook revives join it. */
-function betweenLayers(model: Model, seq: SequenceState, phase: 'prefill' | 'decode', layer: number, rows: Rows): Rows {
+function betweenLayers(model: LoadedModel, seq: SequenceState, phase: 'prefill' | 'decode', layer: number, rows: Rows): Rows {
 	const D = model.config.hiddenSize;
 	const ctx = layerContext(model.config, seq.cache, layer, phase, rows.positions, 0, rows.positions);
 	const count = rows.positions.length;
 	const kept = phase === 'prefill' || count > 1 ? seq.hooks.pruneTokens?.(ctx, rows.x) : undefined;
-	if (kept) rows = keepRows(rows, checkKeptRows(kept, count), D);
+	if (kept) rows = pickRows(rows, checkKeptRows(kept, count));
 	const revived = phase === 'decode' ? seq.hooks.revive?.({ ...ctx, queryPositions: rows.positions, callPositions: rows.positions }) : undefined;
 	if (revived && revived.positions.length > 0) rows = mergeRows(rows, revived, D);
 	return rows;
@@ -193,12 +188,6 @@ function layerContext(config: ModelConfig, cache: KvCache, layer: number, phase:
 	const keyPositions = heads.map((head) => head.positions.subarray(0, head.length));
 	const slots = Math.max(...heads.map((head) => head.length));
 	return { config, layer, phase, queryPositions, keyPositions, slots, callPositions, rowOffset };
-}
-
-function keepRows(rows: Rows, kept: number[], D: number): Rows {
-	const x = new Float32Array(kept.length * D);
-	kept.forEach((r, n) => x.set(rows.x.subarray(r * D, (r + 1) * D), n * D));
-	return { x, positions: Int32Array.from(kept, (r) => rows.positions[r]) };
 }
 
 /** Adds revived rows to this call's rows, all in position order (the new token stays last). */
