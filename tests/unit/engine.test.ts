@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
+import type { LayerContext } from '$lib/engine/hooks';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
@@ -155,6 +156,9 @@ describe('other architectures and formats', () => {
 		const native = await alibiEngine.sequence().prefill(PROMPT, { allLogits: true });
 		const planned = await nopeEngine.sequence({ positions: (ctx) => scheme.plan({}, alibiEngine.config, ctx) }).prefill(PROMPT, { allLogits: true });
 		expect(planned).toEqual(native);
+		const { config, weights } = oracleFor(nopeModel);
+		const slopes = scheme.plan({}, config, {} as LayerContext)!.slopes!;
+		expect(maxAbsDiff(planned, referenceForward(config, weights, PROMPT, { slopes }).logits)).toBeLessThan(1e-4);
 		expect(await alibiEngine.sequence({ positions: (ctx) => scheme.plan({}, alibiEngine.config, ctx) }).prefill(PROMPT, { allLogits: true })).toEqual(native);
 	});
 

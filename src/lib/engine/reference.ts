@@ -17,6 +17,8 @@ export interface ReferenceOptions {
 	/** Rotary frequencies (default rope_theta^(−2i/d)) and a factor on every logit. */
 	invFreq?: Float64Array;
 	logitScale?: number;
+	/** ALiBi slopes, one per query head (default: the paper's on a model trained with ALiBi, else none). */
+	slopes?: ArrayLike<number>;
 }
 
 export interface ReferenceResult {
@@ -66,7 +68,7 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 	const invFreq = options.invFreq ?? ropeInvFreq(headDim, config.ropeTheta);
 	const logitScale = options.logitScale ?? 1;
 	const pairPositions = options.pairPositions ?? ((i: number, j: number) => [positions[i], positions[j]]);
-	const slopes = alibiSlopes(heads);
+	const slopes = options.slopes ?? (config.positionEncoding === 'alibi' ? alibiSlopes(heads) : null);
 
 	let hidden = ids.map((id) => Float64Array.from(weights.embed.subarray(id * d, (id + 1) * d)));
 	const probs: Float32Array[] = [];
@@ -94,7 +96,7 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 						let dot = 0;
 						for (let c = 0; c < headDim; c++) dot += qi[c] * kj[c];
 						let score = (dot / Math.sqrt(headDim)) * logitScale;
-						if (config.positionEncoding === 'alibi') score -= slopes[h] * (positions[i] - positions[j]);
+						if (slopes) score -= slopes[h] * (positions[i] - positions[j]);
 						scores.push(score);
 					}
 					const max = Math.max(...scores);
