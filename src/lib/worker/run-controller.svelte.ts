@@ -1,0 +1,112 @@
+/**
+ * A page's runs through the engine worker, with the state its status line shows: busy, progress,
+ * error, and cancel. The lab holds one for its runs and for the studies its views start (needle
+ * grid, head ablation), so they share one status and a new job replaces the running one; each
+ * notebook cell holds its own.
+ */
+import type * as Comlink from 'comlink';
+import { CancelledError } from '../engine/errors';
+import type { Progress } from '../engine/engine';
+import type { Runner } from '../experiment/ablation-study';
+import type { GridCell } from '../experiment/needle-grid';
+import { cacheKey, cacheResult, cachedResult } from '../experiment/result-cache';
+import type { RunResult } from '../experiment/run';
+import type { Experiment } from '../experiment/schema';
+import { experimentHash } from '../experiment/hash';
+import { engineClient } from './client';
+import { loadedModel } from './loaded-model.svelte';
+import type { EngineApi } from './protocol';
+
+type RunRequest = Parameters<Runner>[1];
+
+/** What a job may ask of the worker; each call reports progress to the controller. */
+export interface Job {
+	run: Runner;
+	grid: (experiment: Experiment, lengths: number[], depths: number[], samples: number) => Promise<GridCell[]>;
+}
+
+/** A's run and, in an A/B comparison, B's on the same prompt. */
+export interface Comparison {
+	a: RunResult;
+	b: RunResult | null;
+	/** A came from this browser's result cache. */
+	fromCache: boolean;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export class RunController {
+	busy = $state(false);
+	progress: Progress | null = $state(null);
+	error: string | null = $state(null);
+	/** False while a job runs that may be neither cancelled nor replaced; pages then offer neither. */
+	cancellable = $state(true);
+
+	/** Every job gets a number; only the newest may write the state (the worker cancels older ones). */
+	private latest = 0;
+	/** The job the user cancelled: checked before each call, since a cancel clicked while the result cache is read reaches the worker before the run does. */
+	private cancelled = 0;
+
+	/**
+	 * Runs `work` as the newest job. Resolves to its value, or to undefined when it failed (the
+	 * error is shown), was cancelled, a newer job took over, or it was refused because the running
+	 * job is not `cancellable`.
+	 */
+	async start<T>(work: (job: Job) => Promise<T>, { cancellable = true } = {}): Promise<T | undefined> {
+		if (!this.cancellable) return undefined;
+		const id = ++this.latest;
+		const current = () => id === this.latest;
+		const onProgress = (p: Progress) => {
+			if (current()) this.progress = p;
+		};
+		// On the worker the newest call wins: a job that is no longer current must not cancel its successor's.
+		const call = async <R>(use: (api: Comlink.Remote<EngineApi>, progress: (p: Progress) => void) => Promise<R>) => {
+			if (!current() || this.cancelled === id) throw new CancelledError();
+			return engineClient().call(use, onProgress);
+		};
+		const job: Job = {
+			run: (experiment, options) => call((api, p) => api.run($state.snapshot(experiment), $state.snapshot(options), p)),
+			grid: (experiment, lengths, depths, samples) => call((api, p) => api.grid($state.snapshot(experiment), lengths, depths, samples, p))
+		};
+		this.busy = true;
+		this.cancellable = cancellable;
+		this.error = null;
+		this.progress = null;
+		try {
+			const value = await work(job);
+			return current() ? value : undefined;
+		} catch (error) {
+			if (current()) this.error = message(error);
+			return undefined;
+		} finally {
+			if (current()) {
+				this.busy = false;
+				this.cancellable = true;
+			}
+		}
+	}
+
+	/** Runs A and then B, each taken from the result cache when this model ran it before with these options. */
+	compare(a: Experiment, b: Experiment | null, options: RunRequest): Promise<Comparison | undefined> {
+		return this.start(async (job) => {
+			const model = `${loadedModel.name}/${loadedModel.summary?.parameters}`;
+			const cached = async (experiment: Experiment) => {
+				const key = cacheKey(model, experimentHash(experiment), options);
+				const hit = await cachedResult(key);
+				if (hit) return { result: hit, cached: true };
+				const fresh = await job.run(experiment, options);
+				await cacheResult(key, fresh);
+				return { result: fresh, cached: false };
+			};
+			const first = await cached(a);
+			const second = b ? await cached(b) : null;
+			return { a: first.result, b: second?.result ?? null, fromCache: first.cached };
+		});
+	}
+
+	cancel(): void {
+		if (!this.cancellable) return;
+		this.cancelled = this.latest;
+		engineClient().cancel();
+	}
+}
