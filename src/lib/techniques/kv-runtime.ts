@@ -24,35 +24,35 @@ const grow = (a: Float64Array, n: number) => {
 	return b;
 };
 
-/** Entries one KV head keeps, within what it holds. */
+/** Entries one KV head may keep, before it is held to what it holds. */
 function headBudget(policy: KvPolicy, params: ParamValues, at: BudgetInput): number {
-	const budget = policy.budget?.(params, at) ?? budgetFor(params, at.seen);
-	return Math.max(0, Math.min(at.n, budget));
+	return Math.max(0, policy.budget?.(params, at) ?? budgetFor(params, at.seen));
 }
 
 /**
- * Resident and read tokens per layer and KV head at context n, on average: what the policy
- * says for selection policies, else its budgets after compressing n tokens.
+ * Resident and read tokens per layer and KV head at context n, on average, when layer ℓ's cache
+ * held `held[ℓ]` of the n tokens before compression (fewer where a pruner dropped tokens): the
+ * policy's budgets after compressing, or what a selection policy says it reads.
  */
-export function kvFootprint(policy: KvPolicy, params: ParamValues, config: ModelConfig, n: number): KvFootprint {
-	if (policy.keepsAll) return { resident: n, read: n };
-	if (policy.footprint) return policy.footprint(params, n, config);
-	if (!policy.score) return { resident: n, read: n };
-	let total = 0;
-	for (let layer = 0; layer < config.layers; layer++) {
-		for (let kvHead = 0; kvHead < config.kvHeads; kvHead++) total += headBudget(policy, params, { n, seen: n, layer, layers: config.layers, kvHead });
-	}
-	const resident = total / (config.layers * config.kvHeads);
+export function kvFootprint(policy: KvPolicy, params: ParamValues, config: ModelConfig, n: number, held: number[] = Array(config.layers).fill(n)): KvFootprint {
+	const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+	const all = mean(held);
+	if (policy.keepsAll || !(policy.score || policy.footprint)) return { resident: all, read: all };
+	if (policy.footprint) return { resident: all, read: Math.min(all, policy.footprint(params, n, config).read) };
+	const kept = held.flatMap((h, layer) =>
+		Array.from({ length: config.kvHeads }, (_, kvHead) => Math.min(h, headBudget(policy, params, { n: h, seen: n, layer, layers: config.layers, kvHead })))
+	);
+	const resident = mean(kept);
 	return { resident, read: resident };
 }
 
 /**
  * The entries (ascending) each KV head of one layer keeps: the policy's own split of the
- * layer's budget, or each head's top `budget` scores.
+ * layer's budgets (which may exceed what a head holds: AdaKV hands the excess to other heads),
+ * or each head's top `budget` scores.
  */
-export function keptEntries(policy: KvPolicy, params: ParamValues, inputs: ScoreInput[]): number[][] {
+export function keptEntries(policy: KvPolicy, params: ParamValues, inputs: ScoreInput[], budgets = inputs.map((input) => input.budget)): number[][] {
 	const scores = inputs.map((input) => policy.score!(params, input));
-	const budgets = inputs.map((input) => input.budget);
 	const kept = policy.allocate?.(params, scores, budgets) ?? scores.map((s, kv) => topK(s, budgets[kv], range(0, s.length)));
 	const total = budgets.reduce((sum, b) => sum + b, 0);
 	if (kept.reduce((sum, k) => sum + k.length, 0) > total) throw new Error(`${policy.name} kept more entries than the layer's budget of ${total}`);
@@ -120,14 +120,14 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		return grow(stats[layer][name][kv], n);
 	};
 
-	const inputFor = (head: KvCache['layers'][number][number], layer: number, kv: number, seen: number): ScoreInput => {
+	const inputFor = (head: KvCache['layers'][number][number], layer: number, kv: number, seen: number, budget: number): ScoreInput => {
 		const n = head.length;
 		return {
 			layer,
 			layers: config.layers,
 			kvHead: kv,
 			n,
-			budget: headBudget(policy, params, { n, seen, layer, layers: config.layers, kvHead: kv }),
+			budget: Math.min(n, budget),
 			positions: head.positions.subarray(0, n),
 			keys: head.keysRaw.subarray(0, n * config.headDim),
 			headDim: config.headDim,
@@ -159,11 +159,14 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 
 	const compress = (cache: KvCache) => {
 		cache.layers.forEach((heads, layer) => {
+			const budgets: number[] = [];
 			const inputs = heads.map((head, kv) => {
 				const n = head.length;
-				return inputFor(head, layer, kv, n ? head.positions[n - 1] + 1 : 0);
+				const seen = n ? head.positions[n - 1] + 1 : 0;
+				budgets.push(headBudget(policy, params, { n, seen, layer, layers: config.layers, kvHead: kv }));
+				return inputFor(head, layer, kv, seen, budgets[kv]);
 			});
-			keptEntries(policy, params, inputs).forEach((kept, kv) => apply(cache, layer, kv, kept));
+			keptEntries(policy, params, inputs, budgets).forEach((kept, kv) => apply(cache, layer, kv, kept));
 		});
 	};
 

@@ -134,7 +134,7 @@ export interface KvPolicy extends TechniqueMeta {
 	budget?(params: ParamValues, at: BudgetInput): number;
 	/** Per-entry scores, higher = keep; ties go to the earlier entry. Entries it must keep score +∞. */
 	score?(params: ParamValues, input: ScoreInput): Float64Array;
-	/** Splits a layer's budget between its KV heads (AdaKV); default: each head its own top `budgets[h]`. */
+	/** Splits a layer's budgets (each may exceed what its head holds) between its KV heads (AdaKV); default: each head its own top `budgets[h]`. */
 	allocate?(params: ParamValues, scores: Float64Array[], budgets: number[]): number[][];
 	/** Whether to compress after this decode step (after prefill it always does); default never. */
 	compressesAt?(params: ParamValues, step: number): boolean;
@@ -169,6 +169,8 @@ export interface TokenPruner extends TechniqueMeta {
 	 * tokens the run then reads, and how many layers the pass read.
 	 */
 	firstPass?(engine: Engine, ids: number[], params: ParamValues, chunkSize?: number): Promise<{ kept: number[]; layersRead: number }>;
+	/** Prompt tokens each layer's cache holds after an n-token prompt (the KV chart's resident series). */
+	heldTokens(params: ParamValues, config: ModelConfig, n: number): number[];
 	/** Whether pruned tokens may come back at decode steps (LazyLLM); they then cannot share the cache with an eviction policy. */
 	revives?(params: ParamValues): boolean;
 	refuse?(params: ParamValues, config: ModelConfig): string | null;

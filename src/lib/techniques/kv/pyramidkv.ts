@@ -29,7 +29,8 @@ export const pyramidKv: KvPolicy = adaKv(
 	needs: ['window'],
 	params: { ...SNAP_PARAMS, beta: { kind: 'number', label: 'β', description: 'Ratio of the largest to the smallest budget (paper: 20).', min: 1, max: 1000, default: 20 } },
 	windowOf: (p) => p.window as number,
-	budget: (p, { n, seen, layer, layers }) => pyramidBudget(n, budgetFor(p, seen), p.window as number, p.beta as number, layer, layers),
+	// From the tokens seen, as at prefill: recomputing from a cache already compressed would shrink it again.
+	budget: (p, { seen, layer, layers }) => pyramidBudget(seen, budgetFor(p, seen), p.window as number, p.beta as number, layer, layers),
 	score: snapScores
 	})
 );

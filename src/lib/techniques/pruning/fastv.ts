@@ -3,7 +3,7 @@
  * (averaged over heads) and drop the lowest R; kept tokens keep their original positions.
  */
 import type { TokenPruner } from '../types';
-import { PROTECT_PARAMS, layerRefusal } from './params';
+import { PROTECT_PARAMS, layerRefusal, stagedHeldTokens } from './params';
 
 export const fastv: TokenPruner = {
 	id: 'fastv',
@@ -17,5 +17,6 @@ export const fastv: TokenPruner = {
 	},
 	ranking: 'attention',
 	refuse: (p, config) => layerRefusal([(p.k as number) - 1], config.layers),
-	stages: (p) => [{ afterLayer: (p.k as number) - 1, keepShare: 1 - (p.r as number) }]
+	stages: (p) => [{ afterLayer: (p.k as number) - 1, keepShare: 1 - (p.r as number) }],
+	heldTokens: (p, config, n) => stagedHeldTokens(fastv.stages(p, config), p, config.layers, n)
 };

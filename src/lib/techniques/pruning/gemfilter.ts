@@ -19,5 +19,7 @@ export const gemFilter: TokenPruner = {
 	ranking: 'filter-and-rerun',
 	refuse: (p, config) => ((p.layer as number) >= config.layers ? `The filter layer ${p.layer} does not exist: the model has layers 0–${config.layers - 1}.` : null),
 	stages: (p) => [{ afterLayer: p.layer as number, keepShare: 0 }],
+	// The run reads only the kept tokens, in every layer.
+	heldTokens: (p, config, n) => Array(config.layers).fill(Math.min(n, p.topk as number)),
 	firstPass: async (engine, ids, p, chunkSize) => ({ kept: await gemFilterSelect(engine, ids, p, chunkSize), layersRead: (p.layer as number) + 1 })
 };

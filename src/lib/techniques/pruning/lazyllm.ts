@@ -4,7 +4,7 @@
  * so a token pruned earlier can come back: revived from its hidden state in the Aux Cache.
  */
 import type { TokenPruner } from '../types';
-import { PROTECT_PARAMS, layerRefusal } from './params';
+import { PROTECT_PARAMS, layerRefusal, stagedHeldTokens } from './params';
 
 export const lazyLlm: TokenPruner = {
 	id: 'lazyllm',
@@ -20,5 +20,6 @@ export const lazyLlm: TokenPruner = {
 	ranking: 'attention',
 	revives: (p) => p.revive === true,
 	refuse: (p, config) => layerRefusal(p.layers as number[], config.layers),
-	stages: (p) => [...new Set(p.layers as number[])].sort((a, b) => a - b).map((afterLayer, s) => ({ afterLayer, keepShare: (p.keep as number) ** (s + 1) }))
+	stages: (p) => [...new Set(p.layers as number[])].sort((a, b) => a - b).map((afterLayer, s) => ({ afterLayer, keepShare: (p.keep as number) ** (s + 1) })),
+	heldTokens: (p, config, n) => stagedHeldTokens(lazyLlm.stages(p, config), p, config.layers, n)
 };

@@ -7,5 +7,6 @@ export const noPruning: TokenPruner = {
 	paper: null,
 	params: {},
 	ranking: 'attention',
-	stages: () => []
+	stages: () => [],
+	heldTokens: (_p, config, n) => Array(config.layers).fill(n)
 };

@@ -1,6 +1,6 @@
 /** PyramidDrop: stage boundaries after which λ of the remaining prunable tokens survive (λ, λ², …). */
 import type { TokenPruner } from '../types';
-import { PROTECT_PARAMS, layerRefusal } from './params';
+import { PROTECT_PARAMS, layerRefusal, stagedHeldTokens } from './params';
 
 export const pyramidDrop: TokenPruner = {
 	id: 'pyramid-drop',
@@ -14,5 +14,6 @@ export const pyramidDrop: TokenPruner = {
 	},
 	ranking: 'attention',
 	refuse: (p, config) => layerRefusal(p.layers as number[], config.layers),
-	stages: (p) => [...(p.layers as number[])].sort((a, b) => a - b).map((afterLayer, s) => ({ afterLayer, keepShare: (p.lambda as number) ** (s + 1) }))
+	stages: (p) => [...(p.layers as number[])].sort((a, b) => a - b).map((afterLayer, s) => ({ afterLayer, keepShare: (p.lambda as number) ** (s + 1) })),
+	heldTokens: (p, config, n) => stagedHeldTokens(pyramidDrop.stages(p, config), p, config.layers, n)
 };
