@@ -102,20 +102,6 @@ describe('RunController', () => {
 		expect(runs.busy).toBe(false);
 	});
 
-	it('lets a job that may not be cancelled run to its end: a cancel and a new job are refused meanwhile', async () => {
-		const runs = new RunController();
-		const grid = runs.start((job) => job.run(experiment(1), {}), { cancellable: false });
-		await settle();
-		expect(runs.cancellable).toBe(false);
-		runs.cancel();
-		expect(await runs.start((job) => job.run(experiment(2), {}))).toBeUndefined();
-		expect(calls.map((c) => c.experiment.seed)).toEqual([1]);
-		calls[0].resolve(result(1));
-		expect(await grid).toEqual(result(1));
-		expect(runs.cancellable).toBe(true);
-		expect(runs.error).toBeNull();
-	});
-
 	it('compares A and B, each from the cache when this model ran it before, and says whether A was', async () => {
 		const runs = new RunController();
 		const a = experiment(1);

@@ -1,6 +1,6 @@
 /** Accuracy over context length × needle depth: the classic needle plot, for any experiment. */
 import type { Engine } from '../engine/engine';
-import { runExperiment } from './run';
+import { runExperiment, type RunOptions } from './run';
 import type { Experiment } from './schema';
 import { TaskError } from '../tasks/types';
 
@@ -20,7 +20,7 @@ export async function needleGrid(
 	lengths: number[],
 	depths: number[],
 	samples: number,
-	options: { seedBase?: number; onCell?: (cell: GridCell) => void; cancelled?: () => boolean } = {}
+	options: { seedBase?: number; onCell?: (cell: GridCell) => void } & Pick<RunOptions, 'cancelled' | 'yieldToEvents'> = {}
 ): Promise<GridCell[]> {
 	const cells: GridCell[] = [];
 	for (const length of lengths) {
@@ -28,7 +28,7 @@ export async function needleGrid(
 			const cell: GridCell = { length, depth, correct: 0, total: 0, partial: 0 };
 			for (let s = 0; s < samples; s++) {
 				try {
-					const result = await runExperiment(engine, { ...base, len: length, depth, seed: (options.seedBase ?? base.seed) + s }, { cancelled: options.cancelled });
+					const result = await runExperiment(engine, { ...base, len: length, depth, seed: (options.seedBase ?? base.seed) + s }, { cancelled: options.cancelled, yieldToEvents: options.yieldToEvents });
 					cell.total++;
 					cell.correct += result.correct ? 1 : 0;
 					cell.partial += result.partial;

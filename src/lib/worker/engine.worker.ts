@@ -95,9 +95,9 @@ const api: EngineApi = {
 	async grid(experiment, lengths, depths, samples, onProgress) {
 		const total = lengths.length * depths.length;
 		let done = 0;
-		return exclusive(({ cancelled }) =>
+		return exclusive((control) =>
 			needleGrid(loaded(), experiment, lengths, depths, samples, {
-				cancelled,
+				...control,
 				onCell: () => onProgress({ phase: 'decode', done: ++done, total })
 			})
 		);

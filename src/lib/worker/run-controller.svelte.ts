@@ -39,8 +39,6 @@ export class RunController {
 	busy = $state(false);
 	progress: Progress | null = $state(null);
 	error: string | null = $state(null);
-	/** False while a job runs that may be neither cancelled nor replaced; pages then offer neither. */
-	cancellable = $state(true);
 
 	/** Every job gets a number; only the newest may write the state (the worker cancels older ones). */
 	private latest = 0;
@@ -49,11 +47,9 @@ export class RunController {
 
 	/**
 	 * Runs `work` as the newest job. Resolves to its value, or to undefined when it failed (the
-	 * error is shown), was cancelled, a newer job took over, or it was refused because the running
-	 * job is not `cancellable`.
+	 * error is shown), was cancelled, or a newer job took over.
 	 */
-	async start<T>(work: (job: Job) => Promise<T>, { cancellable = true } = {}): Promise<T | undefined> {
-		if (!this.cancellable) return undefined;
+	async start<T>(work: (job: Job) => Promise<T>): Promise<T | undefined> {
 		const id = ++this.latest;
 		const current = () => id === this.latest;
 		const onProgress = (p: Progress) => {
@@ -69,7 +65,6 @@ export class RunController {
 			grid: (experiment, lengths, depths, samples) => call((api, p) => api.grid($state.snapshot(experiment), lengths, depths, samples, p))
 		};
 		this.busy = true;
-		this.cancellable = cancellable;
 		this.error = null;
 		this.progress = null;
 		try {
@@ -79,10 +74,7 @@ export class RunController {
 			if (current()) this.error = message(error);
 			return undefined;
 		} finally {
-			if (current()) {
-				this.busy = false;
-				this.cancellable = true;
-			}
+			if (current()) this.busy = false;
 		}
 	}
 
@@ -105,7 +97,6 @@ export class RunController {
 	}
 
 	cancel(): void {
-		if (!this.cancellable) return;
 		this.cancelled = this.latest;
 		engineClient().cancel();
 	}
