@@ -33,11 +33,12 @@ export interface AttentionBias {
 }
 
 /**
- * The additive attention bias [B, T, slots] of one attention call: causality, padding of shorter
- * heads, a hook's mask and a distance penalty, with B = 1 when every head sees the same keys the
- * same way. Also the KV bytes (f32 keys and values) the call reads, for the memory-traffic view.
+ * The additive attention bias [B, T, slots] of one attention call: causality (within the layer's
+ * sliding `window`, when it has one), padding of shorter heads, a hook's mask and a distance
+ * penalty, with B = 1 when every head sees the same keys the same way. Also the KV bytes (f32
+ * keys and values) the call reads, for the memory-traffic view.
  */
-export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias): AttentionBias {
+export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias, window: number | null = null): AttentionBias {
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
@@ -51,18 +52,19 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 		throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
 	}
 	const bias = new Float32Array(B * T * S);
-	if (!hookMask && !distance) return causalBias(ctx, bias, B);
+	if (!hookMask && !distance) return causalBias(ctx, bias, B, window);
 	const readByKvHead = new Uint8Array(Hkv * S);
 	for (let b = 0; b < B; b++) {
 		const kvHead = Math.floor(b / group);
 		const keyPos = ctx.keyPositions[kvHead];
 		for (let t = 0; t < T; t++) {
 			const qp = ctx.queryPositions[t];
+			const oldest = window === null ? -Infinity : qp - window;
 			const row = (b * T + t) * S;
 			const hookRow = hookMask ? (hookMask.perHead ? b : 0) * T * S + t * S : -1;
 			let visible = 0;
 			for (let s = 0; s < S; s++) {
-				const allowed = s < keyPos.length && keyPos[s] <= qp && (hookRow < 0 || hookMask!.mask[hookRow + s] !== 0);
+				const allowed = s < keyPos.length && keyPos[s] <= qp && keyPos[s] > oldest && (hookRow < 0 || hookMask!.mask[hookRow + s] !== 0);
 				if (!allowed) {
 					bias[row + s] = -Infinity;
 					continue;
@@ -81,24 +83,30 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 }
 
 /**
- * The common case, fast: plain causality over each head's keys. Cache positions only grow
- * (appends are in order and `keep` preserves order), so a row's visible keys are a prefix.
+ * The common case, fast: plain causality over each head's keys, within the window. Cache
+ * positions only grow (appends are in order and `keep` preserves order), so a row's visible keys
+ * are one run of slots.
  */
-function causalBias(ctx: LayerContext, bias: Float32Array, B: number): AttentionBias {
+function causalBias(ctx: LayerContext, bias: Float32Array, B: number, window: number | null): AttentionBias {
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
-	let read = 0;
+	const visible = (keyPos: Int32Array, qp: number) => [window === null ? 0 : countAtMost(keyPos, qp - window), countAtMost(keyPos, qp)];
 	for (let b = 0; b < B; b++) {
 		const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];
 		for (let t = 0; t < T; t++) {
-			const visible = countAtMost(keyPos, ctx.queryPositions[t]);
-			if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: no key is visible from position ${ctx.queryPositions[t]}.`);
-			bias.fill(-Infinity, (b * T + t) * S + visible, (b * T + t + 1) * S);
+			const [from, to] = visible(keyPos, ctx.queryPositions[t]);
+			if (to === from) throw new EngineError(`Layer ${ctx.layer}: no key is visible from position ${ctx.queryPositions[t]}.`);
+			bias.fill(-Infinity, (b * T + t) * S, (b * T + t) * S + from);
+			bias.fill(-Infinity, (b * T + t) * S + to, (b * T + t + 1) * S);
 		}
 	}
+	let read = 0;
 	const last = ctx.queryPositions[T - 1];
-	for (const keyPos of ctx.keyPositions) read += countAtMost(keyPos, last);
+	for (const keyPos of ctx.keyPositions) {
+		const [from, to] = visible(keyPos, last);
+		read += to - from;
+	}
 	return { bias, B, bytesRead: read * d * 2 * 4 };
 }
 

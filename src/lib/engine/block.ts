@@ -11,6 +11,11 @@ export type NativePositions = { kind: 'rope'; base: number } | { kind: 'alibi' }
 
 export interface LayerSpec {
 	positions: NativePositions;
+	/**
+	 * Keys a query sees on a sliding-window layer, itself included: a query at i sees keys j with
+	 * i − window < j ≤ i (transformers' mask); null on a layer that sees every earlier key.
+	 */
+	window: number | null;
 }
 
 export interface BlockSpec {
@@ -29,6 +34,6 @@ export function blockSpec(config: ModelConfig): BlockSpec {
 		norm: { kind: 'rms', eps: config.rmsNormEps },
 		qkvBias: config.attentionBias,
 		mlp: 'swiglu',
-		layers: Array.from({ length: config.layers }, () => ({ positions }))
+		layers: config.layerTypes.map((type) => ({ positions, window: type === 'sliding_attention' ? config.slidingWindow : null }))
 	};
 }

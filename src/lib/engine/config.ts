@@ -21,12 +21,18 @@ export interface ModelConfig {
 	maxPositions: number;
 	/** Bias vectors on the q/k/v projections (Qwen2). */
 	attentionBias: boolean;
+	/** Keys a query on a sliding layer sees, itself included (Hugging Face's `sliding_window`); null: no layer slides. */
+	slidingWindow: number | null;
+	/** Each layer's attention: `sliding_attention` only where the layer attends within `slidingWindow`. */
+	layerTypes: LayerType[];
 	positionEncoding: 'rope' | 'alibi' | 'none';
 	bosTokenId: number | null;
 	eosTokenId: number | null;
 	/** `bytes` for our byte-level lab models; otherwise the model's own tokenizer is needed. */
 	tokenizer: 'bytes' | null;
 }
+
+export type LayerType = 'full_attention' | 'sliding_attention';
 
 const positive = z.number().int().positive();
 const tokenId = z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative()).min(1), z.null()]).optional();
@@ -69,6 +75,10 @@ const hfConfig = z.looseObject({
 	position_encoding: z.enum(['rope', 'alibi', 'none']).optional(),
 	tokenizer: z.enum(['bytes']).optional(),
 	rope_scaling: z.unknown().optional(),
+	sliding_window: positive.nullable().optional(),
+	use_sliding_window: z.boolean().optional(),
+	max_window_layers: z.number().int().nonnegative().optional(),
+	layer_types: z.array(z.enum(['full_attention', 'sliding_attention'])).optional(),
 	bos_token_id: tokenId,
 	eos_token_id: tokenId
 });
@@ -123,11 +133,36 @@ export function parseConfig(input: unknown): ModelConfig {
 		tieWordEmbeddings: c.tie_word_embeddings ?? false,
 		maxPositions: c.max_position_embeddings ?? 2048,
 		attentionBias: c.attention_bias ?? modelType === 'qwen2',
+		...slidingLayers(modelType, c),
 		positionEncoding,
 		bosTokenId: firstId(c.bos_token_id),
 		eosTokenId: firstId(c.eos_token_id),
 		tokenizer: c.tokenizer ?? null
 	};
+}
+
+type SlidingFields = Pick<z.infer<typeof hfConfig>, 'sliding_window' | 'use_sliding_window' | 'max_window_layers' | 'layer_types' | 'num_hidden_layers'>;
+
+/**
+ * Which layers slide, read as each family's transformers config class reads it (defaults
+ * included: a Mistral config without `sliding_window` slides at 4096). Families absent here
+ * (Llama) have no sliding attention whatever their config says.
+ */
+const SLIDING: Record<string, (c: SlidingFields) => { window: number | null; types?: LayerType[] }> = {
+	mistral: (c) => ({ window: c.sliding_window === undefined ? 4096 : c.sliding_window }),
+	phi3: (c) => ({ window: c.sliding_window ?? null }),
+	// Qwen2Config drops the window unless use_sliding_window; without layer_types, layers from max_window_layers on slide.
+	qwen2: (c) => ({
+		window: c.use_sliding_window ? (c.sliding_window === undefined ? 4096 : c.sliding_window) : null,
+		types: c.layer_types ?? Array.from({ length: c.num_hidden_layers }, (_, i) => (i >= (c.max_window_layers ?? 28) ? 'sliding_attention' : 'full_attention'))
+	})
+};
+
+function slidingLayers(modelType: string, c: SlidingFields): { slidingWindow: number | null; layerTypes: LayerType[] } {
+	const { window, types } = SLIDING[modelType]?.(c) ?? { window: null };
+	if (types && types.length !== c.num_hidden_layers) throw new ConfigError(`config.json: layer_types names ${types.length} layers, but num_hidden_layers is ${c.num_hidden_layers}.`);
+	const layerTypes = Array.from({ length: c.num_hidden_layers }, (_, i): LayerType => (window !== null && (types?.[i] ?? 'sliding_attention') === 'sliding_attention' ? 'sliding_attention' : 'full_attention'));
+	return { slidingWindow: layerTypes.includes('sliding_attention') ? window : null, layerTypes };
 }
 
 /** Parameters of the model, embeddings counted once when tied. */

@@ -55,7 +55,8 @@ export class Engine {
 		const ep = options.executionProvider ?? 'wasm';
 		const runtime = await Runtime.create(config, spec, weights, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
 		const native = spec.layers.map((layer) => nativePlan(config, layer));
-		return new Engine(config, weights, ep, { config, embed: weights.embed, runtime, native });
+		const windows = spec.layers.map((layer) => layer.window);
+		return new Engine(config, weights, ep, { config, embed: weights.embed, runtime, native, windows });
 	}
 
 	sequence(hooks: Hooks = {}): Sequence {

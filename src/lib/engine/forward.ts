@@ -43,6 +43,8 @@ export interface LoadedModel {
 	runtime: Runtime;
 	/** Each layer's own positions (positions.ts). */
 	native: PositionPlan[];
+	/** Each layer's sliding window (block.ts), null where it sees every earlier key. */
+	windows: (number | null)[];
 }
 
 /** The sequence a pass runs in: its cache and its hooks. */
@@ -162,7 +164,7 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
-	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx));
+	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx), model.windows[ctx.layer]);
 	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
 	const wantsProbs = !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true);
 	const result = await model.runtime.attend({ T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far }, wantsProbs);

@@ -3,6 +3,7 @@
  * cache, no chunks and no onnxruntime. It is the oracle the engine is tested against; the app
  * never uses it.
  */
+import { blockSpec } from './block';
 import type { ModelConfig } from './config';
 import { alibiSlopes, ropeInvFreq } from './rope';
 import type { ModelWeights } from './weights';
@@ -73,7 +74,9 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 	let hidden = ids.map((id) => Float64Array.from(weights.embed.subarray(id * d, (id + 1) * d)));
 	const probs: Float32Array[] = [];
 
+	const { layers: specs } = blockSpec(config);
 	weights.layers.forEach((w, layer) => {
+			const { window } = specs[layer];
 			const normed = hidden.map((x) => rmsNorm(x, w.inputNorm, config.rmsNormEps));
 			const q = normed.map((x) => linear(w.q, x, heads * headDim, w.qBias));
 			const k = normed.map((x) => linear(w.k, x, kvHeads * headDim, w.kBias));
@@ -85,7 +88,9 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 				for (let i = 0; i < T; i++) {
 					const scores: number[] = [];
 					for (let j = 0; j <= i; j++) {
-						if (options.allowed && !options.allowed(layer, h, i, j)) {
+						// transformers' sliding window: i − window < j ≤ i.
+						const outside = window !== null && positions[j] <= positions[i] - window;
+						if (outside || (options.allowed && !options.allowed(layer, h, i, j))) {
 							scores.push(-Infinity);
 							continue;
 						}
