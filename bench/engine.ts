@@ -11,6 +11,7 @@ import { parseSafetensors } from '../src/lib/engine/safetensors';
 import { loadWeights } from '../src/lib/engine/weights';
 import { fixtureModel } from '../tests/fixtures/fixture-model';
 import { fusedGraph, ropeTables } from './fused-graph';
+import { realShapeModels } from './real-shapes';
 import { median } from './timing';
 
 interface Model {
@@ -27,12 +28,19 @@ function causalBias(T: number): Float32Array {
 	return bias;
 }
 
-async function benchModel(model: Model, lengths: number[]) {
+export async function benchModel(model: Model, lengths: number[]) {
 	const config: ModelConfig = parseConfig(model.config);
 	const weights = loadWeights(parseSafetensors(model.safetensors), config);
 	const engine = await Engine.load(model.config, model.safetensors);
-	const prefillFused = await ort.InferenceSession.create(fusedGraph(config, weights, false));
-	const decodeFused = await ort.InferenceSession.create(fusedGraph(config, weights, true));
+	// One fused session at a time, released after use: wasm32's 4 GiB must also hold the engine's.
+	const withFused = async <R>(decode: boolean, use: (session: ort.InferenceSession) => Promise<R>) => {
+		const session = await ort.InferenceSession.create(fusedGraph(config, weights, decode));
+		try {
+			return await use(session);
+		} finally {
+			await session.release();
+		}
+	};
 	const rows: Record<string, string | number>[] = [];
 
 	for (const T of lengths) {
@@ -46,13 +54,15 @@ async function benchModel(model: Model, lengths: number[]) {
 		if (fits) {
 			const { cos, sin } = ropeTables(config, 0, T);
 			const bias = causalBias(T);
-			fusedMs = await median(runs, () =>
-				prefillFused.run({
-					ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [T]),
-					cos: tensor(cos, [T, config.headDim]),
-					sin: tensor(sin, [T, config.headDim]),
-					bias: tensor(bias, [1, T, T])
-				})
+			fusedMs = await withFused(false, (prefillFused) =>
+				median(runs, () =>
+					prefillFused.run({
+						ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [T]),
+						cos: tensor(cos, [T, config.headDim]),
+						sin: tensor(sin, [T, config.headDim]),
+						bias: tensor(bias, [1, T, T])
+					})
+				)
 			);
 		}
 		rows.push({
@@ -81,14 +91,16 @@ async function benchModel(model: Model, lengths: number[]) {
 			feeds[`past_v${l}`] = tensor(v, [config.kvHeads, S, config.headDim]);
 		});
 		const { cos, sin } = ropeTables(config, S, 1);
-		const fusedStep = await median(steps, () =>
-			decodeFused.run({
-				...feeds,
-				ids: new ort.Tensor('int64', BigInt64Array.of(65n), [1]),
-				cos: tensor(cos, [1, config.headDim]),
-				sin: tensor(sin, [1, config.headDim]),
-				bias: tensor(new Float32Array(S + 1), [1, 1, S + 1])
-			})
+		const fusedStep = await withFused(true, (decodeFused) =>
+			median(steps, () =>
+				decodeFused.run({
+					...feeds,
+					ids: new ort.Tensor('int64', BigInt64Array.of(65n), [1]),
+					cos: tensor(cos, [1, config.headDim]),
+					sin: tensor(sin, [1, config.headDim]),
+					bias: tensor(new Float32Array(S + 1), [1, 1, S + 1])
+				})
+			)
 		);
 		rows.push({
 			model: model.name,
@@ -111,6 +123,8 @@ export async function benchEngine() {
 	];
 	const rows = [];
 	for (const model of models) rows.push(...(await benchModel(model, [512, 2048, 8192])));
+	// Real widths, heads and vocabularies at reduced depth (see real-shapes.ts): 2 048 tokens at full depth takes minutes here.
+	for (const model of realShapeModels(4)) rows.push(...(await benchModel(model, [512, 2048])));
 	console.log('Engine vs one fused ONNX graph (same onnxruntime-web, WASM EP). For decode rows the columns are ms/token.');
 	console.table(rows);
 }

@@ -34,7 +34,8 @@ export function fusedGraph(config: ModelConfig, weights: ModelWeights, decode: b
 	g.input('cos', ['T', d]);
 	g.input('sin', ['T', d]);
 	const bias = g.input('bias', [1, 'T', 'S']);
-	let x = g.op('Gather', [g.weight('embed', [V, D], weights.embed), ids], { axis: 0 });
+	const embed = g.weight('embed', [V, D], weights.embed);
+	let x = g.op('Gather', [embed, ids], { axis: 0 });
 	weights.layers.forEach((w, l) => {
 		const n = rmsNorm(g, x, g.weight(`l${l}.in`, [D], w.inputNorm), config.rmsNormEps);
 		const q = g.op('Mul', [rope(g, heads(g, linear(g, n, `l${l}.q`, w.q, H * d, D, w.qBias), H, d), d), g.scalar(1 / Math.sqrt(d))]);
@@ -58,7 +59,9 @@ export function fusedGraph(config: ModelConfig, weights: ModelWeights, decode: b
 	// Like the engine, only the last position's logits are computed.
 	const last = g.op('Slice', [x, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([0])]);
 	const n = rmsNorm(g, last, g.weight('norm', [D], weights.norm), config.rmsNormEps);
-	g.op('Identity', [linear(g, n, 'lm_head', weights.lmHead, V, D)], {}, 'logits');
+	// Tied embeddings are one initializer, as an export has them: a 150 k vocabulary twice would not fit in wasm32.
+	const logits = weights.lmHead === weights.embed ? g.op('MatMul', [n, g.op('Transpose', [embed], { perm: [1, 0] })]) : linear(g, n, 'lm_head', weights.lmHead, V, D);
+	g.op('Identity', [logits], {}, 'logits');
 	g.output('logits', [1, V]);
 	return g.build();
 }

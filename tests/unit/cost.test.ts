@@ -7,6 +7,7 @@ import { policyTokens } from '$lib/cost/policy';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { planMemory } from '$lib/experiment/run';
 import { techniqueHooks } from '$lib/experiment/technique-hooks';
+import { familyModel } from '../fixtures/families';
 import { fixtureModel } from '../fixtures/fixture-model';
 
 const model = (id: string) => findModelPreset(id)!.config;
@@ -135,6 +136,17 @@ describe('analytic tokens per technique (the KV chart)', () => {
 		expect(policyTokens({ ...base, attn: { id: 'top-k', params: { k: 32, init: 4, local: 16 } } }, config, 1000).read).toBe(52);
 		// One retrieval head of four keeps everything; three keep 4 + 60.
 		expect(policyTokens({ ...base, kv: { id: 'duo-attention', params: { retrieval_heads: '0.0', sink: 4, recent: 60 } } }, config, 1000)).toEqual({ resident: 298, read: 298 });
+	});
+
+	it('holds window − 1 tokens on sliding layers and reads their window, under any pattern or policy', () => {
+		// Qwen2's fixture: layer 0 full, layers 1 and 2 sliding with a window of 4.
+		const config = parseConfig(familyModel('qwen2').config);
+		const base = defaultExperiment(catalog);
+		expect(policyTokens(base, config, 1000)).toEqual({ resident: (1000 + 3 + 3) / 3, read: (1000 + 4 + 4) / 3 });
+		expect(policyTokens(base, config, 3)).toEqual({ resident: 3, read: 3 });
+		expect(policyTokens({ ...base, attn: { id: 'window', params: { window: 10 } } }, config, 1000).read).toBe((10 + 4 + 4) / 3);
+		// A budget of 2 per head applies to what the sliding layers still hold.
+		expect(policyTokens({ ...base, kv: { id: 'snapkv', params: { ratio: 0.5, tokens: 2 } } }, config, 1000)).toEqual({ resident: 2, read: 2 });
 	});
 });
 

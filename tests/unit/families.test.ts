@@ -10,6 +10,8 @@ import { Engine } from '$lib/engine/engine';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
+import { kvFootprint } from '$lib/techniques/kv-runtime';
+import { kvPolicies } from '$lib/techniques/registry';
 import { familyModel, type FamilyName } from '../fixtures/families';
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -76,6 +78,24 @@ describe.each(CASES)('$family', ({ family, windows }) => {
 			ids.push(next);
 		}
 		expect(diffs.decode).toBeLessThan(1e-4);
+	});
+
+	it("holds window − 1 keys on a sliding layer between steps and reads its window, as the KV chart says", async () => {
+		const full = kvPolicies.find((p) => p.keepsAll)!;
+		const bytesPerToken = config.layers * config.kvHeads * config.headDim * 2 * 4;
+		const seq = engine.sequence();
+		const held = (n: number) => {
+			expect(seq.cache.lengths()).toEqual(windows.map((w) => Array(config.kvHeads).fill(w === null ? n : Math.min(n, w - 1))));
+			expect(seq.cache.residentBytes()).toBeCloseTo(kvFootprint(full, {}, config, n).resident * bytesPerToken, 6);
+		};
+		await seq.prefill(PROMPT);
+		held(PROMPT.length);
+		for (const [k, id] of DECODED.entries()) {
+			await seq.step(id);
+			const n = PROMPT.length + k + 1;
+			held(n);
+			expect(seq.bytesReadLastStep).toBeCloseTo(kvFootprint(full, {}, config, n).read * bytesPerToken, 6);
+		}
 	});
 
 	it('gives the same logits for chunked and one-shot prefill', async () => {

@@ -323,3 +323,27 @@ describe('GQA: scores are gathered per KV head from its group of query heads', (
 		expect(Array.from(cache.head(0, 1).positions.subarray(0, 3))).toEqual([3, 4, 5]);
 	});
 });
+
+describe('statistics follow the cache when others drop entries', () => {
+	it("H2O scores what a sliding layer still holds by that entry's own attention, not its slot's", () => {
+		const cfg = parseConfig(fixtureModel().config);
+		const hooks = policyHooks(policy('h2o'), { ...defaultValues(policy('h2o').params), tokens: 3, recent_share: 0 }, cfg, 1);
+		const T = 6;
+		const positions = Int32Array.from({ length: T }, (_, i) => i);
+		// Every head's last row: position 1 is attended most, then 3, 4, 2, 5, 0.
+		const row = [0.07, 0.4, 0.1, 0.2, 0.15, 0.08];
+		const probs = new Float32Array(cfg.heads * T * T);
+		for (let h = 0; h < cfg.heads; h++) row.forEach((p, s) => (probs[(h * T + T - 1) * T + s] = p));
+		for (let layer = 0; layer < cfg.layers; layer++) {
+			hooks.observe!({ config: cfg, layer, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T, callPositions: positions, rowOffset: 0 } as never, probs);
+		}
+		const cache = new KvCache(cfg.layers, cfg.kvHeads, cfg.headDim);
+		const zeros = new Float32Array(cfg.headDim);
+		for (let l = 0; l < cfg.layers; l++) for (let h = 0; h < cfg.kvHeads; h++) for (let t = 0; t < T; t++) cache.head(l, h).append(zeros, zeros, zeros, 0, t);
+		// A window of 5 at the next position 6 holds positions 2–5 (the engine's slide before evict).
+		for (let l = 0; l < cfg.layers; l++) cache.dropBefore(l, 2);
+		hooks.evict!({ config: cfg, phase: 'prefill', step: 0, cache });
+		// Of 2–5, the three most attended: 3, 4, 2 (read by slot, the scores of 0–3 would keep 3, 4, 5).
+		for (let l = 0; l < cfg.layers; l++) for (let h = 0; h < cfg.kvHeads; h++) expect(Array.from(cache.head(l, h).positions.subarray(0, cache.head(l, h).length))).toEqual([2, 3, 4]);
+	});
+});

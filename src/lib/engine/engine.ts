@@ -92,6 +92,7 @@ export class Sequence {
 		const rows = await this.readPrompt(ids, this.model.config.layers - 1, options);
 		const logits = await this.logitsOf(rows, options.allLogits ? Infinity : (options.lastLogits ?? 1), options.chunkSize);
 		this.position += ids.length;
+		this.slide();
 		this.hooks.evict?.({ config: this.model.config, phase: 'prefill', step: 0, cache: this.cache });
 		return logits;
 	}
@@ -122,8 +123,19 @@ export class Sequence {
 		this.bytesReadLastStep = rows.bytesRead;
 		const logits = await this.logitsOf(rows, 1);
 		this.position++;
+		this.slide();
 		this.hooks.evict?.({ config: this.model.config, phase: 'decode', step: this.position, cache: this.cache });
 		return logits;
+	}
+
+	/**
+	 * Sliding layers let go of the keys no later query can see, before any policy compresses:
+	 * they hold the last window − 1 positions, as transformers' sliding cache layers do.
+	 */
+	private slide(): void {
+		this.model.windows.forEach((window, layer) => {
+			if (window !== null) this.cache.dropBefore(layer, this.position - window + 1);
+		});
 	}
 
 	private checkContinues(): void {

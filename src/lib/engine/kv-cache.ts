@@ -89,6 +89,14 @@ export class KvCache {
 		this.head(layer, kvHead).keep(indices);
 	}
 
+	/** Drops every head's entries of `layer` at positions before `position`. */
+	dropBefore(layer: number, position: number): void {
+		for (const head of this.layers[layer]) {
+			const from = countAtMost(head.positions.subarray(0, head.length), position - 1);
+			if (from > 0) head.keep(Array.from({ length: head.length - from }, (_, i) => from + i));
+		}
+	}
+
 	/** Entries held, per layer and KV head. */
 	lengths(): number[][] {
 		return this.layers.map((heads) => heads.map((head) => head.length));

@@ -4,6 +4,7 @@
  * budget, scores its entries, keeps the top ones (or lets the policy's `allocate` split the
  * layer's budget), and keeps the statistics aligned with the cache as entries leave it.
  */
+import { blockSpec } from '../engine/block';
 import type { ModelConfig } from '../engine/config';
 import { sameKeyPositions, type Hooks, type LayerContext } from '../engine/hooks';
 import type { KvCache } from '../engine/kv-cache';
@@ -32,17 +33,27 @@ function headBudget(policy: KvPolicy, params: ParamValues, at: BudgetInput): num
 /**
  * Resident and read tokens per layer and KV head at context n, on average, when layer ℓ's cache
  * held `held[ℓ]` of the n tokens before compression (fewer where a pruner dropped tokens): the
- * policy's budgets after compressing, or what a selection policy says it reads.
+ * policy's budgets after compressing, or what a selection policy says it reads. A sliding layer
+ * holds the last window − 1 tokens before any policy compresses, and its step reads those and
+ * its own token.
  */
 export function kvFootprint(policy: KvPolicy, params: ParamValues, config: ModelConfig, n: number, held: number[] = Array(config.layers).fill(n)): KvFootprint {
 	const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-	const all = mean(held);
-	if (policy.keepsAll || !(policy.score || policy.footprint)) return { resident: all, read: all };
-	if (policy.footprint) return { resident: all, read: Math.min(all, policy.footprint(params, n, config).read) };
-	const kept = held.flatMap((h, layer) =>
+	const windows = blockSpec(config).layers.map((layer) => layer.window);
+	const within = (less: number) =>
+		held.map((h, layer) => {
+			const window = windows[layer];
+			return window === null ? h : Math.min(h, window - less);
+		});
+	const reads = within(0);
+	const kept = within(1);
+	const all = mean(kept);
+	if (policy.keepsAll || !(policy.score || policy.footprint)) return { resident: all, read: mean(reads) };
+	if (policy.footprint) return { resident: all, read: Math.min(mean(reads), policy.footprint(params, n, config).read) };
+	const budgeted = kept.flatMap((h, layer) =>
 		Array.from({ length: config.kvHeads }, (_, kvHead) => Math.min(h, headBudget(policy, params, { n: h, seen: n, layer, layers: config.layers, kvHead })))
 	);
-	const resident = mean(kept);
+	const resident = mean(budgeted);
 	return { resident, read: resident };
 }
 
@@ -72,6 +83,21 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		lastRowLayer: Array.from({ length: Hkv }, () => new Float64Array(0)),
 		custom: Array.from({ length: Hkv }, () => new Float64Array(0))
 	}));
+	// The positions each head's statistics describe, slot by slot: entries others drop (a sliding
+	// layer's old keys, another evicting party) leave with their statistics, and revived ones join.
+	const described = Array.from({ length: config.layers }, () => Array.from({ length: Hkv }, () => new Int32Array(0)));
+	const align = (layer: number, kv: number, positions: Int32Array) => {
+		const old = described[layer][kv];
+		const appended = old.length <= positions.length && old.every((p, i) => positions[i] === p);
+		if (!appended) {
+			const slot = new Map(Array.from(old, (p, i) => [p, i]));
+			for (const key of STATISTICS) {
+				const values = stats[layer][key][kv];
+				stats[layer][key][kv] = Float64Array.from(positions, (p) => values[slot.get(p) ?? values.length] ?? 0);
+			}
+		}
+		described[layer][kv] = positions.slice();
+	};
 	const needs = new Set<Statistic>(policy.needs);
 	let decodeSteps = 0;
 	const windowSize = policy.windowOf?.(params) ?? 0;
@@ -87,6 +113,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		const prefill = ctx.phase === 'prefill';
 		const lastRows = needs.has('lastRowLayer');
 		for (let kv = 0; kv < Hkv; kv++) {
+			align(ctx.layer, kv, ctx.keyPositions[kv]);
 			const n = ctx.keyPositions[kv].length;
 			const accumulated = (layer.accumulated[kv] = grow(layer.accumulated[kv], n));
 			const window = prefill && ctx.rowOffset > 0 ? grow(layer.window[kv], n) : new Float64Array(n);
@@ -155,6 +182,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 			const old = grow(stats[layer][key][kv], n);
 			stats[layer][key][kv] = Float64Array.from(kept, (i) => old[i]);
 		}
+		described[layer][kv] = cache.head(layer, kv).positions.slice(0, kept.length);
 	};
 
 	const compress = (cache: KvCache) => {
@@ -162,6 +190,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 			const budgets: number[] = [];
 			const inputs = heads.map((head, kv) => {
 				const n = head.length;
+				align(layer, kv, head.positions.subarray(0, n));
 				const seen = n ? head.positions[n - 1] + 1 : 0;
 				budgets.push(headBudget(policy, params, { n, seen, layer, layers: config.layers, kvHead: kv }));
 				return inputFor(head, layer, kv, seen, budgets[kv]);
@@ -177,6 +206,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 					const T = ctx.queryPositions.length;
 					const S = ctx.slots;
 					const logits = ctx.scores();
+					for (let kv = 0; kv < Hkv; kv++) align(ctx.layer, kv, ctx.keyPositions[kv]);
 					const layer = stats[ctx.layer];
 					for (let t = 0; t < T; t++) {
 						// Each query row draws its own noise, so how the prompt was chunked does not change the draws.
