@@ -14,7 +14,7 @@ describe('block spec', () => {
 			norm: { kind: 'rms', eps: 1e-6 },
 			qkvBias: false,
 			mlp: 'swiglu',
-			layers: [{ positions: { kind: 'rope', base: 500000 }, window: null }, { positions: { kind: 'rope', base: 500000 }, window: null }]
+			layers: [{ positions: { kind: 'rope', base: 500000, scaling: null }, window: null }, { positions: { kind: 'rope', base: 500000, scaling: null }, window: null }]
 		});
 	});
 
@@ -30,13 +30,13 @@ describe("the model's own positions", () => {
 	const c = config();
 
 	it("are a layer's RoPE frequencies at its base, ALiBi's slopes, or nothing", () => {
-		expect(nativePlan(c, { positions: { kind: 'rope', base: 1e6 }, window: null })).toEqual({ invFreq: ropeInvFreq(c.headDim, 1e6) });
+		expect(nativePlan(c, { positions: { kind: 'rope', base: 1e6, scaling: null }, window: null })).toEqual({ invFreq: ropeInvFreq(c.headDim, 1e6) });
 		expect(nativePlan(c, { positions: { kind: 'alibi' }, window: null })).toEqual({ slopes: Float32Array.from(alibiSlopes(c.heads)) });
 		expect(nativePlan(c, { positions: { kind: 'none' }, window: null })).toEqual({});
 	});
 
 	it("fill in what a hook's plan leaves out, and only that", () => {
-		const own = nativePlan(c, { positions: { kind: 'rope', base: 10000 }, window: null });
+		const own = nativePlan(c, { positions: { kind: 'rope', base: 10000, scaling: null }, window: null });
 		expect(callPlan(own, undefined)).toBe(own);
 		const query = Float64Array.of(3);
 		expect(callPlan(own, { query, invFreq: undefined })).toEqual({ query, invFreq: own.invFreq, slopes: undefined });

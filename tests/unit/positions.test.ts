@@ -4,7 +4,7 @@ import type { LayerContext } from '$lib/engine/hooks';
 import { rotate } from '$lib/engine/rope';
 import { createRng } from '$lib/random';
 import { ropeInvFreq } from '$lib/engine/rope';
-import { dynamicNtkBase, linearInvFreq, ntkBase, yarn } from '$lib/techniques/positions/rope-scaling';
+import { dynamicNtkBase, linearInvFreq, ntkBase, yarn } from '$lib/engine/rope-scaling';
 import { remapPosition } from '$lib/techniques/positions/remap';
 import { positionSchemes } from '$lib/techniques/registry';
 import { fixtureModel } from '../fixtures/fixture-model';

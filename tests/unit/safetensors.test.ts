@@ -93,7 +93,7 @@ describe('model config and weights', () => {
 		[{ ...model.config, num_key_value_heads: 3 }, /4 attention heads cannot be shared by 3/],
 		[{ ...model.config, model_type: 'gpt2' }, /model_type "gpt2" is not supported/],
 		[{ ...model.config, hidden_act: 'gelu' }, /hidden_act "gelu"/],
-		[{ ...model.config, rope_scaling: { type: 'linear', factor: 2 } }, /rope_scaling is not supported/],
+		[{ ...model.config, rope_scaling: { type: 'ntk', factor: 2 } }, /"rope_scaling.type" is "ntk", which the lab does not run \(supported: default, linear, dynamic, yarn, llama3, longrope\)/],
 		['not an object', /\(root\)/]
 	])('rejects a bad config clearly (%#)', (config, message) => {
 		expect(() => parseConfig(config)).toThrow(ConfigError);

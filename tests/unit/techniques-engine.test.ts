@@ -7,7 +7,7 @@ import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
 import { catalog, defaultExperiment, type Experiment } from '$lib/experiment';
 import { techniqueHooks, type PatternStats } from '$lib/experiment/technique-hooks';
-import { yarn } from '$lib/techniques/positions/rope-scaling';
+import { yarn } from '$lib/engine/rope-scaling';
 import { fixtureModel } from '../fixtures/fixture-model';
 
 const model = fixtureModel({ seed: 21 });

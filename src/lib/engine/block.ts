@@ -5,9 +5,13 @@
  * encoding) in the tables that build them.
  */
 import type { ModelConfig } from './config';
+import type { RopeScaling } from './rope-scaling';
 
-/** How a layer encodes positions when no technique changes them. */
-export type NativePositions = { kind: 'rope'; base: number } | { kind: 'alibi' } | { kind: 'none' };
+/**
+ * How a layer encodes positions when no technique changes them: RoPE at its base with the
+ * config's scaling (null: plain RoPE), ALiBi, or nothing.
+ */
+export type NativePositions = { kind: 'rope'; base: number; scaling: RopeScaling | null } | { kind: 'alibi' } | { kind: 'none' };
 
 export interface LayerSpec {
 	positions: NativePositions;
@@ -29,7 +33,7 @@ export interface BlockSpec {
 }
 
 export function blockSpec(config: ModelConfig): BlockSpec {
-	const positions: NativePositions = config.positionEncoding === 'rope' ? { kind: 'rope', base: config.ropeTheta } : { kind: config.positionEncoding };
+	const positions: NativePositions = config.positionEncoding === 'rope' ? { kind: 'rope', base: config.ropeTheta, scaling: config.ropeScaling } : { kind: config.positionEncoding };
 	return {
 		norm: { kind: 'rms', eps: config.rmsNormEps },
 		qkvBias: config.attentionBias,

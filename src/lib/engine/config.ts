@@ -5,6 +5,11 @@
  */
 import { z } from 'zod';
 import { quote } from '../quote';
+import { ConfigError } from './errors';
+import { readRopeScaling } from './rope-config';
+import type { RopeScaling } from './rope-scaling';
+
+export { ConfigError };
 
 export interface ModelConfig {
 	modelType: string;
@@ -16,6 +21,8 @@ export interface ModelConfig {
 	intermediateSize: number;
 	vocabSize: number;
 	ropeTheta: number;
+	/** The config's rope scaling (`rope_scaling` or `rope_parameters`), every default resolved; null for plain RoPE. */
+	ropeScaling: RopeScaling | null;
 	rmsNormEps: number;
 	tieWordEmbeddings: boolean;
 	maxPositions: number;
@@ -75,6 +82,8 @@ const hfConfig = z.looseObject({
 	position_encoding: z.enum(['rope', 'alibi', 'none']).optional(),
 	tokenizer: z.enum(['bytes']).optional(),
 	rope_scaling: z.unknown().optional(),
+	rope_parameters: z.unknown().optional(),
+	original_max_position_embeddings: size('max_position_embeddings').optional(),
 	sliding_window: positive.nullable().optional(),
 	use_sliding_window: z.boolean().optional(),
 	max_window_layers: z.number().int().nonnegative().optional(),
@@ -84,10 +93,6 @@ const hfConfig = z.looseObject({
 });
 
 const SUPPORTED_TYPES = ['llama', 'mistral', 'qwen2', 'longscope'];
-
-export class ConfigError extends Error {
-	override name = 'ConfigError';
-}
 
 const firstId = (id: number | number[] | null | undefined) => (id === undefined || id === null ? null : Array.isArray(id) ? id[0] : id);
 
@@ -105,9 +110,6 @@ export function parseConfig(input: unknown): ModelConfig {
 	if (c.hidden_act !== undefined && c.hidden_act !== 'silu') {
 		throw new ConfigError(`config.json: hidden_act ${quote(c.hidden_act)} is not supported (the Llama family uses silu).`);
 	}
-	if (c.rope_scaling !== undefined && c.rope_scaling !== null) {
-		throw new ConfigError('config.json: rope_scaling is not supported yet; load the model without it and choose a position scheme in the lab.');
-	}
 	const heads = c.num_attention_heads;
 	const kvHeads = c.num_key_value_heads ?? heads;
 	if (heads % kvHeads !== 0) throw new ConfigError(`config.json: ${heads} attention heads cannot be shared by ${kvHeads} key/value heads.`);
@@ -119,6 +121,9 @@ export function parseConfig(input: unknown): ModelConfig {
 	}
 	const positionEncoding = c.position_encoding ?? 'rope';
 	if (positionEncoding === 'rope' && headDim % 2 !== 0) throw new ConfigError(`config.json: rotary positions need an even head_dim, not ${headDim}.`);
+	const maxPositions = c.max_position_embeddings ?? 2048;
+	const rope = readRopeScaling(c, { modelType, maxPositions, originalMaxPositions: c.original_max_position_embeddings, rotaryDim: headDim });
+	if (rope.scaling && positionEncoding !== 'rope') throw new ConfigError(`config.json: rope_scaling rescales rotary positions, but position_encoding is ${quote(positionEncoding)}.`);
 	return {
 		modelType,
 		hiddenSize: c.hidden_size,
@@ -128,10 +133,11 @@ export function parseConfig(input: unknown): ModelConfig {
 		headDim,
 		intermediateSize: c.intermediate_size,
 		vocabSize: c.vocab_size,
-		ropeTheta: c.rope_theta ?? 10000,
+		ropeTheta: rope.theta ?? c.rope_theta ?? 10000,
+		ropeScaling: rope.scaling,
 		rmsNormEps: c.rms_norm_eps ?? 1e-6,
 		tieWordEmbeddings: c.tie_word_embeddings ?? false,
-		maxPositions: c.max_position_embeddings ?? 2048,
+		maxPositions,
 		attentionBias: c.attention_bias ?? modelType === 'qwen2',
 		...slidingLayers(modelType, c),
 		positionEncoding,

@@ -54,7 +54,7 @@ export class Engine {
 		const spec = blockSpec(config);
 		const ep = options.executionProvider ?? 'wasm';
 		const runtime = await Runtime.create(config, spec, weights, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
-		const native = spec.layers.map((layer) => nativePlan(config, layer));
+		const native = (layer: number, seqLen: number) => nativePlan(config, spec.layers[layer], seqLen);
 		const windows = spec.layers.map((layer) => layer.window);
 		return new Engine(config, weights, ep, { config, embed: weights.embed, runtime, native, windows });
 	}

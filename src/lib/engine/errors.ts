@@ -9,3 +9,8 @@ export class CancelledError extends Error {
 		super('The run was cancelled.');
 	}
 }
+
+/** A config.json the engine cannot run, naming the field (config.ts, rope-config.ts). */
+export class ConfigError extends Error {
+	override name = 'ConfigError';
+}

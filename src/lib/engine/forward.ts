@@ -14,7 +14,7 @@ import type { ModelConfig } from './config';
 import { CancelledError, EngineError } from './errors';
 import { checkKeptRows, type Hooks, type LayerContext, type MaskContext, type PositionPlan } from './hooks';
 import type { KvCache } from './kv-cache';
-import { callPlan, distanceBias } from './positions';
+import { callPlan, distanceBias, passLength } from './positions';
 import { rotate } from './rope';
 import { pickRows, type Rows } from './rows';
 import type { Runtime } from './runtime';
@@ -41,8 +41,8 @@ export interface LoadedModel {
 	config: ModelConfig;
 	embed: Float32Array;
 	runtime: Runtime;
-	/** Each layer's own positions (positions.ts). */
-	native: PositionPlan[];
+	/** A layer's own positions in a forward pass whose positions reach seqLen − 1 (positions.ts). */
+	native: (layer: number, seqLen: number) => PositionPlan;
 	/** Each layer's sliding window (block.ts), null where it sees every earlier key. */
 	windows: (number | null)[];
 }
@@ -128,19 +128,21 @@ async function block(
 	x: Float32Array
 ): Promise<{ y: Float32Array; bytesRead: number }> {
 	const { layer, phase } = chunk;
+	// Keys join the cache rotated as this pass rotates them and stay so (transformers caches
+	// rotated keys): under dynamic or longrope scaling, earlier passes' keys keep their own frequencies.
+	const native = model.native(layer, passLength(chunk.callPositions));
 	const { q, k, v } = await model.runtime.pre(layer, x);
-	appendToCache(model, seq.cache, layer, k, v, chunk.positions);
+	appendToCache(model, seq.cache, layer, k, v, chunk.positions, native.invFreq);
 	const ctx = layerContext(model.config, seq.cache, layer, phase, chunk.positions, chunk.rowOffset, chunk.callPositions);
-	const attention = await attend(model, seq, ctx, q);
+	const attention = await attend(model, seq, ctx, q, native);
 	const y = await model.runtime.post(layer, attention.out, x);
 	return { y, bytesRead: phase === 'decode' ? attention.bytesRead : 0 };
 }
 
 /** The chunk's keys (raw, and rotated as the model rotates them) and values join the cache. */
-function appendToCache(model: LoadedModel, cache: KvCache, layer: number, kRaw: Float32Array, v: Float32Array, positions: Int32Array): void {
+function appendToCache(model: LoadedModel, cache: KvCache, layer: number, kRaw: Float32Array, v: Float32Array, positions: Int32Array, invFreq: Float64Array | undefined): void {
 	const { kvHeads: Hkv, headDim: d } = model.config;
 	const rows = positions.length;
-	const { invFreq } = model.native[layer];
 	const kRot = invFreq ? new Float32Array(kRaw.length) : kRaw;
 	if (invFreq) rotate(kRaw, kRot, rows * Hkv, d, (r) => positions[Math.floor(r / Hkv)], invFreq);
 	for (let t = 0; t < rows; t++) {
@@ -149,12 +151,11 @@ function appendToCache(model: LoadedModel, cache: KvCache, layer: number, kRaw: 
 }
 
 /** Attention of the chunk's queries over the cache, with the hooks' positions, score observers and mask. */
-async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext, q: Float32Array) {
+async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext, q: Float32Array, native: PositionPlan) {
 	const { heads: H, kvHeads: Hkv, headDim: d } = model.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
 	const { hooks } = seq;
-	const native = model.native[ctx.layer];
 	const plan = callPlan(native, hooks.positions?.(ctx));
 	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, native.invFreq);
 	let scores: Float32Array | undefined;

@@ -5,7 +5,8 @@
  */
 import { blockSpec } from './block';
 import type { ModelConfig } from './config';
-import { alibiSlopes, ropeInvFreq } from './rope';
+import { nativePlan } from './positions';
+import { alibiSlopes } from './rope';
 import type { ModelWeights } from './weights';
 
 export interface ReferenceOptions {
@@ -15,9 +16,18 @@ export interface ReferenceOptions {
 	allowed?: (layer: number, head: number, i: number, j: number) => boolean;
 	/** Rotary positions [query, key] used for the pair (i, j); default the tokens' own positions. */
 	pairPositions?: (i: number, j: number) => [number, number];
-	/** Rotary frequencies (default rope_theta^(−2i/d)) and a factor on every logit. */
+	/**
+	 * Rotary frequencies for every token and a factor on every logit; default each layer's own
+	 * (positions.ts: the config's base and rope scaling, its attention factor squared).
+	 */
 	invFreq?: Float64Array;
 	logitScale?: number;
+	/**
+	 * The length of the forward pass that computed token i (default: one pass over all tokens,
+	 * the largest position + 1). Under dynamic and longrope scaling it picks the frequencies of
+	 * the token's query and key: transformers caches a key rotated as its own pass rotated it.
+	 */
+	passLength?: (i: number) => number;
 	/** ALiBi slopes, one per query head (default: the paper's on a model trained with ALiBi, else none). */
 	slopes?: ArrayLike<number>;
 }
@@ -66,8 +76,8 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 	const T = ids.length;
 	const positions = options.positions ?? ids.map((_, i) => i);
 	const group = heads / kvHeads;
-	const invFreq = options.invFreq ?? ropeInvFreq(headDim, config.ropeTheta);
-	const logitScale = options.logitScale ?? 1;
+	const wholePass = Math.max(...positions) + 1;
+	const passOf = options.passLength ?? (() => wholePass);
 	const pairPositions = options.pairPositions ?? ((i: number, j: number) => [positions[i], positions[j]]);
 	const slopes = options.slopes ?? (config.positionEncoding === 'alibi' ? alibiSlopes(heads) : null);
 
@@ -77,6 +87,13 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 	const { layers: specs } = blockSpec(config);
 	weights.layers.forEach((w, layer) => {
 			const { window } = specs[layer];
+			const plans = new Map<number, ReturnType<typeof nativePlan>>();
+			const own = (token: number) => {
+				const length = passOf(token);
+				if (!plans.has(length)) plans.set(length, nativePlan(config, specs[layer], length));
+				return plans.get(length)!;
+			};
+			const invFreq = (token: number) => (options.invFreq ?? own(token).invFreq)!;
 			const normed = hidden.map((x) => rmsNorm(x, w.inputNorm, config.rmsNormEps));
 			const q = normed.map((x) => linear(w.q, x, heads * headDim, w.qBias));
 			const k = normed.map((x) => linear(w.k, x, kvHeads * headDim, w.kBias));
@@ -96,11 +113,11 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 						}
 						const [qPos, kPos] = pairPositions(i, j);
 						const rotary = config.positionEncoding === 'rope';
-						const qi = rotary ? rope(q[i], h * headDim, headDim, qPos, invFreq) : Array.from(q[i].subarray(h * headDim, (h + 1) * headDim));
-						const kj = rotary ? rope(k[j], kvh * headDim, headDim, kPos, invFreq) : Array.from(k[j].subarray(kvh * headDim, (kvh + 1) * headDim));
+						const qi = rotary ? rope(q[i], h * headDim, headDim, qPos, invFreq(i)) : Array.from(q[i].subarray(h * headDim, (h + 1) * headDim));
+						const kj = rotary ? rope(k[j], kvh * headDim, headDim, kPos, invFreq(j)) : Array.from(k[j].subarray(kvh * headDim, (kvh + 1) * headDim));
 						let dot = 0;
 						for (let c = 0; c < headDim; c++) dot += qi[c] * kj[c];
-						let score = (dot / Math.sqrt(headDim)) * logitScale;
+						let score = (dot / Math.sqrt(headDim)) * (options.logitScale ?? own(i).logitScale ?? 1);
 						if (slopes) score -= slopes[h] * (positions[i] - positions[j]);
 						scores.push(score);
 					}

@@ -3,7 +3,7 @@
  * rotating the query to angle `cap` against un-rotated keys (`models/llama.py`). Nearer keys
  * keep their true distance, so d_eff = min(i − j, cap).
  */
-import { originalLength, ropeOnly } from './rope-scaling';
+import { ropeOnly, trainedContext } from './rope-scaling';
 import type { PositionScheme } from '../types';
 import { lmInfinite } from '../papers';
 
@@ -15,7 +15,7 @@ export const distanceCap: PositionScheme = {
 	params: { cap: { kind: 'int', label: 'Cap', unit: 'tokens', description: '0 = the model\'s trained context (the paper\'s choice).', min: 0, max: 1048576, default: 0 } },
 	refuse: (_p, config) => ropeOnly(config, 'The distance cap'),
 	plan: (p, config, ctx) => {
-		const cap = originalLength(p.cap as number, config);
+		const cap = trainedContext(p.cap as number, config);
 		return {
 			far: {
 				fromDistance: cap,

@@ -1,39 +1,16 @@
 /**
- * The RoPE frequency formulas of Hugging Face's `modeling_rope_utils` (`ROPE_INIT_FUNCTIONS`),
- * as pure functions of the head dimension d, base b and scale factor s.
+ * What the position schemes share about the model's own RoPE (the formulas themselves are the
+ * engine's, engine/rope-scaling.ts, which a config's rope scaling also uses). Schemes that move
+ * positions build on the model's own frequencies, scaled or not; schemes that replace the
+ * frequencies by an extension of plain RoPE run on plain RoPE, or on a config scaled the same
+ * way, whose parameters theirs then replace.
  */
-import { ropeInvFreq } from '../../engine/rope';
+import { blockSpec } from '../../engine/block';
 import type { ModelConfig } from '../../engine/config';
-
-/** Position Interpolation: every frequency divided by s (≡ positions divided by s). */
-export function linearInvFreq(d: number, base: number, s: number): Float64Array {
-	return ropeInvFreq(d, base).map((theta) => theta / s);
-}
-
-/** NTK-aware base: b' = b · s^(d/(d−2)). */
-export function ntkBase(d: number, base: number, s: number): number {
-	return base * s ** (d / (d - 2));
-}
-
-/** Dynamic NTK: with m = max(seqLen, L0), b' = b · (s·m/L0 − (s−1))^(d/(d−2)). */
-export function dynamicNtkBase(d: number, base: number, s: number, seqLen: number, L0: number): number {
-	const m = Math.max(seqLen, L0);
-	return base * ((s * m) / L0 - (s - 1)) ** (d / (d - 2));
-}
-
-/** YaRN ("NTK-by-parts") frequencies and attention factor. */
-export function yarn(d: number, base: number, s: number, L0: number, betaFast: number, betaSlow: number, attentionFactor?: number) {
-	const correction = (rotations: number) => (d * Math.log(L0 / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
-	const lo = Math.max(Math.floor(correction(betaFast)), 0);
-	let hi = Math.min(Math.ceil(correction(betaSlow)), d - 1);
-	if (lo === hi) hi += 0.001;
-	const original = ropeInvFreq(d, base);
-	const invFreq = original.map((theta, i) => {
-		const gamma = 1 - Math.min(Math.max((i - lo) / (hi - lo), 0), 1);
-		return (1 - gamma) * (theta / s) + gamma * theta;
-	});
-	return { invFreq, attentionFactor: attentionFactor ?? 0.1 * Math.log(s) + 1, lo, hi };
-}
+import type { LayerContext, PositionPlan } from '../../engine/hooks';
+import { nativePlan, passLength } from '../../engine/positions';
+import type { RopeType } from '../../engine/rope-scaling';
+import { describeNativePositions } from './native';
 
 export function ropeOnly(config: ModelConfig, name: string): string | null {
 	return config.positionEncoding === 'rope'
@@ -41,7 +18,38 @@ export function ropeOnly(config: ModelConfig, name: string): string | null {
 		: `${name} rescales rotary positions, but this model uses ${config.positionEncoding === 'alibi' ? 'ALiBi' : 'no position encoding'}.`;
 }
 
-/** The length a scaling is relative to: the parameter, or the model's trained context when 0. */
+/**
+ * Refuses a scheme that replaces the model's frequencies on a config that scales RoPE otherwise
+ * than `sameKind` (null: no config scaling is of its kind).
+ */
+export function plainRopeOnly(config: ModelConfig, name: string, sameKind: RopeType | null): string | null {
+	const scaling = config.ropeScaling;
+	if (!scaling || scaling.type === sameKind) return ropeOnly(config, name);
+	return (
+		`${name} extends plain RoPE${sameKind ? ` (or replaces a ${sameKind} config's own factor)` : ''}, but this model's config already scales it ` +
+		`(native: ${describeNativePositions(config)}); no paper defines ${name} on top of ${scaling.type} scaling. ` +
+		"Use the model's own positions, or a scheme that moves positions through them: Position Interpolation, SelfExtend, the distance cap, cache positions or a remap."
+	);
+}
+
+/**
+ * The model's own plan for this call (its layer's base and scaling, for this pass's length), or
+ * the same at another base: what a scheme building on the model's frequencies starts from.
+ */
+export function ownPlan(config: ModelConfig, ctx: LayerContext, base?: number): PositionPlan {
+	const layer = blockSpec(config).layers[ctx.layer];
+	const positions = base !== undefined && layer.positions.kind === 'rope' ? { ...layer.positions, base } : layer.positions;
+	return nativePlan(config, { ...layer, positions }, passLength(ctx.callPositions));
+}
+
+/** The length a scaling extends: the parameter; when 0, a config scaling's own original length, else the trained context. */
 export function originalLength(value: number, config: ModelConfig): number {
+	if (value > 0) return value;
+	const scaling = config.ropeScaling;
+	return scaling && 'original' in scaling ? scaling.original : config.maxPositions;
+}
+
+/** The length the model was trained to read (max_position_embeddings) unless the parameter names one. */
+export function trainedContext(value: number, config: ModelConfig): number {
 	return value > 0 ? value : config.maxPositions;
 }
