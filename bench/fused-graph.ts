@@ -50,11 +50,11 @@ export function fusedGraph(config: ModelConfig, weights: ModelWeights, decode: b
 		const scores = g.op('Add', [g.op('MatMul', [q, g.op('Transpose', [expand(g, k, config)], { perm: [0, 2, 1] })]), bias]);
 		const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), expand(g, v, config)]);
 		const merged = g.op('Reshape', [g.op('Transpose', [attn], { perm: [1, 0, 2] }), g.ints([-1, H * d])]);
-		const h = g.op('Add', [x, linear(g, merged, `l${l}.o`, w.o, D, H * d)]);
+		const h = g.op('Add', [x, linear(g, merged, `l${l}.o`, w.o, D, H * d, w.oBias)]);
 		const m = rmsNorm(g, h, g.weight(`l${l}.post`, [D], w.postNorm), config.rmsNormEps);
-		const gate = linear(g, m, `l${l}.gate`, w.gate, f, D);
-		const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), linear(g, m, `l${l}.up`, w.up, f, D)]);
-		x = g.op('Add', [h, linear(g, act, `l${l}.down`, w.down, D, f)]);
+		const gate = linear(g, m, `l${l}.gate`, w.gate, f, D, w.gateBias);
+		const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), linear(g, m, `l${l}.up`, w.up, f, D, w.upBias)]);
+		x = g.op('Add', [h, linear(g, act, `l${l}.down`, w.down, D, f, w.downBias)]);
 	});
 	// Like the engine, only the last position's logits are computed.
 	const last = g.op('Slice', [x, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([0])]);

@@ -12,15 +12,21 @@ describe('block spec', () => {
 	it('reads a Llama config: pre-norm RMSNorm with its ε, SwiGLU, no projection biases, RoPE at rope_theta in every layer', () => {
 		expect(blockSpec(config({ rope_theta: 500000, rms_norm_eps: 1e-6 }))).toEqual({
 			norm: { kind: 'rms', eps: 1e-6 },
-			qkvBias: false,
+			biases: { qkv: false, o: false, mlp: false },
+			fused: { qkv: false, gateUp: false },
 			mlp: 'swiglu',
 			layers: [{ positions: { kind: 'rope', base: 500000, scaling: null }, window: null }, { positions: { kind: 'rope', base: 500000, scaling: null }, window: null }]
 		});
 	});
 
-	it('takes q/k/v biases from the family (Qwen2) or attention_bias, and positions from position_encoding', () => {
-		expect(blockSpec(config({ model_type: 'qwen2' })).qkvBias).toBe(true);
-		expect(blockSpec(config({ attention_bias: true })).qkvBias).toBe(true);
+	it('takes biases as each family does, fused projections from the family, and positions from position_encoding', () => {
+		// Qwen2 hard-codes q/k/v biases (none on o) whatever attention_bias says; Llama's attention_bias
+		// also biases o_proj, and mlp_bias its MLP; Mistral and Phi-3 have none.
+		expect(blockSpec(config({ model_type: 'qwen2', attention_bias: false })).biases).toEqual({ qkv: true, o: false, mlp: false });
+		expect(blockSpec(config({ attention_bias: true })).biases).toEqual({ qkv: true, o: true, mlp: false });
+		expect(blockSpec(config({ mlp_bias: true })).biases).toEqual({ qkv: false, o: false, mlp: true });
+		expect(blockSpec(config({ model_type: 'mistral', attention_bias: true, mlp_bias: true })).biases).toEqual({ qkv: false, o: false, mlp: false });
+		expect(blockSpec(config({ model_type: 'phi3' })).fused).toEqual({ qkv: true, gateUp: true });
 		expect(blockSpec(config({ position_encoding: 'alibi' })).layers[0].positions).toEqual({ kind: 'alibi' });
 		expect(blockSpec(config({ position_encoding: 'none' })).layers[1].positions).toEqual({ kind: 'none' });
 	});

@@ -8,11 +8,11 @@ import { blockSpec } from '$lib/engine/block';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
 import { referenceForward } from '$lib/engine/reference';
-import { parseSafetensors } from '$lib/engine/safetensors';
+import { parseSafetensors, writeSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
 import { kvFootprint } from '$lib/techniques/kv-runtime';
 import { kvPolicies } from '$lib/techniques/registry';
-import { familyModel, type FamilyName } from '../fixtures/families';
+import { FAMILIES, TINY, familyModel, type FamilyConfig, type FamilyName } from '../fixtures/families';
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 	expect(a.length).toBe(b.length);
@@ -25,14 +25,18 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 const PROMPT = [1, 17, 42, 99, 5, 63, 28, 77, 11, 120, 64, 3, 88, 31];
 const DECODED = [7, 55, 101, 19];
 
-/** Families and what each fixture's config makes of its layers' windows. */
-const CASES: { family: FamilyName; windows: (number | null)[] }[] = [
-	{ family: 'mistral', windows: [5, 5, 5] },
-	{ family: 'qwen2', windows: [null, 4, 4] }
+/** Families (and variants of their configs) and what each makes of its layers' windows. */
+const CASES: { name: string; family: FamilyName; overrides?: FamilyConfig; windows: (number | null)[] }[] = [
+	{ name: 'llama', family: 'llama', windows: [null, null, null] },
+	// attention_bias biases q, k, v and o; mlp_bias gate, up and down.
+	{ name: 'llama with attention_bias and mlp_bias', family: 'llama', overrides: { attention_bias: true, mlp_bias: true }, windows: [null, null, null] },
+	{ name: 'mistral', family: 'mistral', windows: [5, 5, 5] },
+	{ name: 'qwen2', family: 'qwen2', windows: [null, 4, 4] },
+	{ name: 'phi3', family: 'phi3', windows: [6, 6, 6] }
 ];
 
-describe.each(CASES)('$family', ({ family, windows }) => {
-	const model = familyModel(family, { seed: 5 });
+describe.each(CASES)('$name', ({ name, family, overrides, windows }) => {
+	const model = familyModel(family, { seed: 5, overrides });
 	const config = parseConfig(model.config);
 	const weights = loadWeights(parseSafetensors(model.safetensors), config);
 	let engine: Engine;
@@ -41,8 +45,15 @@ describe.each(CASES)('$family', ({ family, windows }) => {
 		engine = await Engine.load(model.config, model.safetensors);
 	});
 
-	it("reads each layer's sliding window from the config", () => {
-		expect(blockSpec(config).layers.map((layer) => layer.window)).toEqual(windows);
+	it("reads each layer's sliding window from the config, and loads the biases its block has", () => {
+		const spec = blockSpec(config);
+		expect(spec.layers.map((layer) => layer.window)).toEqual(windows);
+		const [w] = weights.layers;
+		expect({ qkv: [w.qBias, w.kBias, w.vBias], o: [w.oBias], mlp: [w.gateBias, w.upBias, w.downBias] }).toEqual({
+			qkv: Array(3).fill(spec.biases.qkv ? expect.any(Float32Array) : null),
+			o: [spec.biases.o ? expect.any(Float32Array) : null],
+			mlp: Array(3).fill(spec.biases.mlp ? expect.any(Float32Array) : null)
+		});
 	});
 
 	it("matches the reference's logits and every layer's attention probabilities (≤ 1e-4)", async () => {
@@ -104,7 +115,56 @@ describe.each(CASES)('$family', ({ family, windows }) => {
 			const chunked = await engine.sequence().prefill(PROMPT, { allLogits: true, chunkSize });
 			diffs.chunked = Math.max(diffs.chunked ?? 0, maxAbsDiff(chunked, oneShot));
 		}
-		expect(diffs.chunked).toBeLessThan(1e-5);
-		console.info(`${family}: max abs diffs`, diffs);
+		expect(diffs.chunked).toBeLessThan(1e-4);
+		console.info(`${name}: max abs diffs`, diffs);
+	});
+});
+
+describe("Phi-3's fused projections", () => {
+	it('run as separate q/k/v and gate/up projections cut from their rows as Phi3Attention and Phi3MLP cut them', async () => {
+		const phi3 = familyModel('phi3', { seed: 9 });
+		const file = parseSafetensors(phi3.safetensors);
+		const { hidden: d, heads, kvHeads, headDim, intermediate: f } = TINY;
+		// qkv[..., :H·d] is q, the next Hkv·d rows k, the rest v; gate_up.chunk(2) gives gate, then up.
+		const rows = (data: Float32Array, from: number, count: number) => data.slice(from * d, (from + count) * d);
+		const tensors = [...file.tensors.keys()].flatMap((name) => {
+			const data = file.read(name);
+			const shape = file.tensors.get(name)!.shape;
+			const base = name.replace(/(qkv|gate_up)_proj\.weight$/, '');
+			if (name.endsWith('qkv_proj.weight')) {
+				return [
+					{ name: `${base}q_proj.weight`, shape: [heads * headDim, d], data: rows(data, 0, heads * headDim) },
+					{ name: `${base}k_proj.weight`, shape: [kvHeads * headDim, d], data: rows(data, heads * headDim, kvHeads * headDim) },
+					{ name: `${base}v_proj.weight`, shape: [kvHeads * headDim, d], data: rows(data, (heads + kvHeads) * headDim, kvHeads * headDim) }
+				];
+			}
+			if (name.endsWith('gate_up_proj.weight')) {
+				return [
+					{ name: `${base}gate_proj.weight`, shape: [f, d], data: rows(data, 0, f) },
+					{ name: `${base}up_proj.weight`, shape: [f, d], data: rows(data, f, f) }
+				];
+			}
+			return [{ name, shape, data }];
+		});
+		// The same block with separate projections: Mistral's, at Phi-3's window.
+		const mistral = { ...familyModel('mistral').config, sliding_window: phi3.config.sliding_window, rms_norm_eps: phi3.config.rms_norm_eps };
+		const [fused, separate] = [phi3.config, mistral].map(parseConfig);
+		const ids = PROMPT.slice(0, 10);
+		const expected = referenceForward(separate, loadWeights(parseSafetensors(writeSafetensors(tensors)), separate), ids).logits;
+		expect(referenceForward(fused, loadWeights(file, fused), ids).logits).toEqual(expected);
+		const engine = await Engine.load(phi3.config, phi3.safetensors);
+		expect(maxAbsDiff(await engine.sequence().prefill(ids, { allLogits: true }), expected)).toBeLessThan(1e-4);
+	});
+});
+
+describe('configs the engine cannot run', () => {
+	it.each([
+		['mistral', { model_type: 'mixtral' }, /model_type "mixtral" is not supported yet \(supported: .*mistral.*phi3/],
+		['llama', { hidden_act: 'mish' }, /hidden_act "mish" is not supported for llama \(supported: silu\)/],
+		['qwen2', { quantization_config: { quant_method: 'gptq', bits: 4 } }, /quantization_config .* \(supported: F32, F16 and BF16 weights\)/],
+		['phi3', { partial_rotary_factor: 0.75 }, /partial_rotary_factor 0.75 .* \(supported: 1, every dimension rotated\)/],
+		['qwen2', { layer_types: ['full_attention', 'sliding_attention'] }, /layer_types names 2 layers, but num_hidden_layers is 3/]
+	] as [FamilyName, FamilyConfig, RegExp][])('a %s config with %o is refused, naming the field', (family, overrides, message) => {
+		expect(() => parseConfig({ ...FAMILIES[family].config(), ...overrides })).toThrow(message);
 	});
 });

@@ -5,6 +5,7 @@
  * encoding) in the tables that build them.
  */
 import type { ModelConfig } from './config';
+import type { Biases, Fused } from './family';
 import type { RopeScaling } from './rope-scaling';
 
 /**
@@ -25,8 +26,10 @@ export interface LayerSpec {
 export interface BlockSpec {
 	/** The norm before each sublayer (pre-norm) and before the LM head. */
 	norm: { kind: 'rms'; eps: number };
-	/** Whether the q, k and v projections must carry biases (Qwen2; `attention_bias`). */
-	qkvBias: boolean;
+	/** Which projections carry biases (family.ts). */
+	biases: Biases;
+	/** Projections the checkpoint stores as one tensor, split when the weights are read. */
+	fused: Fused;
 	/** The feed-forward: SwiGLU is down(silu(gate(x)) · up(x)). */
 	mlp: 'swiglu';
 	layers: LayerSpec[];
@@ -36,7 +39,8 @@ export function blockSpec(config: ModelConfig): BlockSpec {
 	const positions: NativePositions = config.positionEncoding === 'rope' ? { kind: 'rope', base: config.ropeTheta, scaling: config.ropeScaling } : { kind: config.positionEncoding };
 	return {
 		norm: { kind: 'rms', eps: config.rmsNormEps },
-		qkvBias: config.attentionBias,
+		biases: config.biases,
+		fused: config.fused,
 		mlp: 'swiglu',
 		layers: config.layerTypes.map((type) => ({ positions, window: type === 'sliding_attention' ? config.slidingWindow : null }))
 	};

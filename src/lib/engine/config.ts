@@ -1,11 +1,13 @@
 /**
- * The architecture, read from a Hugging Face `config.json` of the Llama family (Llama, Mistral,
- * Qwen2, SmolLM: RMSNorm, rotary positions, SwiGLU, grouped-query attention). Our lab models may
- * add `position_encoding: "rope" | "alibi" | "none"`.
+ * The architecture, read from a Hugging Face `config.json` (Llama, Mistral, Qwen2, Phi-3, SmolLM:
+ * RMSNorm, rotary positions, SwiGLU, grouped-query attention), each family's fields read as its
+ * transformers code reads them (family.ts). Our lab models may add
+ * `position_encoding: "rope" | "alibi" | "none"`.
  */
 import { z } from 'zod';
 import { quote } from '../quote';
 import { ConfigError } from './errors';
+import { familyOf, slidingLayers, type Biases, type Fused } from './family';
 import { readRopeScaling } from './rope-config';
 import type { RopeScaling } from './rope-scaling';
 
@@ -26,8 +28,10 @@ export interface ModelConfig {
 	rmsNormEps: number;
 	tieWordEmbeddings: boolean;
 	maxPositions: number;
-	/** Bias vectors on the q/k/v projections (Qwen2). */
-	attentionBias: boolean;
+	/** Which projections carry biases (Qwen2: q/k/v; Llama: q/k/v/o with attention_bias, the MLP's with mlp_bias). */
+	biases: Biases;
+	/** Projections the checkpoint stores fused (Phi-3: qkv_proj, gate_up_proj). */
+	fused: Fused;
 	/** Keys a query on a sliding layer sees, itself included (Hugging Face's `sliding_window`); null: no layer slides. */
 	slidingWindow: number | null;
 	/** Each layer's attention: `sliding_attention` only where the layer attends within `slidingWindow`. */
@@ -78,6 +82,9 @@ const hfConfig = z.looseObject({
 	tie_word_embeddings: z.boolean().optional(),
 	max_position_embeddings: size('max_position_embeddings').optional(),
 	attention_bias: z.boolean().optional(),
+	mlp_bias: z.boolean().optional(),
+	partial_rotary_factor: z.number().positive().max(1).optional(),
+	quantization_config: z.unknown().optional(),
 	hidden_act: z.string().optional(),
 	position_encoding: z.enum(['rope', 'alibi', 'none']).optional(),
 	tokenizer: z.enum(['bytes']).optional(),
@@ -92,8 +99,6 @@ const hfConfig = z.looseObject({
 	eos_token_id: tokenId
 });
 
-const SUPPORTED_TYPES = ['llama', 'mistral', 'qwen2', 'longscope'];
-
 const firstId = (id: number | number[] | null | undefined) => (id === undefined || id === null ? null : Array.isArray(id) ? id[0] : id);
 
 export function parseConfig(input: unknown): ModelConfig {
@@ -104,11 +109,15 @@ export function parseConfig(input: unknown): ModelConfig {
 	}
 	const c = parsed.data;
 	const modelType = c.model_type ?? 'llama';
-	if (!SUPPORTED_TYPES.includes(modelType)) {
-		throw new ConfigError(`config.json: model_type ${quote(modelType)} is not supported yet (supported: ${SUPPORTED_TYPES.join(', ')}).`);
-	}
+	const family = familyOf(modelType);
 	if (c.hidden_act !== undefined && c.hidden_act !== 'silu') {
-		throw new ConfigError(`config.json: hidden_act ${quote(c.hidden_act)} is not supported (the Llama family uses silu).`);
+		throw new ConfigError(`config.json: hidden_act ${quote(c.hidden_act)} is not supported for ${modelType} (supported: silu).`);
+	}
+	if (c.quantization_config !== undefined && c.quantization_config !== null) {
+		throw new ConfigError('config.json: quantization_config names a quantized checkpoint, which the lab cannot run (supported: F32, F16 and BF16 weights).');
+	}
+	if (c.partial_rotary_factor !== undefined && c.partial_rotary_factor !== 1) {
+		throw new ConfigError(`config.json: partial_rotary_factor ${c.partial_rotary_factor} rotates part of each head, which the lab does not run (supported: 1, every dimension rotated).`);
 	}
 	const heads = c.num_attention_heads;
 	const kvHeads = c.num_key_value_heads ?? heads;
@@ -138,8 +147,9 @@ export function parseConfig(input: unknown): ModelConfig {
 		rmsNormEps: c.rms_norm_eps ?? 1e-6,
 		tieWordEmbeddings: c.tie_word_embeddings ?? false,
 		maxPositions,
-		attentionBias: c.attention_bias ?? modelType === 'qwen2',
-		...slidingLayers(modelType, c),
+		biases: family.biases(c),
+		fused: family.fused,
+		...slidingLayers(family, c),
 		positionEncoding,
 		bosTokenId: firstId(c.bos_token_id),
 		eosTokenId: firstId(c.eos_token_id),
@@ -147,35 +157,12 @@ export function parseConfig(input: unknown): ModelConfig {
 	};
 }
 
-type SlidingFields = Pick<z.infer<typeof hfConfig>, 'sliding_window' | 'use_sliding_window' | 'max_window_layers' | 'layer_types' | 'num_hidden_layers'>;
-
-/**
- * Which layers slide, read as each family's transformers config class reads it (defaults
- * included: a Mistral config without `sliding_window` slides at 4096). Families absent here
- * (Llama) have no sliding attention whatever their config says.
- */
-const SLIDING: Record<string, (c: SlidingFields) => { window: number | null; types?: LayerType[] }> = {
-	mistral: (c) => ({ window: c.sliding_window === undefined ? 4096 : c.sliding_window }),
-	phi3: (c) => ({ window: c.sliding_window ?? null }),
-	// Qwen2Config drops the window unless use_sliding_window; without layer_types, layers from max_window_layers on slide.
-	qwen2: (c) => ({
-		window: c.use_sliding_window ? (c.sliding_window === undefined ? 4096 : c.sliding_window) : null,
-		types: c.layer_types ?? Array.from({ length: c.num_hidden_layers }, (_, i) => (i >= (c.max_window_layers ?? 28) ? 'sliding_attention' : 'full_attention'))
-	})
-};
-
-function slidingLayers(modelType: string, c: SlidingFields): { slidingWindow: number | null; layerTypes: LayerType[] } {
-	const { window, types } = SLIDING[modelType]?.(c) ?? { window: null };
-	if (types && types.length !== c.num_hidden_layers) throw new ConfigError(`config.json: layer_types names ${types.length} layers, but num_hidden_layers is ${c.num_hidden_layers}.`);
-	const layerTypes = Array.from({ length: c.num_hidden_layers }, (_, i): LayerType => (window !== null && (types?.[i] ?? 'sliding_attention') === 'sliding_attention' ? 'sliding_attention' : 'full_attention'));
-	return { slidingWindow: layerTypes.includes('sliding_attention') ? window : null, layerTypes };
-}
-
 /** Parameters of the model, embeddings counted once when tied. */
 export function parameterCount(config: ModelConfig): number {
 	const { hiddenSize: d, heads, kvHeads, headDim, intermediateSize: f, vocabSize: v, layers } = config;
-	const attention = d * heads * headDim * 2 + d * kvHeads * headDim * 2 + (config.attentionBias ? (heads + 2 * kvHeads) * headDim : 0);
-	const perLayer = attention + 3 * d * f + 2 * d;
+	const { biases } = config;
+	const attention = d * heads * headDim * 2 + d * kvHeads * headDim * 2 + (biases.qkv ? (heads + 2 * kvHeads) * headDim : 0) + (biases.o ? d : 0);
+	const perLayer = attention + 3 * d * f + (biases.mlp ? 2 * f + d : 0) + 2 * d;
 	return v * d * (config.tieWordEmbeddings ? 1 : 2) + layers * perLayer + d;
 }
 

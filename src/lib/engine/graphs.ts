@@ -43,10 +43,10 @@ const norm = (g: GraphBuilder, spec: BlockSpec, x: string, weight: string) => NO
 /** Feed-forwards by kind: the normalised x [T, D] → [T, D], for hidden size d and MLP width f. */
 const MLPS: Record<BlockSpec['mlp'], (g: GraphBuilder, x: string, w: LayerWeights, d: number, f: number) => string> = {
 	swiglu: (g, x, w, d, f) => {
-		const gate = linear(g, x, 'gate_proj', w.gate, f, d);
-		const up = linear(g, x, 'up_proj', w.up, f, d);
+		const gate = linear(g, x, 'gate_proj', w.gate, f, d, w.gateBias);
+		const up = linear(g, x, 'up_proj', w.up, f, d, w.upBias);
 		const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-		return linear(g, act, 'down_proj', w.down, d, f);
+		return linear(g, act, 'down_proj', w.down, d, f, w.downBias);
 	}
 };
 
@@ -100,7 +100,7 @@ export function postGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights)
 	const g = new GraphBuilder('post');
 	const attn = g.input('attn', ['T', heads * headDim]);
 	const x = g.input('x', ['T', d]);
-	const h = g.op('Add', [x, linear(g, attn, 'o_proj', w.o, d, heads * headDim)]);
+	const h = g.op('Add', [x, linear(g, attn, 'o_proj', w.o, d, heads * headDim, w.oBias)]);
 	const n = norm(g, spec, h, g.weight('post_norm', [d], w.postNorm));
 	g.op('Add', [h, MLPS[spec.mlp](g, n, w, d, f)], {}, 'y');
 	g.output('y', ['T', d]);

@@ -133,13 +133,13 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 			}
 			probs.push(layerProbs);
 			hidden = hidden.map((x, i) => {
-				const o = linear(w.o, attnOut[i], d);
+				const o = linear(w.o, attnOut[i], d, w.oBias);
 				const h1 = x.map((value, c) => value + o[c]);
 				const n = rmsNorm(h1, w.postNorm, config.rmsNormEps);
-				const gate = linear(w.gate, n, intermediateSize);
-				const up = linear(w.up, n, intermediateSize);
+				const gate = linear(w.gate, n, intermediateSize, w.gateBias);
+				const up = linear(w.up, n, intermediateSize, w.upBias);
 				const act = gate.map((g, c) => (g / (1 + Math.exp(-g))) * up[c]);
-				const down = linear(w.down, act, d);
+				const down = linear(w.down, act, d, w.downBias);
 				return h1.map((value, c) => value + down[c]);
 			});
 		});

@@ -1,5 +1,5 @@
 /** The model's tensors by role, checked against the config, in Hugging Face's [out, in] layout. */
-import { blockSpec } from './block';
+import { blockSpec, type BlockSpec } from './block';
 import type { ModelConfig } from './config';
 import { quote } from '../quote';
 import { dims, f32Bytes, type SafetensorsFile, type SafetensorsHeader } from './safetensors';
@@ -13,10 +13,14 @@ export interface LayerWeights {
 	kBias: Float32Array | null;
 	vBias: Float32Array | null;
 	o: Float32Array;
+	oBias: Float32Array | null;
 	postNorm: Float32Array;
 	gate: Float32Array;
 	up: Float32Array;
 	down: Float32Array;
+	gateBias: Float32Array | null;
+	upBias: Float32Array | null;
+	downBias: Float32Array | null;
 }
 
 export interface ModelWeights {
@@ -40,29 +44,54 @@ const size = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed
 
 type TensorSpec = [name: string, shape: number[]];
 
-/** q/k/v biases exist in some families only (Qwen2); the block spec says where they must. */
-const BIASES = new Set<keyof LayerWeights>(['qBias', 'kBias', 'vBias']);
+const ROLES: (keyof LayerWeights)[] = ['inputNorm', 'q', 'k', 'v', 'qBias', 'kBias', 'vBias', 'o', 'oBias', 'postNorm', 'gate', 'up', 'down', 'gateBias', 'upBias', 'downBias'];
 
-/** Layer i's tensors by role, each with the shape config.json implies: one table for checking and reading. */
-function layerTensors(config: ModelConfig, i: number): Record<keyof LayerWeights, TensorSpec> {
+/** Where a role's values lie in the file: a whole tensor, or `count` of its rows from `from` (a fused projection). */
+interface Source {
+	tensor: TensorSpec;
+	rows?: { from: number; count: number };
+}
+
+/**
+ * Layer i's tensors by role, named and shaped as the block's checkpoints store them: one table
+ * for checking and reading. Roles the block lacks (biases it has none of) are absent.
+ */
+function layerTensors(config: ModelConfig, spec: BlockSpec, i: number): Partial<Record<keyof LayerWeights, Source>> {
 	const { hiddenSize: d, heads, kvHeads, headDim, intermediateSize: f } = config;
+	const { biases, fused } = spec;
 	const qOut = heads * headDim;
 	const kvOut = kvHeads * headDim;
 	const p = `model.layers.${i}.`;
-	return {
-		inputNorm: [`${p}input_layernorm.weight`, [d]],
-		q: [`${p}self_attn.q_proj.weight`, [qOut, d]],
-		k: [`${p}self_attn.k_proj.weight`, [kvOut, d]],
-		v: [`${p}self_attn.v_proj.weight`, [kvOut, d]],
-		qBias: [`${p}self_attn.q_proj.bias`, [qOut]],
-		kBias: [`${p}self_attn.k_proj.bias`, [kvOut]],
-		vBias: [`${p}self_attn.v_proj.bias`, [kvOut]],
-		o: [`${p}self_attn.o_proj.weight`, [d, qOut]],
-		postNorm: [`${p}post_attention_layernorm.weight`, [d]],
-		gate: [`${p}mlp.gate_proj.weight`, [f, d]],
-		up: [`${p}mlp.up_proj.weight`, [f, d]],
-		down: [`${p}mlp.down_proj.weight`, [d, f]]
+	const whole = (name: string, shape: number[]): Source => ({ tensor: [name, shape] });
+	/** Projections with `counts` outputs each: consecutive rows of the tensor `fusedName` where fused, else tensors of their own. */
+	const projections = (fusedName: string | null, names: string[], counts: number[], suffix: string, rest: number[]): Source[] => {
+		if (!fusedName) return names.map((name, b) => whole(`${name}.${suffix}`, [counts[b], ...rest]));
+		const total = counts.reduce((a, b) => a + b, 0);
+		return counts.map((count, b) => ({ tensor: [`${fusedName}.${suffix}`, [total, ...rest]], rows: { from: counts.slice(0, b).reduce((a, c) => a + c, 0), count } }));
 	};
+	const qkv = (suffix: string, rest: number[]) =>
+		projections(fused.qkv ? `${p}self_attn.qkv_proj` : null, ['q', 'k', 'v'].map((x) => `${p}self_attn.${x}_proj`), [qOut, kvOut, kvOut], suffix, rest);
+	const gateUp = (suffix: string, rest: number[]) => projections(fused.gateUp ? `${p}mlp.gate_up_proj` : null, [`${p}mlp.gate_proj`, `${p}mlp.up_proj`], [f, f], suffix, rest);
+	const [q, k, v] = qkv('weight', [d]);
+	const [gate, up] = gateUp('weight', [d]);
+	const tensors: Partial<Record<keyof LayerWeights, Source>> = {
+		inputNorm: whole(`${p}input_layernorm.weight`, [d]),
+		q,
+		k,
+		v,
+		o: whole(`${p}self_attn.o_proj.weight`, [d, qOut]),
+		postNorm: whole(`${p}post_attention_layernorm.weight`, [d]),
+		gate,
+		up,
+		down: whole(`${p}mlp.down_proj.weight`, [d, f])
+	};
+	if (biases.qkv) [tensors.qBias, tensors.kBias, tensors.vBias] = qkv('bias', []);
+	if (biases.o) tensors.oBias = whole(`${p}self_attn.o_proj.bias`, [d]);
+	if (biases.mlp) {
+		[tensors.gateBias, tensors.upBias] = gateUp('bias', []);
+		tensors.downBias = whole(`${p}mlp.down_proj.bias`, [d]);
+	}
+	return tensors;
 }
 
 /**
@@ -71,7 +100,7 @@ function layerTensors(config: ModelConfig, i: number): Record<keyof LayerWeights
  * and the weights fit in `maxBytes` once converted to f32. Returns the tensors to read.
  */
 export function planWeights(header: SafetensorsHeader, config: ModelConfig, maxBytes = BROWSER_MAX_WEIGHT_BYTES): Set<string> {
-	const { qkvBias } = blockSpec(config);
+	const spec = blockSpec(config);
 	const plan = new Set<string>();
 	const need = ([name, shape]: TensorSpec) => {
 		const entry = header.tensors.get(name);
@@ -82,19 +111,7 @@ export function planWeights(header: SafetensorsHeader, config: ModelConfig, maxB
 		plan.add(name);
 	};
 
-	for (let i = 0; i < config.layers; i++) {
-		let biases = 0;
-		for (const [role, spec] of Object.entries(layerTensors(config, i)) as [keyof LayerWeights, TensorSpec][]) {
-			if (!BIASES.has(role)) need(spec);
-			else if (header.tensors.has(spec[0])) {
-				need(spec);
-				biases++;
-			}
-		}
-		if (qkvBias && biases < BIASES.size) {
-			throw new WeightsError(`config.json asks for attention biases, but layer ${i} lacks q/k/v_proj.bias.`);
-		}
-	}
+	for (let i = 0; i < config.layers; i++) for (const source of Object.values(layerTensors(config, spec, i))) need(source.tensor);
 	const { hiddenSize: d, vocabSize: v } = config;
 	need(['model.embed_tokens.weight', [v, d]]);
 	if (!config.tieWordEmbeddings) need(['lm_head.weight', [v, d]]);
@@ -123,9 +140,21 @@ export function loadWeights(file: SafetensorsFile, config: ModelConfig, maxBytes
 		return data;
 	};
 
+	const spec = blockSpec(config);
 	const layers = Array.from({ length: config.layers }, (_, i) => {
-		const tensors = Object.entries(layerTensors(config, i)).map(([role, [name]]) => [role, plan.has(name) ? take(name) : null]);
-		return Object.fromEntries(tensors) as LayerWeights;
+		const sources = layerTensors(config, spec, i);
+		const read = new Map<string, Float32Array>();
+		const values = (role: keyof LayerWeights): Float32Array | null => {
+			const source = sources[role];
+			if (!source) return null;
+			const [name, shape] = source.tensor;
+			const data = read.get(name) ?? take(name);
+			read.set(name, data);
+			if (!source.rows) return data;
+			const width = shape.slice(1).reduce((a, b) => a * b, 1);
+			return data.slice(source.rows.from * width, (source.rows.from + source.rows.count) * width);
+		};
+		return Object.fromEntries(ROLES.map((role) => [role, values(role)])) as unknown as LayerWeights;
 	});
 	const embed = take('model.embed_tokens.weight');
 	const lmHead = config.tieWordEmbeddings ? embed : take('lm_head.weight');
