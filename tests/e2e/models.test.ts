@@ -76,3 +76,19 @@ test('the WebGPU execution provider generates the same tokens as WASM', async ({
 	await expect(page.getByTestId('model-card')).toContainText('WebGPU');
 	expect(await generateTokens()).toBe(wasm);
 });
+
+test("a model whose config scales RoPE shows its own positions, and a position scheme that cannot build on them says why", async ({ page }) => {
+	// tiny-llama3 is tiny-gqa's config with Llama 3.2's rope_scaling; the weights are tiny-gqa's.
+	const files = ['tests/fixtures/tiny-llama3/config.json', `${FIXTURE}/model.safetensors`];
+	await page.goto('/models');
+	await page.getByTestId('model-files').setInputFiles(files);
+	await expect(page.getByTestId('model-card')).toContainText('native: llama3 ×32 from 8,192 (RoPE θ = 500,000)');
+	await expect(page.getByTestId('model-card')).toContainText('131,072 tokens');
+
+	await page.goto('/lab?model=tiny-llama3&pos=yarn');
+	await page.getByTestId('model-files').setInputFiles(files);
+	await expect(page.getByTestId('native-positions')).toHaveText('native: llama3 ×32 from 8,192 (RoPE θ = 500,000); trained context 131,072 tokens');
+	await expect(page.getByTestId('refusals')).toContainText('No paper defines YaRN on top of llama3 scaling');
+	await page.getByLabel('Position scheme').selectOption('self-extend');
+	await expect(page.getByTestId('refusals')).toHaveCount(0);
+});

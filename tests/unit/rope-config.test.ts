@@ -288,8 +288,8 @@ describe('position schemes compose with a scaled model, or say why not', () => {
 
 	it('a refusal says what the model does and what runs instead', () => {
 		expect(scheme('yarn').refuse(DEFAULTS.yarn, fixtureWith('llama3'))).toBe(
-			"YaRN extends plain RoPE (or replaces a yarn config's own factor), but this model's config already scales it (native: llama3 ×8 from 64 (RoPE θ = 100)); " +
-				"no paper defines YaRN on top of llama3 scaling. Use the model's own positions, or a scheme that moves positions through them: Position Interpolation, SelfExtend, the distance cap, cache positions or a remap."
+			"YaRN extends plain RoPE (or replaces a yarn config's own factor), but this model's config already scales it: llama3 ×8 from 64 (RoPE θ = 100). " +
+				"No paper defines YaRN on top of llama3 scaling; use the model's own positions, or a scheme that moves positions through them: Position Interpolation, SelfExtend, the distance cap, cache positions or a remap."
 		);
 	});
 

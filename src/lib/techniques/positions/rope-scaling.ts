@@ -26,9 +26,9 @@ export function plainRopeOnly(config: ModelConfig, name: string, sameKind: RopeT
 	const scaling = config.ropeScaling;
 	if (!scaling || scaling.type === sameKind) return ropeOnly(config, name);
 	return (
-		`${name} extends plain RoPE${sameKind ? ` (or replaces a ${sameKind} config's own factor)` : ''}, but this model's config already scales it ` +
-		`(native: ${describeNativePositions(config)}); no paper defines ${name} on top of ${scaling.type} scaling. ` +
-		"Use the model's own positions, or a scheme that moves positions through them: Position Interpolation, SelfExtend, the distance cap, cache positions or a remap."
+		`${name} extends plain RoPE${sameKind ? ` (or replaces a ${sameKind} config's own factor)` : ''}, but this model's config already scales it: ` +
+		`${describeNativePositions(config)}. No paper defines ${name} on top of ${scaling.type} scaling; use the model's own positions, ` +
+		'or a scheme that moves positions through them: Position Interpolation, SelfExtend, the distance cap, cache positions or a remap.'
 	);
 }
 
