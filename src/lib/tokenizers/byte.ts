@@ -3,6 +3,7 @@
  * three special tokens. Every well-formed string round-trips exactly; a string with a lone
  * UTF-16 surrogate (not valid Unicode) encodes it as U+FFFD, as TextEncoder does.
  */
+import { bytesLabel } from './label';
 import type { Tokenizer } from './types';
 
 export const BYTE_BOS = 256;
@@ -47,10 +48,7 @@ export class ByteTokenizer implements Tokenizer {
 
 	label(id: number): string {
 		if (SPECIAL_LABELS[id]) return SPECIAL_LABELS[id];
-		if (id === 0x20) return '␣';
-		if (id === 0x0a) return '⏎';
-		if (id >= 0x21 && id < 0x7f) return String.fromCharCode(id);
-		return `<0x${id.toString(16).padStart(2, '0').toUpperCase()}>`;
+		return id >= 0 && id < 256 ? bytesLabel(Uint8Array.of(id)) : `<${id}>`;
 	}
 }
 
