@@ -9,6 +9,8 @@ import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Engine } from '../lib/engine/engine';
 import { loadModelDir, readConfig } from './model-dir';
+import { hubEngine, loadHubModel, type HubFlags } from './hub';
+import { isHubId } from '../lib/hub/model-id';
 import { kvBytesPerToken, parameterCount, parseConfig, type ModelConfig } from '../lib/engine/config';
 import { FIELDS, catalog, decodeEntries, decodeObject, decodeQuery, quote, type Decoded, type Experiment } from '../lib/experiment/index';
 import { readParam } from '../lib/params/param-spec';
@@ -28,7 +30,7 @@ export class UsageError extends Error {
 }
 
 /** Errors the libraries throw about their input: reported as bad input, without a stack. */
-const INPUT_ERRORS = ['UsageError', 'ModelDirError', 'ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'ModelFilesError', 'TaskError', 'RunError', 'EngineError'];
+const INPUT_ERRORS = ['UsageError', 'ModelDirError', 'ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'ModelFilesError', 'TaskError', 'RunError', 'EngineError', 'HubError'];
 
 /** A grid larger than this needs --max-runs: 10^6 runs took minutes to even start. */
 export const DEFAULT_MAX_RUNS = 1000;
@@ -129,7 +131,7 @@ function modelDirName(dir: string): string {
 	return name;
 }
 
-interface RunFlags {
+interface RunFlags extends HubFlags {
 	grid?: string;
 	maxRuns: number;
 	models: string;
@@ -147,17 +149,19 @@ async function run(io: Io, text: string | undefined, flags: RunFlags) {
 	if (flags.grid !== undefined) experiments = gridExperiments(flags.grid, text ?? '', flags.maxRuns);
 	else if (text !== undefined) experiments = [strict(parseExperiment(text))];
 	else throw new UsageError(`run needs an experiment (a URL query or JSON) or --grid; see 'longscope run --help'.`);
-	const engines = new Map<string, Engine>();
+	// A hub model is loaded once per id, and its runs name the commit it resolved to, so they reproduce.
+	const engines = new Map<string, { engine: Engine; model: string }>();
 	for (const decoded of experiments) {
 		const experiment = model ? { ...decoded, model } : decoded;
-		const dir = flags.modelDir ?? join(flags.models, experiment.model);
-		let engine = engines.get(dir);
-		if (!engine) {
-			engine = await loadModelDir(dir);
-			if (flags.maskHeads) checkHeads(flags.maskHeads, engine.config, experiment.model);
-			engines.set(dir, engine);
+		const hub = model === undefined && isHubId(experiment.model);
+		const source = flags.modelDir ?? (hub ? experiment.model : join(flags.models, experiment.model));
+		let loaded = engines.get(source);
+		if (!loaded) {
+			loaded = hub ? await hubEngine(source, flags, io.err) : { engine: await loadModelDir(source), model: experiment.model };
+			if (flags.maskHeads) checkHeads(flags.maskHeads, loaded.engine.config, experiment.model);
+			engines.set(source, loaded);
 		}
-		const result = await runExperiment(engine, experiment, {
+		const result = await runExperiment(loaded.engine, { ...experiment, model: loaded.model }, {
 			maxNewTokens: flags.maxNewTokens,
 			chunkSize: flags.chunk,
 			measureRecall: flags.recall,
@@ -167,6 +171,12 @@ async function run(io: Io, text: string | undefined, flags: RunFlags) {
 		const line = { ...result, needleSpans: undefined };
 		io.out(`${flags.grid !== undefined ? JSON.stringify(line) : JSON.stringify(line, null, 2)}\n`);
 	}
+}
+
+/** Downloads a hub model into the cache and prints its pinned id (the one a link should name). */
+async function download(io: Io, id: string, flags: HubFlags) {
+	const model = await loadHubModel(id, flags, io.err);
+	io.out(`${model.id}\n`);
 }
 
 function info(io: Io, dir: string) {
@@ -228,6 +238,9 @@ async function notebook(io: Io, path: string, flags: { models: string }): Promis
 	return checks.every((c) => c.holds);
 }
 
+const cacheDirOption = () =>
+	new Option('--cache-dir <dir>', 'where hub models are kept (default: $XDG_CACHE_HOME/longscope or ~/.cache/longscope); HF_ENDPOINT and HF_TOKEN are read from the environment');
+
 /** The commander program; it throws (CommanderError, UsageError, library errors) instead of exiting. */
 export function buildProgram(io: Io, status = { exitCode: 0 }): Command {
 	const program = new Command('longscope')
@@ -240,6 +253,7 @@ export function buildProgram(io: Io, status = { exitCode: 0 }): Command {
 Examples:
   longscope run 'model=lab-rope&task=passkey&len=512&depth=0.5&seed=7'
   longscope run --grid '{"len":[256,512],"depth":[0,0.5,1]}' 'task=passkey'
+  longscope download hf:HuggingFaceTB/SmolLM2-135M
   longscope info static/models/lab-rope
   longscope cost --model llama-3-8b --tokens 131072 --kv-dtype fp16 --hardware h100
   longscope notebook notebooks/07-cost-at-scale.md
@@ -260,7 +274,15 @@ Bad input exits with code 2 and one line on stderr; a notebook whose claims fail
 		.option('--recall', "also measure the pattern's attention-mass recall")
 		.option('--analyze', 'also gather per-head statistics, retrieval scores and the KL to full attention')
 		.option('--mask-heads <heads>', 'query heads to knock out, as layer.head, comma-separated (e.g. 1.0,2.3)', parseHeads)
+		.addOption(cacheDirOption())
 		.action((text: string | undefined, flags: RunFlags) => run(io, text, flags));
+
+	program
+		.command('download')
+		.description('Download a Hugging Face model into the cache and print its id pinned to the commit; later runs need no network.')
+		.argument('<id>', 'hf:<org>/<name>, optionally @<branch, tag or commit>')
+		.addOption(cacheDirOption())
+		.action((id: string, flags: HubFlags) => download(io, id, flags));
 
 	program
 		.command('info')

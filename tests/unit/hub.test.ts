@@ -16,6 +16,8 @@ import { formatHubId, parseHubId, type HubRef } from '../../src/lib/hub/model-id
 import { ProgressMeter, type DownloadProgress } from '../../src/lib/hub/progress';
 import { joinShards } from '../../src/lib/hub/shards';
 import { DiskCache, defaultCacheDir } from '../../src/cli/disk-cache';
+import { hubEngine, progressLine } from '../../src/cli/hub';
+import { main } from '../../src/cli/program';
 import { commitOf, fixtureRepo, smolFiles } from '../fixtures/hub-repos';
 import { startHubServer, type HubServer } from '../helpers/hub-server';
 
@@ -392,3 +394,49 @@ describe('hub parts', () => {
 	});
 });
 
+describe('hub models on the command line', () => {
+	/** The command line in this process, with HF_ENDPOINT pointing at `endpoint`. */
+	async function longscope(endpoint: string, ...args: string[]) {
+		vi.stubEnv('HF_ENDPOINT', endpoint);
+		let stdout = '';
+		let stderr = '';
+		try {
+			const code = await main(args, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) });
+			return { code, stdout, stderr };
+		} finally {
+			vi.unstubAllEnvs();
+		}
+	}
+
+	it('draws a progress line: file, percent, bytes, rate and time left', () => {
+		expect(progressLine({ file: 'model.safetensors', bytes: 113 * 2 ** 20, total: 270 * 2 ** 20, rate: 12.3 * 2 ** 20, eta: 72 })).toBe('model.safetensors   41% 113.0 MiB / 270.0 MiB  12.3 MiB/s  1:12 left');
+		expect(progressLine({ file: 'config.json', bytes: 700, total: 0, rate: 0, eta: null })).toBe('config.json   700 B / 0 B');
+	});
+
+	it('downloads by id into --cache-dir with a progress bar on stderr, then works offline', async () => {
+		const hub = await startHubServer([fixtureRepo(SMOL, single)], { chunk: 8192 });
+		const dir = freshCache().root;
+		const first = await longscope(hub.endpoint, 'download', `hf:${SMOL}`, '--cache-dir', dir);
+		expect(first).toMatchObject({ code: 0, stdout: `hf:${SMOL}@${commit}\n` });
+		expect(first.stderr).toMatch(/^\r.*\rmodel\.safetensors  100% 5\d\.\d KiB \/ 5\d\.\d KiB  .*0:00 left\n$/s);
+		await hub.close();
+
+		const again = await longscope(hub.endpoint, 'download', `hf:${SMOL}`, '--cache-dir', dir);
+		expect(again).toEqual({ code: 0, stdout: `hf:${SMOL}@${commit}\n`, stderr: '' });
+		const absent = await longscope(hub.endpoint, 'download', 'hf:HuggingFaceTB/SmolLM2-360M', '--cache-dir', dir);
+		expect(absent.code).toBe(2);
+		expect(absent.stderr).toMatch(/^error: Could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): you may be offline/);
+		const malformed = await longscope(hub.endpoint, 'download', 'hf:SmolLM2', '--cache-dir', dir);
+		expect(malformed).toMatchObject({ code: 2, stderr: 'error: "hf:SmolLM2" is not a hub model id: it needs an organisation and a name, "<org>/<name>" (e.g. hf:HuggingFaceTB/SmolLM2-135M or hf:HuggingFaceTB/SmolLM2-135M@main).\n' });
+	});
+
+	it('loads a hub model for a run: the engine from the cache and the id pinned to the commit', async () => {
+		const dir = freshCache().root;
+		let stderr = '';
+		const { engine, model } = await hubEngine(`hf:${SHARDED}`, { cacheDir: dir }, (text) => void (stderr += text), { HF_ENDPOINT: server.endpoint });
+		expect(model).toBe(`hf:${SHARDED}@${shardedCommit}`);
+		expect(engine.config).toMatchObject({ modelType: 'llama', layers: 3, tieWordEmbeddings: true, ropeTheta: 100000 });
+		expect(stderr).toContain('model-00003-of-00003.safetensors');
+		await engine.release();
+	});
+});
