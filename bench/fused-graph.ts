@@ -37,7 +37,7 @@ export function fusedGraph(config: ModelConfig, weights: ModelWeights, decode: b
 	const embed = g.weight('embed', [V, D], weights.embed);
 	let x = g.op('Gather', [embed, ids], { axis: 0 });
 	weights.layers.forEach((w, l) => {
-		const n = rmsNorm(g, x, g.weight(`l${l}.in`, [D], w.inputNorm), config.rmsNormEps);
+		const n = rmsNorm(g, x, g.weight(`l${l}.in`, [D], w.inputNorm), config.normEps);
 		const q = g.op('Mul', [rope(g, heads(g, linear(g, n, `l${l}.q`, w.q, H * d, D, w.qBias), H, d), d), g.scalar(1 / Math.sqrt(d))]);
 		let k = rope(g, heads(g, linear(g, n, `l${l}.k`, w.k, Hkv * d, D, w.kBias), Hkv, d), d);
 		let v = heads(g, linear(g, n, `l${l}.v`, w.v, Hkv * d, D, w.vBias), Hkv, d);
@@ -51,14 +51,14 @@ export function fusedGraph(config: ModelConfig, weights: ModelWeights, decode: b
 		const attn = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), expand(g, v, config)]);
 		const merged = g.op('Reshape', [g.op('Transpose', [attn], { perm: [1, 0, 2] }), g.ints([-1, H * d])]);
 		const h = g.op('Add', [x, linear(g, merged, `l${l}.o`, w.o, D, H * d, w.oBias)]);
-		const m = rmsNorm(g, h, g.weight(`l${l}.post`, [D], w.postNorm), config.rmsNormEps);
-		const gate = linear(g, m, `l${l}.gate`, w.gate, f, D, w.gateBias);
+		const m = rmsNorm(g, h, g.weight(`l${l}.post`, [D], w.postNorm), config.normEps);
+		const gate = linear(g, m, `l${l}.gate`, w.gate!, f, D, w.gateBias);
 		const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), linear(g, m, `l${l}.up`, w.up, f, D, w.upBias)]);
 		x = g.op('Add', [h, linear(g, act, `l${l}.down`, w.down, D, f, w.downBias)]);
 	});
 	// Like the engine, only the last position's logits are computed.
 	const last = g.op('Slice', [x, g.ints([-1]), g.ints([2 ** 31 - 1]), g.ints([0])]);
-	const n = rmsNorm(g, last, g.weight('norm', [D], weights.norm), config.rmsNormEps);
+	const n = rmsNorm(g, last, g.weight('norm', [D], weights.norm), config.normEps);
 	// Tied embeddings are one initializer, as an export has them: a 150 k vocabulary twice would not fit in wasm32.
 	const logits = weights.lmHead === weights.embed ? g.op('MatMul', [n, g.op('Transpose', [embed], { perm: [1, 0] })]) : linear(g, n, 'lm_head', weights.lmHead, V, D);
 	g.op('Identity', [logits], {}, 'logits');

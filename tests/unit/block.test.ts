@@ -10,12 +10,18 @@ const config = (overrides: Record<string, unknown> = {}) => parseConfig({ ...fix
 
 describe('block spec', () => {
 	it('reads a Llama config: pre-norm RMSNorm with its ε, SwiGLU, no projection biases, RoPE at rope_theta in every layer', () => {
+		const layer = { positions: { kind: 'rope', base: 500000, scaling: null }, window: null, scoreDivisor: Math.sqrt(8) };
 		expect(blockSpec(config({ rope_theta: 500000, rms_norm_eps: 1e-6 }))).toEqual({
 			norm: { kind: 'rms', eps: 1e-6 },
 			biases: { qkv: false, o: false, mlp: false },
 			fused: { qkv: false, gateUp: false },
-			mlp: 'swiglu',
-			layers: [{ positions: { kind: 'rope', base: 500000, scaling: null }, window: null }, { positions: { kind: 'rope', base: 500000, scaling: null }, window: null }]
+			mlp: { kind: 'gated', activation: 'silu' },
+			qkNorm: false,
+			outputNorms: false,
+			embedScale: 1,
+			learnedPositions: false,
+			softcap: { attention: null, final: null },
+			layers: [layer, layer]
 		});
 	});
 
@@ -36,13 +42,13 @@ describe("the model's own positions", () => {
 	const c = config();
 
 	it("are a layer's RoPE frequencies at its base, ALiBi's slopes, or nothing", () => {
-		expect(nativePlan(c, { positions: { kind: 'rope', base: 1e6, scaling: null }, window: null })).toEqual({ invFreq: ropeInvFreq(c.headDim, 1e6) });
-		expect(nativePlan(c, { positions: { kind: 'alibi' }, window: null })).toEqual({ slopes: Float32Array.from(alibiSlopes(c.heads)) });
-		expect(nativePlan(c, { positions: { kind: 'none' }, window: null })).toEqual({});
+		expect(nativePlan(c, { positions: { kind: 'rope', base: 1e6, scaling: null }, window: null, scoreDivisor: 1 })).toEqual({ invFreq: ropeInvFreq(c.headDim, 1e6) });
+		expect(nativePlan(c, { positions: { kind: 'alibi' }, window: null, scoreDivisor: 1 })).toEqual({ slopes: Float32Array.from(alibiSlopes(c.heads)) });
+		expect(nativePlan(c, { positions: { kind: 'none' }, window: null, scoreDivisor: 1 })).toEqual({});
 	});
 
 	it("fill in what a hook's plan leaves out, and only that", () => {
-		const own = nativePlan(c, { positions: { kind: 'rope', base: 10000, scaling: null }, window: null });
+		const own = nativePlan(c, { positions: { kind: 'rope', base: 10000, scaling: null }, window: null, scoreDivisor: 1 });
 		expect(callPlan(own, undefined)).toBe(own);
 		const query = Float64Array.of(3);
 		expect(callPlan(own, { query, invFreq: undefined })).toEqual({ query, invFreq: own.invFreq, slopes: undefined });

@@ -32,7 +32,9 @@ const CASES: { name: string; family: FamilyName; overrides?: FamilyConfig; windo
 	{ name: 'llama with attention_bias and mlp_bias', family: 'llama', overrides: { attention_bias: true, mlp_bias: true }, windows: [null, null, null] },
 	{ name: 'mistral', family: 'mistral', windows: [5, 5, 5] },
 	{ name: 'qwen2', family: 'qwen2', windows: [null, 4, 4] },
-	{ name: 'phi3', family: 'phi3', windows: [6, 6, 6] }
+	{ name: 'phi3', family: 'phi3', windows: [6, 6, 6] },
+	{ name: 'gpt2', family: 'gpt2', windows: [null, null, null] },
+	{ name: 'gemma3', family: 'gemma3', windows: [5, 5, null] }
 ];
 
 describe.each(CASES)('$name', ({ name, family, overrides, windows }) => {
@@ -52,7 +54,8 @@ describe.each(CASES)('$name', ({ name, family, overrides, windows }) => {
 		expect({ qkv: [w.qBias, w.kBias, w.vBias], o: [w.oBias], mlp: [w.gateBias, w.upBias, w.downBias] }).toEqual({
 			qkv: Array(3).fill(spec.biases.qkv ? expect.any(Float32Array) : null),
 			o: [spec.biases.o ? expect.any(Float32Array) : null],
-			mlp: Array(3).fill(spec.biases.mlp ? expect.any(Float32Array) : null)
+			// A plain MLP (GPT-2) has no gate to bias.
+			mlp: [spec.biases.mlp && spec.mlp.kind === 'gated', spec.biases.mlp, spec.biases.mlp].map((biased) => (biased ? expect.any(Float32Array) : null))
 		});
 	});
 
@@ -160,7 +163,7 @@ describe("Phi-3's fused projections", () => {
 describe('configs the engine cannot run', () => {
 	it.each([
 		['mistral', { model_type: 'mixtral' }, /model_type "mixtral" is not supported yet \(supported: .*mistral.*phi3/],
-		['llama', { hidden_act: 'mish' }, /hidden_act "mish" is not supported for llama \(supported: silu\)/],
+		['llama', { hidden_act: 'mish' }, /hidden_act "mish" is not supported \(supported: silu, gelu_new, gelu_pytorch_tanh\)/],
 		['qwen2', { quantization_config: { quant_method: 'gptq', bits: 4 } }, /quantization_config .* \(supported: F32, F16 and BF16 weights\)/],
 		['phi3', { partial_rotary_factor: 0.75 }, /partial_rotary_factor 0.75 .* \(supported: 1, every dimension rotated\)/],
 		['qwen2', { layer_types: ['full_attention', 'sliding_attention'] }, /layer_types names 2 layers, but num_hidden_layers is 3/]

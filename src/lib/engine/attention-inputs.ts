@@ -20,14 +20,23 @@ export interface AttentionVectors {
 
 /**
  * `q` holds this call's raw queries [T, H·d]; `plan` is the call's whole plan (positions.ts);
- * `ownInvFreq` the model's frequencies, at which the cache holds its keys already rotated.
+ * `ownInvFreq` the model's frequencies, at which the cache holds its keys already rotated;
+ * `scoreDivisor` what the layer divides q·k by (block.ts).
  */
-export function attentionVectors(config: ModelConfig, cacheHeads: HeadCache[], ctx: LayerContext, q: Float32Array, plan: PositionPlan, ownInvFreq: Float64Array | undefined): AttentionVectors {
+export function attentionVectors(
+	config: ModelConfig,
+	cacheHeads: HeadCache[],
+	ctx: LayerContext,
+	q: Float32Array,
+	plan: PositionPlan,
+	ownInvFreq: Float64Array | undefined,
+	scoreDivisor: number
+): AttentionVectors {
 	const { heads: H, kvHeads: Hkv, headDim: d } = config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
 	const { invFreq } = plan;
-	const scale = (plan.logitScale ?? 1) / Math.sqrt(d);
+	const scale = (plan.logitScale ?? 1) / scoreDivisor;
 
 	const queries = (positions: Float64Array | Int32Array) => {
 		const rotated = invFreq ? new Float32Array(q.length) : q;
@@ -57,4 +66,10 @@ export function attentionVectors(config: ModelConfig, cacheHeads: HeadCache[], c
 	const vectors: AttentionVectors = { q: queries(plan.query ?? ctx.queryPositions), k: keys(plan.keys), v };
 	if (plan.far) vectors.far = { q: queries(plan.far.query ?? ctx.queryPositions), k: keys(plan.far.keys) };
 	return vectors;
+}
+
+/** The logits as the model's softmax sees them: soft-capped (cap · tanh(x / cap)) where the model caps them. */
+export function softcapScores(scores: Float32Array, cap: number | null): Float32Array {
+	if (cap !== null) for (let i = 0; i < scores.length; i++) scores[i] = cap * Math.tanh(scores[i] / cap);
+	return scores;
 }

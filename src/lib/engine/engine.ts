@@ -56,7 +56,7 @@ export class Engine {
 		const runtime = await Runtime.create(config, spec, weights, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
 		const native = (layer: number, seqLen: number) => nativePlan(config, spec.layers[layer], seqLen);
 		const windows = spec.layers.map((layer) => layer.window);
-		return new Engine(config, weights, ep, { config, embed: weights.embed, runtime, native, windows });
+		return new Engine(config, weights, ep, { config, spec, weights, runtime, native, windows });
 	}
 
 	sequence(hooks: Hooks = {}): Sequence {

@@ -5,8 +5,20 @@
  * no sliding window whatever `sliding_window` says). A new family is one entry here plus the
  * block kinds it brings.
  */
+import type { NormKind } from './block';
 import { ConfigError } from './errors';
 import type { LayerType } from './config';
+import { readGemma3, readGemma3Text, readGpt2, type ConfigReader } from './family-configs';
+
+/** The block as a family's modeling code builds it, whatever its sizes. */
+export interface FamilyBlock {
+	norm: NormKind;
+	gatedMlp: boolean;
+	qkNorm: boolean;
+	outputNorms: boolean;
+	scaleEmbeddings: boolean;
+	learnedPositions: boolean;
+}
 
 /** Which projections carry a bias vector. */
 export interface Biases {
@@ -31,9 +43,13 @@ export interface FamilyFields {
 	use_sliding_window?: boolean;
 	max_window_layers?: number;
 	layer_types?: LayerType[];
+	sliding_window_pattern?: number;
 }
 
 export interface FamilyReading {
+	block: FamilyBlock;
+	/** Where the family names or defaults its fields otherwise than Llama's (family-configs.ts). */
+	read?: ConfigReader;
 	biases(c: FamilyFields): Biases;
 	fused: Fused;
 	/** The window of the sliding layers, and which layers slide (default: all); none without this. */
@@ -42,11 +58,26 @@ export interface FamilyReading {
 
 const SEPARATE: Fused = { qkv: false, gateUp: false };
 const NO_BIASES: Biases = { qkv: false, o: false, mlp: false };
+const LLAMA: FamilyBlock = { norm: 'rms', gatedMlp: true, qkNorm: false, outputNorms: false, scaleEmbeddings: false, learnedPositions: false };
 
 // LlamaAttention gives q, k, v and o a bias with attention_bias; LlamaMLP its three with mlp_bias.
 const llama: FamilyReading = {
+	block: LLAMA,
 	biases: (c) => ({ qkv: c.attention_bias ?? false, o: c.attention_bias ?? false, mlp: c.mlp_bias ?? false }),
 	fused: SEPARATE
+};
+
+// Gemma3Attention biases its four projections with attention_bias; Gemma3MLP has none.
+const gemma3: FamilyReading = {
+	block: { norm: 'rms-offset', gatedMlp: true, qkNorm: true, outputNorms: true, scaleEmbeddings: true, learnedPositions: false },
+	read: readGemma3Text,
+	biases: (c) => ({ qkv: c.attention_bias ?? false, o: c.attention_bias ?? false, mlp: false }),
+	fused: SEPARATE,
+	// layer_types, or (older configs) every sliding_window_pattern-th layer full.
+	sliding: (c) => ({
+		window: c.sliding_window ?? null,
+		types: c.layer_types ?? Array.from({ length: c.num_hidden_layers }, (_, i) => ((i + 1) % (c.sliding_window_pattern ?? 6) ? 'sliding_attention' : 'full_attention'))
+	})
 };
 
 export const FAMILIES: Record<string, FamilyReading> = {
@@ -54,8 +85,9 @@ export const FAMILIES: Record<string, FamilyReading> = {
 	// The lab's own models: Llama blocks (tests/fixtures, training/).
 	longscope: llama,
 	// MistralConfig defaults sliding_window to 4096; null switches it off.
-	mistral: { biases: () => NO_BIASES, fused: SEPARATE, sliding: (c) => ({ window: c.sliding_window === undefined ? 4096 : c.sliding_window }) },
+	mistral: { block: LLAMA, biases: () => NO_BIASES, fused: SEPARATE, sliding: (c) => ({ window: c.sliding_window === undefined ? 4096 : c.sliding_window }) },
 	qwen2: {
+		block: LLAMA,
 		biases: () => ({ qkv: true, o: false, mlp: false }),
 		fused: SEPARATE,
 		// Qwen2Config drops the window unless use_sliding_window; without layer_types, layers from max_window_layers on slide.
@@ -64,11 +96,21 @@ export const FAMILIES: Record<string, FamilyReading> = {
 			types: c.layer_types ?? Array.from({ length: c.num_hidden_layers }, (_, i) => (i >= (c.max_window_layers ?? 28) ? 'sliding_attention' : 'full_attention'))
 		})
 	},
-	phi3: { biases: () => NO_BIASES, fused: { qkv: true, gateUp: true }, sliding: (c) => ({ window: c.sliding_window ?? null }) }
+	phi3: { block: LLAMA, biases: () => NO_BIASES, fused: { qkv: true, gateUp: true }, sliding: (c) => ({ window: c.sliding_window ?? null }) },
+	gemma3_text: gemma3,
+	// A multimodal Gemma 3: its text model.
+	gemma3: { ...gemma3, read: readGemma3 },
+	// Conv1D's c_attn holds q, k and v side by side; every projection and norm has a bias.
+	gpt2: {
+		block: { norm: 'layer', gatedMlp: false, qkNorm: false, outputNorms: false, scaleEmbeddings: false, learnedPositions: true },
+		read: readGpt2,
+		biases: () => ({ qkv: true, o: true, mlp: true }),
+		fused: { qkv: true, gateUp: false }
+	}
 };
 
 export function familyOf(modelType: string): FamilyReading {
-	const family = FAMILIES[modelType];
+	const family = Object.hasOwn(FAMILIES, modelType) ? FAMILIES[modelType] : undefined;
 	if (!family) throw new ConfigError(`config.json: model_type "${modelType}" is not supported yet (supported: ${Object.keys(FAMILIES).join(', ')}).`);
 	return family;
 }

@@ -8,9 +8,11 @@
  * between layers (token pruning, statistics over the last rows) see the whole call however it
  * was chunked.
  */
-import { attentionVectors } from './attention-inputs';
+import { attentionVectors, softcapScores } from './attention-inputs';
 import { attentionBias, attentionScores, nearMask } from './bias';
+import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
+import { embedRows } from './embeddings';
 import { CancelledError, EngineError } from './errors';
 import { checkKeptRows, type Hooks, type LayerContext, type MaskContext, type PositionPlan } from './hooks';
 import type { KvCache } from './kv-cache';
@@ -18,6 +20,7 @@ import { callPlan, distanceBias, passLength } from './positions';
 import { rotate } from './rope';
 import { pickRows, type Rows } from './rows';
 import type { Runtime } from './runtime';
+import type { ModelWeights } from './weights';
 
 export interface Progress {
 	phase: 'load' | 'prefill' | 'decode';
@@ -39,7 +42,8 @@ export interface ForwardOptions {
 /** What a pass needs of a loaded model. */
 export interface LoadedModel {
 	config: ModelConfig;
-	embed: Float32Array;
+	spec: BlockSpec;
+	weights: ModelWeights;
 	runtime: Runtime;
 	/** A layer's own positions in a forward pass whose positions reach seqLen − 1 (positions.ts). */
 	native: (layer: number, seqLen: number) => PositionPlan;
@@ -70,13 +74,7 @@ const rowsPerChunk = (chunkSize: number | undefined) => (chunkSize === undefined
 
 /** Runs the call's tokens through layers 0 … `call.lastLayer`; also the KV bytes decode attention read. */
 export async function runLayers(model: LoadedModel, seq: SequenceState, call: Call, options: ForwardOptions): Promise<Rows & { bytesRead: number }> {
-	const { hiddenSize: D, vocabSize } = model.config;
-	for (const id of call.ids) {
-		if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new EngineError(`Token id ${id} is outside the vocabulary (0–${vocabSize - 1}).`);
-	}
-	const x = new Float32Array(call.ids.length * D);
-	call.ids.forEach((id, r) => x.set(model.embed.subarray(id * D, (id + 1) * D), r * D));
-	let rows: Rows = { x, positions: call.positions };
+	let rows: Rows = { x: embedRows(model.config, model.weights, call.ids, call.positions), positions: call.positions };
 	let bytesRead = 0;
 	for (let layer = 0; layer <= call.lastLayer; layer++) {
 		const out = await layerPass(model, seq, call, layer, rows, options);
@@ -157,11 +155,11 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	const S = ctx.slots;
 	const { hooks } = seq;
 	const plan = callPlan(native, hooks.positions?.(ctx));
-	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, native.invFreq);
+	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, native.invFreq, model.spec.layers[ctx.layer].scoreDivisor);
 	let scores: Float32Array | undefined;
 	const maskContext: MaskContext = {
 		...ctx,
-		scores: () => (scores ??= attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d)),
+		scores: () => (scores ??= softcapScores(attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d), model.spec.softcap.attention)),
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);

@@ -2,27 +2,22 @@
  * The dense math of one model as small ONNX graphs, one per block kind, so the orchestrator
  * can stand between them: positions, masks, the cache and the hooks live in TypeScript.
  *
- * Their structure comes from the block spec (block.ts); for the Llama family:
+ * Their structure comes from the block spec (block.ts); [brackets] mark what only some families have:
  *
- *   pre(layer):  x[T,D] → RMSNorm → q[T,H·d], k[T,Hkv·d], v[T,Hkv·d]
+ *   pre(layer):  x[T,D] → norm → q[T,H·d], k[T,Hkv·d], v[T,Hkv·d]   [each q/k head normalised]
  *   attention:   q[H,T,d] (rotated, pre-scaled), k[Hkv,S,d], v[Hkv,S,d], bias[1|H,T,S]
  *                → out[T,H·d], probs[H,T,S]            (GQA: each KV head serves its group)
+ *                [logits soft-capped before the bias]
  *   attentionFar: as attention, plus a second (q, k) pair and a `near` selector: scores are
  *                near ? q·k : qFar·kFar — for schemes that give far keys other positions.
- *   post(layer): attn[T,H·d], x[T,D] → x + o_proj(attn) → + SwiGLU(RMSNorm(·))
- *   head:        x[T,D] → RMSNorm → logits[T,V]
+ *   post(layer): attn[T,H·d], x[T,D] → h = x + [norm](o_proj(attn)) → h + [norm](MLP(norm(h)))
+ *   head:        x[T,D] → norm → lm_head → [soft-cap] → logits[T,V]
  */
-import type { BlockSpec } from './block';
+import type { Activation, BlockSpec, MlpKind, NormKind } from './block';
 import type { ModelConfig } from './config';
 import { GraphBuilder } from './onnx-builder';
+import { transpose } from './transpose';
 import type { LayerWeights, ModelWeights } from './weights';
-
-/** [out, in] (Hugging Face Linear) → [in, out] for MatMul(x, W). */
-export function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
-	const out = new Float32Array(w.length);
-	for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
-	return out;
-}
 
 export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
 	const meanSquare = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
@@ -30,38 +25,82 @@ export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number)
 	return g.op('Mul', [g.op('Div', [x, scale]), weight]);
 }
 
+/** LayerNorm over the last axis, with PyTorch's biased variance. */
+function layerNorm(g: GraphBuilder, x: string, weight: string, bias: string, eps: number): string {
+	const centred = g.op('Sub', [x, g.op('ReduceMean', [x], { axes: [-1], keepdims: 1 })]);
+	const variance = g.op('ReduceMean', [g.op('Mul', [centred, centred])], { axes: [-1], keepdims: 1 });
+	const scale = g.op('Sqrt', [g.op('Add', [variance, g.scalar(eps)])]);
+	return g.op('Add', [g.op('Mul', [g.op('Div', [centred, scale]), weight]), bias]);
+}
+
 export function linear(g: GraphBuilder, x: string, name: string, w: Float32Array, out: number, inn: number, bias: Float32Array | null = null): string {
 	const y = g.op('MatMul', [x, g.weight(name, [inn, out], transpose(w, out, inn))]);
 	return bias ? g.op('Add', [y, g.weight(`${name}.bias`, [out], bias)]) : y;
 }
 
-/** Norms by kind: x [T, D] and its weight → x normalised. */
-const NORMS: Record<BlockSpec['norm']['kind'], (g: GraphBuilder, x: string, weight: string, eps: number) => string> = { rms: rmsNorm };
+/** A norm's learned parameters: its scale, and its shift where the kind has one. */
+interface NormWeights {
+	weight: Float32Array;
+	bias: Float32Array | null;
+}
 
-const norm = (g: GraphBuilder, spec: BlockSpec, x: string, weight: string) => NORMS[spec.norm.kind](g, x, weight, spec.norm.eps);
+/** Norms by kind: x [.., n] → x normalised over its last axis. */
+const NORMS: Record<NormKind, (g: GraphBuilder, x: string, name: string, w: NormWeights, eps: number) => string> = {
+	rms: (g, x, name, w, eps) => rmsNorm(g, x, g.weight(name, [w.weight.length], w.weight), eps),
+	// Checkpoints store w − 1; 1 + w rounds to the same f32 here as in PyTorch's forward.
+	'rms-offset': (g, x, name, w, eps) => rmsNorm(g, x, g.weight(name, [w.weight.length], w.weight.map((v) => 1 + v)), eps),
+	layer: (g, x, name, w, eps) => layerNorm(g, x, g.weight(name, [w.weight.length], w.weight), g.weight(`${name}.bias`, [w.weight.length], w.bias!), eps)
+};
+
+const norm = (g: GraphBuilder, spec: BlockSpec, x: string, name: string, weight: Float32Array, bias: Float32Array | null = null) => NORMS[spec.norm.kind](g, x, name, { weight, bias }, spec.norm.eps);
+
+/** Each head of x [T, heads·d] normalised on its own (q/k norms), with one weight [d] for all heads. */
+function headNorm(g: GraphBuilder, spec: BlockSpec, x: string, name: string, weight: Float32Array, heads: number, d: number): string {
+	const normed = norm(g, spec, g.op('Reshape', [x, g.ints([-1, heads, d])]), name, weight);
+	return g.op('Reshape', [normed, g.ints([-1, heads * d])]);
+}
+
+/** Activations by kind; gelu-tanh is GELU's tanh approximation (gelu_new, gelu_pytorch_tanh). */
+const ACTIVATIONS: Record<Activation, (g: GraphBuilder, x: string) => string> = {
+	silu: (g, x) => g.op('Mul', [x, g.op('Sigmoid', [x])]),
+	'gelu-tanh': (g, x) => {
+		const cube = g.op('Mul', [g.op('Mul', [x, x]), x]);
+		const inner = g.op('Mul', [g.op('Add', [x, g.op('Mul', [cube, g.scalar(0.044715)])]), g.scalar(Math.sqrt(2 / Math.PI))]);
+		return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)]), g.op('Add', [g.op('Tanh', [inner]), g.scalar(1)])]);
+	}
+};
 
 /** Feed-forwards by kind: the normalised x [T, D] → [T, D], for hidden size d and MLP width f. */
-const MLPS: Record<BlockSpec['mlp'], (g: GraphBuilder, x: string, w: LayerWeights, d: number, f: number) => string> = {
-	swiglu: (g, x, w, d, f) => {
-		const gate = linear(g, x, 'gate_proj', w.gate, f, d, w.gateBias);
+const MLPS: Record<MlpKind, (g: GraphBuilder, x: string, w: LayerWeights, act: (g: GraphBuilder, x: string) => string, d: number, f: number) => string> = {
+	// down(act(gate(x)) · up(x)): SwiGLU with silu, GeGLU with gelu.
+	gated: (g, x, w, act, d, f) => {
+		const gate = linear(g, x, 'gate_proj', w.gate!, f, d, w.gateBias);
 		const up = linear(g, x, 'up_proj', w.up, f, d, w.upBias);
-		const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-		return linear(g, act, 'down_proj', w.down, d, f, w.downBias);
-	}
+		return linear(g, g.op('Mul', [act(g, gate), up]), 'down_proj', w.down, d, f, w.downBias);
+	},
+	// down(act(up(x))), GPT-2's c_fc and c_proj, with their biases.
+	plain: (g, x, w, act, d, f) => linear(g, act(g, linear(g, x, 'up_proj', w.up, f, d, w.upBias)), 'down_proj', w.down, d, f, w.downBias)
 };
 
 export function preGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights): Uint8Array {
 	const { hiddenSize: d, heads, kvHeads, headDim } = config;
 	const g = new GraphBuilder('pre');
 	const x = g.input('x', ['T', d]);
-	const n = norm(g, spec, x, g.weight('input_norm', [d], w.inputNorm));
-	g.op('Identity', [linear(g, n, 'q_proj', w.q, heads * headDim, d, w.qBias)], {}, 'q');
-	g.op('Identity', [linear(g, n, 'k_proj', w.k, kvHeads * headDim, d, w.kBias)], {}, 'k');
+	const n = norm(g, spec, x, 'input_norm', w.inputNorm, w.inputNormBias);
+	const q = linear(g, n, 'q_proj', w.q, heads * headDim, d, w.qBias);
+	g.op('Identity', [spec.qkNorm ? headNorm(g, spec, q, 'q_norm', w.qNorm!, heads, headDim) : q], {}, 'q');
+	const k = linear(g, n, 'k_proj', w.k, kvHeads * headDim, d, w.kBias);
+	g.op('Identity', [spec.qkNorm ? headNorm(g, spec, k, 'k_norm', w.kNorm!, kvHeads, headDim) : k], {}, 'k');
 	g.op('Identity', [linear(g, n, 'v_proj', w.v, kvHeads * headDim, d, w.vBias)], {}, 'v');
 	g.output('q', ['T', heads * headDim]);
 	g.output('k', ['T', kvHeads * headDim]);
 	g.output('v', ['T', kvHeads * headDim]);
 	return g.build();
+}
+
+/** tanh soft-capping, cap · tanh(x / cap), where the config sets a cap. */
+function softcap(g: GraphBuilder, x: string, cap: number | null): string {
+	return cap === null ? x : g.op('Mul', [g.op('Tanh', [g.op('Div', [x, g.scalar(cap)])]), g.scalar(cap)]);
 }
 
 /** Repeats each KV head for the query heads of its group: [Hkv, S, d] → [H, S, d]. */
@@ -72,7 +111,7 @@ function expandKv(g: GraphBuilder, x: string, config: ModelConfig): string {
 	return g.op('Reshape', [expanded, g.ints([config.heads, -1, config.headDim])]);
 }
 
-export function attentionGraph(config: ModelConfig, far: boolean): Uint8Array {
+export function attentionGraph(config: ModelConfig, spec: BlockSpec, far: boolean): Uint8Array {
 	const { heads, kvHeads, headDim } = config;
 	const g = new GraphBuilder(far ? 'attention_far' : 'attention');
 	const q = g.input('q', [heads, 'T', headDim]);
@@ -87,7 +126,7 @@ export function attentionGraph(config: ModelConfig, far: boolean): Uint8Array {
 		const farScores = g.op('MatMul', [qFar, g.op('Transpose', [kFar], { perm: [0, 2, 1] })]);
 		scores = g.op('Where', [near, scores, farScores]);
 	}
-	const probs = g.op('Softmax', [g.op('Add', [scores, bias])], { axis: -1 }, 'probs');
+	const probs = g.op('Softmax', [g.op('Add', [softcap(g, scores, spec.softcap.attention), bias])], { axis: -1 }, 'probs');
 	const out = g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [1, 0, 2] });
 	g.op('Reshape', [out, g.ints([-1, heads * headDim])], {}, 'out');
 	g.output('out', ['T', heads * headDim]);
@@ -100,9 +139,11 @@ export function postGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights)
 	const g = new GraphBuilder('post');
 	const attn = g.input('attn', ['T', heads * headDim]);
 	const x = g.input('x', ['T', d]);
-	const h = g.op('Add', [x, linear(g, attn, 'o_proj', w.o, d, heads * headDim, w.oBias)]);
-	const n = norm(g, spec, h, g.weight('post_norm', [d], w.postNorm));
-	g.op('Add', [h, MLPS[spec.mlp](g, n, w, d, f)], {}, 'y');
+	const o = linear(g, attn, 'o_proj', w.o, d, heads * headDim, w.oBias);
+	const h = g.op('Add', [x, spec.outputNorms ? norm(g, spec, o, 'attn_out_norm', w.attnOutNorm!) : o]);
+	const n = norm(g, spec, h, 'post_norm', w.postNorm, w.postNormBias);
+	const m = MLPS[spec.mlp.kind](g, n, w, ACTIVATIONS[spec.mlp.activation], d, f);
+	g.op('Add', [h, spec.outputNorms ? norm(g, spec, m, 'mlp_out_norm', w.mlpOutNorm!) : m], {}, 'y');
 	g.output('y', ['T', d]);
 	return g.build();
 }
@@ -111,8 +152,8 @@ export function headGraph(config: ModelConfig, spec: BlockSpec, weights: ModelWe
 	const { hiddenSize: d, vocabSize: v } = config;
 	const g = new GraphBuilder('head');
 	const x = g.input('x', ['T', d]);
-	const n = norm(g, spec, x, g.weight('norm', [d], weights.norm));
-	g.op('Identity', [linear(g, n, 'lm_head', weights.lmHead, v, d)], {}, 'logits');
+	const n = norm(g, spec, x, 'norm', weights.norm, weights.normBias);
+	g.op('Identity', [softcap(g, linear(g, n, 'lm_head', weights.lmHead, v, d), spec.softcap.final)], {}, 'logits');
 	g.output('logits', ['T', v]);
 	return g.build();
 }

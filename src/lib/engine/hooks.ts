@@ -52,9 +52,9 @@ export interface PositionPlan extends PositionBranch {
 }
 
 export interface MaskContext extends LayerContext {
-	/** Pre-mask, pre-softmax logits [heads, T, slots], computed on first call. */
+	/** Pre-mask, pre-softmax logits [heads, T, slots] (soft-capped where the model caps them), computed on first call. */
 	scores(): Float32Array;
-	/** The rotated queries [heads, T, d] (scaled as the logits are) and keys [kvHeads, slots, d]. */
+	/** The rotated queries [heads, T, d] (scaled as the logits are, before any soft-cap) and keys [kvHeads, slots, d]. */
 	vectors(): { queries: Float32Array; keys: Float32Array };
 }
 

@@ -3,7 +3,7 @@
  * cache, no chunks and no onnxruntime. It is the oracle the engine is tested against; the app
  * never uses it.
  */
-import { blockSpec } from './block';
+import { blockSpec, type Activation, type NormKind } from './block';
 import type { ModelConfig } from './config';
 import { nativePlan } from './positions';
 import { alibiSlopes } from './rope';
@@ -39,12 +39,26 @@ export interface ReferenceResult {
 	probs: Float32Array[];
 }
 
-function rmsNorm(x: Float64Array, weight: Float32Array, eps: number): Float64Array {
+/** The block's norm over x: RMSNorm scaled by w or by 1 + w, or LayerNorm with its bias. */
+export function normalise(kind: NormKind, x: Float64Array, weight: Float32Array, bias: Float32Array | null, eps: number): Float64Array {
+	if (kind === 'layer') {
+		const mean = x.reduce((a, b) => a + b, 0) / x.length;
+		const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length;
+		const inv = 1 / Math.sqrt(variance + eps);
+		return x.map((value, i) => (value - mean) * inv * weight[i] + bias![i]);
+	}
 	let sum = 0;
 	for (const value of x) sum += value * value;
 	const inv = 1 / Math.sqrt(sum / x.length + eps);
-	return x.map((value, i) => value * inv * weight[i]);
+	return x.map((value, i) => value * inv * (kind === 'rms-offset' ? 1 + weight[i] : weight[i]));
 }
+
+export const ACTIVATIONS: Record<Activation, (x: number) => number> = {
+	silu: (x) => x / (1 + Math.exp(-x)),
+	'gelu-tanh': (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)))
+};
+
+const softcap = (x: number, cap: number | null) => (cap === null ? x : cap * Math.tanh(x / cap));
 
 /** y = W x for W in [out, in] layout, plus an optional bias. */
 function linear(w: Float32Array, x: Float64Array, out: number, bias: Float32Array | null = null): Float64Array {
@@ -78,25 +92,41 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 	const group = heads / kvHeads;
 	const wholePass = Math.max(...positions) + 1;
 	const passOf = options.passLength ?? (() => wholePass);
+	const spec = blockSpec(config);
 	const pairPositions = options.pairPositions ?? ((i: number, j: number) => [positions[i], positions[j]]);
 	const slopes = options.slopes ?? (config.positionEncoding === 'alibi' ? alibiSlopes(heads) : null);
+	const norm = (x: Float64Array, weight: Float32Array, bias: Float32Array | null = null) => normalise(config.norm, x, weight, bias, config.normEps);
+	const act = ACTIVATIONS[config.activation];
+	/** Each head of a [heads · headDim] vector normalised on its own (q/k norms). */
+	const headNorm = (x: Float64Array, n: number, weight: Float32Array | null) => {
+		if (!weight) return x;
+		const out = new Float64Array(x.length);
+		for (let h = 0; h < n; h++) out.set(norm(x.subarray(h * headDim, (h + 1) * headDim), weight), h * headDim);
+		return out;
+	};
 
-	let hidden = ids.map((id) => Float64Array.from(weights.embed.subarray(id * d, (id + 1) * d)));
+	let hidden = ids.map((id, i) => {
+		const x = Float64Array.from(weights.embed.subarray(id * d, (id + 1) * d), (value) => value * weights.embedScale);
+		// Learned absolute positions (GPT-2): the token's position picks a row of the table.
+		if (weights.positions) for (let c = 0; c < d; c++) x[c] += weights.positions[positions[i] * d + c];
+		return x;
+	});
 	const probs: Float32Array[] = [];
 
-	const { layers: specs } = blockSpec(config);
 	weights.layers.forEach((w, layer) => {
-			const { window } = specs[layer];
+			const { window } = spec.layers[layer];
 			const plans = new Map<number, ReturnType<typeof nativePlan>>();
 			const own = (token: number) => {
 				const length = passOf(token);
-				if (!plans.has(length)) plans.set(length, nativePlan(config, specs[layer], length));
+				if (!plans.has(length)) plans.set(length, nativePlan(config, spec.layers[layer], length));
 				return plans.get(length)!;
 			};
 			const invFreq = (token: number) => (options.invFreq ?? own(token).invFreq)!;
-			const normed = hidden.map((x) => rmsNorm(x, w.inputNorm, config.rmsNormEps));
-			const q = normed.map((x) => linear(w.q, x, heads * headDim, w.qBias));
-			const k = normed.map((x) => linear(w.k, x, kvHeads * headDim, w.kBias));
+			// q·k / √(query_pre_attn_scalar, head_dim unless set), and / (layer + 1) where GPT-2 asks.
+			const divisor = Math.sqrt(config.queryPreAttnScalar) * (config.scoreByLayer ? layer + 1 : 1);
+			const normed = hidden.map((x) => norm(x, w.inputNorm, w.inputNormBias));
+			const q = normed.map((x) => headNorm(linear(w.q, x, heads * headDim, w.qBias), heads, w.qNorm));
+			const k = normed.map((x) => headNorm(linear(w.k, x, kvHeads * headDim, w.kBias), kvHeads, w.kNorm));
 			const v = normed.map((x) => linear(w.v, x, kvHeads * headDim, w.vBias));
 			const layerProbs = new Float32Array(heads * T * T);
 			const attnOut = hidden.map(() => new Float64Array(heads * headDim));
@@ -117,7 +147,7 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 						const kj = rotary ? rope(k[j], kvh * headDim, headDim, kPos, invFreq(j)) : Array.from(k[j].subarray(kvh * headDim, (kvh + 1) * headDim));
 						let dot = 0;
 						for (let c = 0; c < headDim; c++) dot += qi[c] * kj[c];
-						let score = (dot / Math.sqrt(headDim)) * (options.logitScale ?? own(i).logitScale ?? 1);
+						let score = softcap((dot / divisor) * (options.logitScale ?? own(i).logitScale ?? 1), config.attnSoftcap);
 						if (slopes) score -= slopes[h] * (positions[i] - positions[j]);
 						scores.push(score);
 					}
@@ -134,20 +164,21 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 			probs.push(layerProbs);
 			hidden = hidden.map((x, i) => {
 				const o = linear(w.o, attnOut[i], d, w.oBias);
-				const h1 = x.map((value, c) => value + o[c]);
-				const n = rmsNorm(h1, w.postNorm, config.rmsNormEps);
-				const gate = linear(w.gate, n, intermediateSize, w.gateBias);
+				const attended = w.attnOutNorm ? norm(o, w.attnOutNorm) : o;
+				const h1 = x.map((value, c) => value + attended[c]);
+				const n = norm(h1, w.postNorm, w.postNormBias);
 				const up = linear(w.up, n, intermediateSize, w.upBias);
-				const act = gate.map((g, c) => (g / (1 + Math.exp(-g))) * up[c]);
-				const down = linear(w.down, act, d, w.downBias);
-				return h1.map((value, c) => value + down[c]);
+				const inner = w.gate ? linear(w.gate, n, intermediateSize, w.gateBias).map((g, c) => act(g) * up[c]) : up.map(act);
+				const m = linear(w.down, inner, d, w.downBias);
+				const out = w.mlpOutNorm ? norm(m, w.mlpOutNorm) : m;
+				return h1.map((value, c) => value + out[c]);
 			});
 		});
 
 	const logits = new Float32Array(T * vocabSize);
 	hidden.forEach((x, i) => {
-		const n = rmsNorm(x, weights.norm, config.rmsNormEps);
-		logits.set(linear(weights.lmHead, n, vocabSize), i * vocabSize);
+		const n = norm(x, weights.norm, weights.normBias);
+		logits.set(linear(weights.lmHead, n, vocabSize).map((l) => softcap(l, config.finalSoftcap)), i * vocabSize);
 	});
 	return { logits, probs };
 }

@@ -55,8 +55,8 @@ export class Runtime {
 			pre.push(await create(preGraph(config, spec, layer)));
 			post.push(await create(postGraph(config, spec, layer)));
 		}
-		const attention = await create(attentionGraph(config, false));
-		const attentionFar = await create(attentionGraph(config, true));
+		const attention = await create(attentionGraph(config, spec, false));
+		const attentionFar = await create(attentionGraph(config, spec, true));
 		const head = await create(headGraph(config, spec, weights));
 		return new Runtime(config, pre, post, attention, attentionFar, head);
 	}

@@ -221,6 +221,11 @@ function fromFloat32(data: Float32Array, dtype: Dtype): Uint8Array {
 	return out;
 }
 
+/** A number as a tensor of this dtype holds it (what `torch.tensor(x).to(dtype)` gives). */
+export function roundToDtype(value: number, dtype: Dtype): number {
+	return toFloat32(fromFloat32(Float32Array.of(value), dtype), dtype)[0];
+}
+
 function roundToBf16(bits: number): number {
 	// Round to nearest even on the dropped 16 bits.
 	return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;

@@ -45,6 +45,7 @@ function describeLayer(positions: NativePositions): string {
  * function of its config alone; layers that differ (local and global) are counted apart.
  */
 export function describeNativePositions(config: ModelConfig): string {
+	if (config.positionEncoding === 'learned') return `learned absolute positions, ${count(config.maxPositions)} of them`;
 	const layers = blockSpec(config).layers.map((layer) => describeLayer(layer.positions));
 	const kinds = [...new Set(layers)];
 	if (kinds.length === 1) return kinds[0];
