@@ -13,6 +13,10 @@ import { Engine, EngineError } from '$lib/engine/engine';
 import { ACTIVATIONS, normalise, referenceForward } from '$lib/engine/reference';
 import { parseSafetensors, roundToDtype, writeSafetensors, type Dtype } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
+import { defaultExperiment, catalog } from '$lib/experiment';
+import { planMemory, RunError } from '$lib/experiment/run';
+import { refusals } from '$lib/experiment/technique-hooks';
+import { positionSchemes } from '$lib/techniques/registry';
 import { familyModel } from '../fixtures/families';
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -226,8 +230,9 @@ describe('checkpoint naming variants', () => {
 
 describe('learned positions (GPT-2)', () => {
 	const model = familyModel('gpt2', { overrides: { n_positions: 12, n_ctx: 12 } });
+	const config = parseConfig(model.config);
 
-	it('refuses a position past n_positions', async () => {
+	it('refuses a context past n_positions, in the engine and before a run', async () => {
 		const engine = await Engine.load(model.config, model.safetensors);
 		const seq = engine.sequence();
 		await seq.prefill(PROMPT);
@@ -235,5 +240,15 @@ describe('learned positions (GPT-2)', () => {
 		await seq.step(4);
 		await expect(seq.step(5)).rejects.toThrow(EngineError);
 		await expect(engine.sequence().prefill([...PROMPT, ...PROMPT])).rejects.toThrow(/positions 0–11 only \(n_positions\); position 12 is past them/);
+		expect(() => planMemory(config, 10, 3)).not.toThrow();
+		expect(() => planMemory(config, 10, 4)).toThrow(RunError);
+		expect(() => planMemory(config, 10, 4)).toThrow(/learned positions for 12 tokens \(n_positions\)/);
+	});
+
+	it('refuses position schemes that rotate, saying why; the model\'s own positions run', () => {
+		const e = defaultExperiment(catalog);
+		const refused = positionSchemes.filter((s) => refusals({ ...e, pos: { id: s.id, params: {} } }, config).length > 0).map((s) => s.id);
+		expect(refused).toEqual(positionSchemes.filter((s) => s.id !== 'native').map((s) => s.id));
+		expect(refusals({ ...e, pos: { id: 'yarn', params: {} } }, config)[0]).toMatch(/rescales rotary positions, but this model uses learned absolute position embeddings/);
 	});
 });

@@ -96,9 +96,18 @@ export const KV_MEMORY_BUDGET = 1.5 * 2 ** 30;
 /** Largest attention-scores block per prefill chunk (floats); longer prompts prefill in chunks. */
 const MAX_SCORE_FLOATS = 32 * 1024 * 1024;
 
-/** Refuses, before running, a context whose KV would not fit; picks a prefill chunk that fits. */
+/**
+ * Refuses, before running, a context whose KV would not fit or that runs past the positions a
+ * model learned; picks a prefill chunk that fits.
+ */
 export function planMemory(config: ModelConfig, promptTokens: number, newTokens: number, chunkSize?: number) {
 	const tokens = promptTokens + newTokens;
+	// The last new token is never fed back: positions 0 … tokens − 2 run.
+	if (config.positionEncoding === 'learned' && tokens - 1 > config.maxPositions) {
+		throw new RunError(
+			`This model learned positions for ${config.maxPositions} tokens (n_positions); a ${promptTokens}-token prompt and up to ${newTokens} new tokens run past them. Choose a length of at most ${config.maxPositions - newTokens + 1} tokens.`
+		);
+	}
 	const kv = 3 * config.layers * config.kvHeads * config.headDim * 4 * tokens;
 	if (kv > KV_MEMORY_BUDGET) {
 		throw new RunError(

@@ -10,6 +10,11 @@ export const nope: PositionScheme = {
 	summary: 'Removes the rotation: only causal masking tells tokens apart. An ablation on RoPE models.',
 	paper: { title: 'The Impact of Positional Encoding on Length Generalization in Transformers', year: 2023, url: 'https://arxiv.org/abs/2305.19466' },
 	params: {},
-	refuse: (_p, config) => (config.positionEncoding === 'alibi' ? 'This model was trained with ALiBi; its slopes cannot be removed here.' : null),
+	refuse: (_p, config) =>
+		config.positionEncoding === 'alibi'
+			? 'This model was trained with ALiBi; its slopes cannot be removed here.'
+			: config.positionEncoding === 'learned'
+				? "This model's positions are learned embeddings added to its input; they cannot be removed here."
+				: null,
 	plan: (_p, config) => (config.positionEncoding === 'rope' ? { invFreq: new Float64Array(config.headDim / 2) } : undefined)
 };

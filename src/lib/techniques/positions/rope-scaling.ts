@@ -12,10 +12,18 @@ import { nativePlan, passLength } from '../../engine/positions';
 import type { RopeType } from '../../engine/rope-scaling';
 import { describeNativePositions } from './native';
 
+/** How a model encodes positions, in a refusal's words. */
+export function positionsOf(config: ModelConfig): string {
+	return {
+		rope: 'RoPE',
+		alibi: 'ALiBi',
+		none: 'no position encoding',
+		learned: `learned absolute position embeddings (one per position up to ${config.maxPositions}), added to its input: there is no rotation to change`
+	}[config.positionEncoding];
+}
+
 export function ropeOnly(config: ModelConfig, name: string): string | null {
-	return config.positionEncoding === 'rope'
-		? null
-		: `${name} rescales rotary positions, but this model uses ${config.positionEncoding === 'alibi' ? 'ALiBi' : 'no position encoding'}.`;
+	return config.positionEncoding === 'rope' ? null : `${name} rescales rotary positions, but this model uses ${positionsOf(config)}.`;
 }
 
 /**
