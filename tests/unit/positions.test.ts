@@ -55,7 +55,7 @@ describe('RoPE scaling formulas (Hugging Face modeling_rope_utils)', () => {
 	});
 
 	it('the YaRN scheme hands the engine its frequencies and the squared attention factor', () => {
-		const plan = scheme('yarn').plan({ factor: 4, original: 0, beta_fast: 32, beta_slow: 1, attention_factor: 0 }, rope, {} as LayerContext)!;
+		const plan = scheme('yarn').plan({ factor: 4, original: 0, beta_fast: 32, beta_slow: 1, attention_factor: 0 }, rope, { layer: 0 } as LayerContext)!;
 		expect(plan.logitScale).toBeCloseTo((0.1 * Math.log(4) + 1) ** 2, 12);
 		expect(plan.invFreq).toEqual(yarn(rope.headDim, rope.ropeTheta, 4, rope.maxPositions, 32, 1).invFreq);
 	});

@@ -136,6 +136,7 @@ describe('reading rope_scaling and rope_parameters', () => {
 		[{ rope_scaling: { type: 'linear', factor: -1 } }, /"rope_scaling.factor" too small/],
 		[{ rope_scaling: { type: 'longrope', short_factor: [1, 1], long_factor: [1, 1] } }, /"rope_scaling.short_factor" has 2 factors; the model's rotary dimension 16 needs one per pair, 8/],
 		[{ rope_scaling: 'linear' }, /"rope_scaling" invalid input: expected object/],
+		[{ rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e6 }, sliding_attention: { rope_type: 'default', rope_theta: 1e4 } } }, /"rope_parameters" gives rotary positions per layer type \(full_attention, sliding_attention\)/],
 		[{ position_encoding: 'alibi', rope_scaling: { type: 'linear', factor: 2 } }, /rope_scaling rescales rotary positions, but position_encoding is "alibi"/]
 	])('refuses what it cannot run, naming the field (%#)', (fields, message) => {
 		expect(() => read(fields)).toThrow(ConfigError);

@@ -54,6 +54,11 @@ export function readRopeScaling(raw: { rope_scaling?: unknown; rope_parameters?:
 	const field = raw.rope_scaling !== undefined && raw.rope_scaling !== null ? 'rope_scaling' : 'rope_parameters';
 	const value = raw[field];
 	if (value === undefined || value === null) return { scaling: null, theta: undefined };
+	// Read as one dict, transformers 5's per-layer-type dicts (Gemma 3) would pass for plain RoPE.
+	const byLayerType = Object.keys(value).filter((key) => key === 'full_attention' || key === 'sliding_attention');
+	if (byLayerType.length > 0) {
+		throw new ConfigError(`config.json: "${field}" gives rotary positions per layer type (${byLayerType.join(', ')}), transformers 5's layout, which the lab does not read yet.`);
+	}
 	const parsed = ropeDict.safeParse(value);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];

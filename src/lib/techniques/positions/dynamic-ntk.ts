@@ -6,7 +6,7 @@
  */
 import { ropeInvFreq } from '../../engine/rope';
 import { dynamicNtkBase } from '../../engine/rope-scaling';
-import { originalLength, plainRopeOnly } from './rope-scaling';
+import { layerBase, originalLength, plainRopeOnly } from './rope-scaling';
 import type { PositionScheme } from '../types';
 
 export const dynamicNtk: PositionScheme = {
@@ -22,7 +22,7 @@ export const dynamicNtk: PositionScheme = {
 	plan: (p, config, ctx) => {
 		// The call's length, as one forward pass sees it, however its prefill was chunked.
 		const seqLen = ctx.callPositions[ctx.callPositions.length - 1] + 1;
-		const base = dynamicNtkBase(config.headDim, config.ropeTheta, p.factor as number, seqLen, originalLength(p.original as number, config));
+		const base = dynamicNtkBase(config.headDim, layerBase(config, ctx.layer), p.factor as number, seqLen, originalLength(p.original as number, config));
 		return { invFreq: ropeInvFreq(config.headDim, base) };
 	}
 };

@@ -1,6 +1,6 @@
 import { ropeInvFreq } from '../../engine/rope';
 import { ntkBase } from '../../engine/rope-scaling';
-import { plainRopeOnly } from './rope-scaling';
+import { layerBase, plainRopeOnly } from './rope-scaling';
 import type { PositionScheme } from '../types';
 
 export const ntk: PositionScheme = {
@@ -11,5 +11,5 @@ export const ntk: PositionScheme = {
 	params: { factor: { kind: 'number', label: 'Scale factor α', min: 1, max: 128, step: 0.5, default: 2 } },
 	// Static NTK is no transformers rope type: no config scaling is of its kind.
 	refuse: (_p, config) => plainRopeOnly(config, 'NTK scaling', null),
-	plan: (p, config) => ({ invFreq: ropeInvFreq(config.headDim, ntkBase(config.headDim, config.ropeTheta, p.factor as number)) })
+	plan: (p, config, ctx) => ({ invFreq: ropeInvFreq(config.headDim, ntkBase(config.headDim, layerBase(config, ctx.layer), p.factor as number)) })
 };

@@ -50,6 +50,12 @@ export function ownPlan(config: ModelConfig, ctx: LayerContext, base?: number): 
 	return nativePlan(config, { ...layer, positions }, passLength(ctx.callPositions));
 }
 
+/** The base this layer rotates at (models may rotate layers at different bases). */
+export function layerBase(config: ModelConfig, layer: number): number {
+	const { positions } = blockSpec(config).layers[layer];
+	return positions.kind === 'rope' ? positions.base : config.ropeTheta;
+}
+
 /** The length a scaling extends: the parameter; when 0, a config scaling's own original length, else the trained context. */
 export function originalLength(value: number, config: ModelConfig): number {
 	if (value > 0) return value;

@@ -1,5 +1,5 @@
 import { yarn as yarnScaling } from '../../engine/rope-scaling';
-import { originalLength, plainRopeOnly } from './rope-scaling';
+import { layerBase, originalLength, plainRopeOnly } from './rope-scaling';
 import type { PositionScheme } from '../types';
 
 export const yarn: PositionScheme = {
@@ -31,11 +31,11 @@ export const yarn: PositionScheme = {
 	},
 	// On a YaRN model the paper's way further is YaRN again from the original length (its s = 32 model continued the s = 16 one).
 	refuse: (p, config) => plainRopeOnly(config, 'YaRN', 'yarn') ?? ((p.beta_slow as number) >= (p.beta_fast as number) ? 'YaRN needs β slow below β fast.' : null),
-	plan: (p, config) => {
+	plan: (p, config, ctx) => {
 		const factor = p.attention_factor as number;
 		const { invFreq, attentionFactor } = yarnScaling(
 			config.headDim,
-			config.ropeTheta,
+			layerBase(config, ctx.layer),
 			p.factor as number,
 			originalLength(p.original as number, config),
 			p.beta_fast as number,
