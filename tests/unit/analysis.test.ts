@@ -168,7 +168,7 @@ describe('head-pattern classification (MInference shapes)', () => {
 			probs[(3 * T + t) * T + column] = 1;
 		}
 		const positions = Int32Array.from({ length: T }, (_, i) => i);
-		collector.hooks.observe!({ config, layer: 0, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T, callPositions: Int32Array.from({ length: T }, (_, i) => i), rowOffset: 0 } as LayerContext, probs);
+		collector.hooks.observe!({ config, layer: 0, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T, callPositions: Int32Array.from({ length: T }, (_, i) => i), rowOffset: 0, window: null } as LayerContext, probs);
 		const [layer] = collector.result();
 		expect(layer[0].best).toBe('a-shape');
 		expect(layer[0].recall['a-shape']).toBeCloseTo(1, 9);
@@ -199,7 +199,7 @@ describe('attention map for the heatmap', () => {
 	it('keeps the last prefill call and one row per decode step, over the union of keys', () => {
 		const collector = attentionMapCollector({ layer: 1, head: 1 }, 2, 100);
 		const ctx = (phase: 'prefill' | 'decode', queries: number[], keys: number[], layer = 1) =>
-			({ layer, phase, queryPositions: Int32Array.from(queries), keyPositions: [Int32Array.from(keys), Int32Array.from(keys)], slots: keys.length, callPositions: Int32Array.from(queries), rowOffset: 0 }) as unknown as LayerContext;
+			({ layer, phase, queryPositions: Int32Array.from(queries), keyPositions: [Int32Array.from(keys), Int32Array.from(keys)], slots: keys.length, callPositions: Int32Array.from(queries), rowOffset: 0, window: null }) as unknown as LayerContext;
 		// Probabilities [heads 4, T, S]: head h, row t, key s → h + 10 t + 100 s (distinct, so misplacement shows).
 		const probs = (T: number, S: number) => Float32Array.from({ length: 4 * T * S }, (_, i) => Math.floor(i / (T * S)) + 10 * (Math.floor(i / S) % T) + 100 * (i % S));
 		expect(collector.hooks.wantsProbabilities!(ctx('prefill', [0, 1], [0, 1], 0))).toBe(false);

@@ -6,7 +6,7 @@ import type { LayerContext } from '$lib/engine/hooks';
 
 const X = -Infinity;
 
-function context(config: Partial<ModelConfig>, queries: number[], keys: number[][]): LayerContext {
+function context(config: Partial<ModelConfig>, queries: number[], keys: number[][], window: number | null = null): LayerContext {
 	const queryPositions = Int32Array.from(queries);
 	return {
 		config: { heads: 2, kvHeads: 1, headDim: 4, ...config } as ModelConfig,
@@ -16,7 +16,8 @@ function context(config: Partial<ModelConfig>, queries: number[], keys: number[]
 		keyPositions: keys.map((k) => Int32Array.from(k)),
 		slots: Math.max(...keys.map((k) => k.length)),
 		callPositions: queryPositions,
-		rowOffset: 0
+		rowOffset: 0,
+		window
 	};
 }
 
@@ -80,29 +81,29 @@ describe('attention bias', () => {
 
 	it("keeps a sliding layer's queries within transformers' window: position i sees j with i − w < j ≤ i, w keys itself included", () => {
 		// transformers (masking_utils.sliding_window_overlay) written out for w = 3: query 4 sees 2, 3, 4; query 5 sees 3, 4, 5.
-		const ctx = context({}, [4, 5], [[0, 1, 2, 3, 4, 5]]);
+		const ctx = context({}, [4, 5], [[0, 1, 2, 3, 4, 5]], 3);
 		const hf = [
 			[X, X, 0, 0, 0, X],
 			[X, X, X, 0, 0, 0]
 		];
-		const plain = attentionBias(ctx, undefined, undefined, 3);
+		const plain = attentionBias(ctx);
 		expect(rows(plain.bias, 6)).toEqual(hf);
 		// The last query reads its window only: 3 keys of the one KV head.
 		expect(plain.bytesRead).toBe(3 * 4 * 2 * 4);
 		// The slow path (a hook's mask of all ones) draws the same window.
-		const masked = attentionBias(ctx, { mask: new Uint8Array(12).fill(1), perHead: false }, undefined, 3);
+		const masked = attentionBias(ctx, { mask: new Uint8Array(12).fill(1), perHead: false });
 		expect(rows(masked.bias, 6)).toEqual(hf);
 		// In decode (one query) both paths count the same keys read.
-		const step = context({}, [5], [[0, 1, 2, 3, 4, 5]]);
-		expect(attentionBias(step, { mask: new Uint8Array(6).fill(1), perHead: false }, undefined, 3).bytesRead).toBe(attentionBias(step, undefined, undefined, 3).bytesRead);
+		const step = context({}, [5], [[0, 1, 2, 3, 4, 5]], 3);
+		expect(attentionBias(step, { mask: new Uint8Array(6).fill(1), perHead: false }).bytesRead).toBe(attentionBias(step).bytesRead);
 		// A head that evicted keys counts what it holds inside the window; a window of 1 is the query alone.
-		const evicted = attentionBias(context({ heads: 2, kvHeads: 2 }, [5], [[0, 3, 5], [1, 2, 4, 5]]), undefined, undefined, 3);
+		const evicted = attentionBias(context({ heads: 2, kvHeads: 2 }, [5], [[0, 3, 5], [1, 2, 4, 5]], 3));
 		expect(rows(evicted.bias, 4)).toEqual([
 			[X, 0, 0, X],
 			[X, X, 0, 0]
 		]);
 		expect(evicted.bytesRead).toBe((2 + 2) * 4 * 2 * 4);
-		expect(rows(attentionBias(context({}, [2], [[0, 1, 2]]), undefined, undefined, 1).bias, 3)).toEqual([[X, X, 0]]);
+		expect(rows(attentionBias(context({}, [2], [[0, 1, 2]], 1)).bias, 3)).toEqual([[X, X, 0]]);
 	});
 
 	it('refuses a mask that leaves a query no key, or has the wrong size', () => {

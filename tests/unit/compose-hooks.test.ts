@@ -9,7 +9,7 @@ const config = { heads: 2, kvHeads: 1, headDim: 1, hiddenSize: 2 } as ModelConfi
 
 function context(positions: number[], layer = 0): LayerContext {
 	const queryPositions = Int32Array.from(positions);
-	return { config, layer, phase: 'prefill', queryPositions, keyPositions: [queryPositions], slots: positions.length, callPositions: queryPositions, rowOffset: 0 };
+	return { config, layer, phase: 'prefill', queryPositions, keyPositions: [queryPositions], slots: positions.length, callPositions: queryPositions, rowOffset: 0, window: null };
 }
 
 const maskContext = (positions: number[]): MaskContext => ({ ...context(positions), scores: () => new Float32Array(), vectors: () => ({ queries: new Float32Array(), keys: new Float32Array() }) });

@@ -312,7 +312,7 @@ describe('GQA: scores are gathered per KV head from its group of query heads', (
 		const probs = new Float32Array(cfg.heads * T * T);
 		lastRows.forEach((row, h) => row.forEach((p, s) => (probs[(h * T + T - 1) * T + s] = p)));
 		for (let layer = 0; layer < cfg.layers; layer++) {
-			hooks.observe!({ config: cfg, layer, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T, callPositions: Int32Array.from({ length: T }, (_, i) => i), rowOffset: 0 } as never, probs);
+			hooks.observe!({ config: cfg, layer, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T, callPositions: Int32Array.from({ length: T }, (_, i) => i), rowOffset: 0, window: null } as never, probs);
 		}
 		const cache = new KvCache(cfg.layers, cfg.kvHeads, cfg.headDim);
 		const zeros = new Float32Array(cfg.headDim);
@@ -335,7 +335,7 @@ describe('statistics follow the cache when others drop entries', () => {
 		const probs = new Float32Array(cfg.heads * T * T);
 		for (let h = 0; h < cfg.heads; h++) row.forEach((p, s) => (probs[(h * T + T - 1) * T + s] = p));
 		for (let layer = 0; layer < cfg.layers; layer++) {
-			hooks.observe!({ config: cfg, layer, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T, callPositions: positions, rowOffset: 0 } as never, probs);
+			hooks.observe!({ config: cfg, layer, phase: 'prefill', queryPositions: positions, keyPositions: [positions, positions], slots: T, callPositions: positions, rowOffset: 0, window: null } as never, probs);
 		}
 		const cache = new KvCache(cfg.layers, cfg.kvHeads, cfg.headDim);
 		const zeros = new Float32Array(cfg.headDim);

@@ -20,6 +20,7 @@ function grid(T: number, scores?: (i: number, j: number) => number, extra: Parti
 		queryPositions: range(T),
 		keyPositions: range(T),
 		scores: () => Float32Array.from({ length: T * T }, (_, n) => (scores ? scores(Math.floor(n / T), n % T) : 0)),
+		window: null,
 		...extra
 	};
 }
@@ -75,7 +76,7 @@ describe('densities', () => {
 		const T = 100;
 		const w = 16;
 		const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
-		const ctx = { config, layer: 0, phase: 'prefill', queryPositions: range(T), keyPositions: [range(T), range(T)], slots: T, scores: () => new Float32Array(config.heads * T * T) } as MaskContext;
+		const ctx = { config, layer: 0, phase: 'prefill', queryPositions: range(T), keyPositions: [range(T), range(T)], slots: T, window: null, scores: () => new Float32Array(config.heads * T * T) } as MaskContext;
 		patternMask(pattern('window'), { window: w }, ctx, stats, true);
 		expect(report(stats).density).toBeCloseTo(((w * (w + 1)) / 2 + (T - w) * w) / ((T * (T + 1)) / 2), 12);
 		// Equal scores spread the mass evenly, so recall is the mean share of keys kept per row.

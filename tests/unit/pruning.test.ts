@@ -38,7 +38,7 @@ describe('pruner schedules', () => {
 		const probs = new Float32Array(config.heads * T * T);
 		for (let h = 0; h < config.heads; h++) lastRow.forEach((p, s) => (probs[(h * T + T - 1) * T + s] = p));
 		const hooks = pruneHooks(pruner('fastv'), { k: 1, r: 0.5, keep_first: 1, keep_last: 2 }, config);
-		const ctx = { config, layer: 0, phase: 'prefill', queryPositions: Int32Array.from({ length: T }, (_, i) => i), keyPositions: [0, 1].map(() => Int32Array.from({ length: T }, (_, i) => i)), slots: T, callPositions: Int32Array.from({ length: T }, (_, i) => i), rowOffset: 0 } as LayerContext;
+		const ctx = { config, layer: 0, phase: 'prefill', queryPositions: Int32Array.from({ length: T }, (_, i) => i), keyPositions: [0, 1].map(() => Int32Array.from({ length: T }, (_, i) => i)), slots: T, callPositions: Int32Array.from({ length: T }, (_, i) => i), rowOffset: 0, window: null } as LayerContext;
 		hooks.observe!(ctx, probs);
 		// Candidates 1–7 (7 tokens), keep round(3.5) = 4: positions 1, 3, 5, 7 by attention.
 		expect(hooks.pruneTokens!(ctx, new Float32Array(T * config.hiddenSize))).toEqual([0, 1, 3, 5, 7, 8, 9]);

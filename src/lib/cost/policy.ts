@@ -18,8 +18,7 @@ export function policyTokens(experiment: Experiment, config: ModelConfig, n: num
 	const held = pruner.heldTokens(experiment.prune.params, config, n);
 	const { resident, read } = kvFootprint(policy, experiment.kv.params, config, n, held);
 	// On a sliding layer the pattern reads within the window too (at most the smaller of the two).
-	const patternReads = pattern.decodeReads(experiment.attn.params, n, config);
 	const windows = blockSpec(config).layers.map((layer) => layer.window);
-	const patternRead = windows.reduce<number>((sum, window) => sum + Math.min(patternReads, window ?? patternReads), 0) / windows.length;
+	const patternRead = windows.reduce<number>((sum, window, layer) => sum + Math.min(pattern.decodeReads(experiment.attn.params, n, config, layer), window ?? Infinity), 0) / windows.length;
 	return { resident, read: Math.min(read, patternRead) };
 }

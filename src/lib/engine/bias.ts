@@ -34,11 +34,11 @@ export interface AttentionBias {
 
 /**
  * The additive attention bias [B, T, slots] of one attention call: causality (within the layer's
- * sliding `window`, when it has one), padding of shorter heads, a hook's mask and a distance
+ * sliding window, when it has one), padding of shorter heads, a hook's mask and a distance
  * penalty, with B = 1 when every head sees the same keys the same way. Also the KV bytes (f32
  * keys and values) the call reads, for the memory-traffic view.
  */
-export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias, window: number | null = null): AttentionBias {
+export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias): AttentionBias {
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
@@ -52,14 +52,14 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 		throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
 	}
 	const bias = new Float32Array(B * T * S);
-	if (!hookMask && !distance) return causalBias(ctx, bias, B, window);
+	if (!hookMask && !distance) return causalBias(ctx, bias, B);
 	const readByKvHead = new Uint8Array(Hkv * S);
 	for (let b = 0; b < B; b++) {
 		const kvHead = Math.floor(b / group);
 		const keyPos = ctx.keyPositions[kvHead];
 		for (let t = 0; t < T; t++) {
 			const qp = ctx.queryPositions[t];
-			const oldest = window === null ? -Infinity : qp - window;
+			const oldest = ctx.window === null ? -Infinity : qp - ctx.window;
 			const row = (b * T + t) * S;
 			const hookRow = hookMask ? (hookMask.perHead ? b : 0) * T * S + t * S : -1;
 			let visible = 0;
@@ -87,10 +87,11 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
  * positions only grow (appends are in order and `keep` preserves order), so a row's visible keys
  * are one run of slots.
  */
-function causalBias(ctx: LayerContext, bias: Float32Array, B: number, window: number | null): AttentionBias {
+function causalBias(ctx: LayerContext, bias: Float32Array, B: number): AttentionBias {
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
+	const { window } = ctx;
 	const visible = (keyPos: Int32Array, qp: number) => [window === null ? 0 : countAtMost(keyPos, qp - window), countAtMost(keyPos, qp)];
 	for (let b = 0; b < B; b++) {
 		const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];

@@ -131,7 +131,7 @@ async function block(
 	const native = model.native(layer, passLength(chunk.callPositions));
 	const { q, k, v } = await model.runtime.pre(layer, x);
 	appendToCache(model, seq.cache, layer, k, v, chunk.positions, native.invFreq);
-	const ctx = layerContext(model.config, seq.cache, layer, phase, chunk.positions, chunk.rowOffset, chunk.callPositions);
+	const ctx = layerContext(model, seq.cache, layer, phase, chunk.positions, chunk.rowOffset, chunk.callPositions);
 	const attention = await attend(model, seq, ctx, q, native);
 	const y = await model.runtime.post(layer, attention.out, x);
 	return { y, bytesRead: phase === 'decode' ? attention.bytesRead : 0 };
@@ -163,7 +163,7 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
-	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx), model.windows[ctx.layer]);
+	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx));
 	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
 	const wantsProbs = !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true);
 	const result = await model.runtime.attend({ T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far }, wantsProbs);
@@ -174,7 +174,7 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 /** Between two layers: rows a hook prunes leave the call, and rows a hook revives join it. */
 function betweenLayers(model: LoadedModel, seq: SequenceState, phase: 'prefill' | 'decode', layer: number, rows: Rows): Rows {
 	const D = model.config.hiddenSize;
-	const ctx = layerContext(model.config, seq.cache, layer, phase, rows.positions, 0, rows.positions);
+	const ctx = layerContext(model, seq.cache, layer, phase, rows.positions, 0, rows.positions);
 	const count = rows.positions.length;
 	const kept = phase === 'prefill' || count > 1 ? seq.hooks.pruneTokens?.(ctx, rows.x) : undefined;
 	if (kept) rows = pickRows(rows, checkKeptRows(kept, count));
@@ -184,11 +184,11 @@ function betweenLayers(model: LoadedModel, seq: SequenceState, phase: 'prefill' 
 }
 
 /** The hooks' view of one layer: these query rows against every key the cache holds now. */
-function layerContext(config: ModelConfig, cache: KvCache, layer: number, phase: 'prefill' | 'decode', queryPositions: Int32Array, rowOffset: number, callPositions: Int32Array): LayerContext {
+function layerContext(model: LoadedModel, cache: KvCache, layer: number, phase: 'prefill' | 'decode', queryPositions: Int32Array, rowOffset: number, callPositions: Int32Array): LayerContext {
 	const heads = cache.layers[layer];
 	const keyPositions = heads.map((head) => head.positions.subarray(0, head.length));
 	const slots = Math.max(...heads.map((head) => head.length));
-	return { config, layer, phase, queryPositions, keyPositions, slots, callPositions, rowOffset };
+	return { config: model.config, layer, phase, queryPositions, keyPositions, slots, callPositions, rowOffset, window: model.windows[layer] };
 }
 
 /** Adds revived rows to this call's rows, all in position order (the new token stays last). */

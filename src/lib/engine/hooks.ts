@@ -23,6 +23,11 @@ export interface LayerContext {
 	 */
 	callPositions: Int32Array;
 	rowOffset: number;
+	/**
+	 * The layer's own sliding window (block.ts): a query at i sees only keys j > i − window; null
+	 * where the layer sees every earlier key. The engine applies it whatever the hooks' masks say.
+	 */
+	window: number | null;
 }
 
 /** The positions one branch of attention encodes (by rotation, or by ALiBi's distances). */

@@ -7,7 +7,7 @@ import { composeHooks } from '../engine/compose';
 import { sameKeyPositions, type Hooks, type MaskContext } from '../engine/hooks';
 import type { Experiment } from './schema';
 import type { ParamValues } from '../params/param-spec';
-import { causalSoftmax } from '../techniques/patterns/shapes';
+import { causalSoftmax, visibleTo } from '../techniques/patterns/shapes';
 import { policyHooks } from '../techniques/kv-runtime';
 import { pruneHooks } from '../techniques/prune-hooks';
 import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '../techniques/registry';
@@ -66,6 +66,8 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	const T = ctx.queryPositions.length;
 	const applies = !pattern.phases || pattern.phases.includes(ctx.phase);
 	const perHead = pattern.perHead || !sameKeyPositions(ctx.keyPositions);
+	// Density and recall count the keys the layer itself lets a query see.
+	const visible = visibleTo(ctx.window);
 	const rows = perHead ? H : 1;
 	const mask = new Uint8Array(rows * T * ctx.slots);
 	for (let r = 0; r < rows; r++) {
@@ -78,7 +80,8 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 			phase: ctx.phase,
 			queryPositions: ctx.queryPositions,
 			keyPositions,
-			scores: () => headScores(ctx.scores(), r, T, ctx.slots, S)
+			scores: () => headScores(ctx.scores(), r, T, ctx.slots, S),
+			window: ctx.window
 		};
 		const headMask = applies ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);
 		const probs = measureRecall ? causalSoftmax(grid.scores(), grid) : null;
@@ -88,7 +91,7 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 			for (let s = 0; s < S; s++) {
 				const keep = headMask[t * S + s];
 				mask[(r * T + t) * ctx.slots + s] = keep;
-				if (keyPositions[s] > ctx.queryPositions[t]) continue;
+				if (!visible(ctx.queryPositions[t], keyPositions[s])) continue;
 				stats.causal += weight;
 				if (keep) {
 					stats.kept += weight;

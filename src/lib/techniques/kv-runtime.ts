@@ -35,7 +35,7 @@ function headBudget(policy: KvPolicy, params: ParamValues, at: BudgetInput): num
  * held `held[ℓ]` of the n tokens before compression (fewer where a pruner dropped tokens): the
  * policy's budgets after compressing, or what a selection policy says it reads. A sliding layer
  * holds the last window − 1 tokens before any policy compresses, and its step reads those and
- * its own token.
+ * its own token; where a pruner dropped tokens inside the window, it holds fewer than this says.
  */
 export function kvFootprint(policy: KvPolicy, params: ParamValues, config: ModelConfig, n: number, held: number[] = Array(config.layers).fill(n)): KvFootprint {
 	const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;

@@ -32,6 +32,8 @@ export interface PatternGrid {
 	keyPositions: Int32Array;
 	/** This head's pre-mask logits [T, S] (scaled as the softmax sees them), computed on demand. */
 	scores(): Float32Array;
+	/** The layer's sliding window (a query at i sees keys j > i − window), null where it has none. */
+	window: number | null;
 }
 
 export interface AttentionPattern extends TechniqueMeta {
@@ -43,11 +45,11 @@ export interface AttentionPattern extends TechniqueMeta {
 	/** True when the mask can differ between heads or depends on the scores. */
 	perHead: boolean;
 	/**
-	 * Keys a decode query reads per query head, averaged over layers and heads, when the cache
-	 * holds all n tokens (the KV chart's read series). The conformance suite checks it against
-	 * the mask.
+	 * Keys a decode query reads per query head, averaged over the heads of `layer` (over every
+	 * layer's when none is named), when the cache holds all n tokens (the KV chart's read series,
+	 * held per layer to a sliding layer's window). The conformance suite checks it against the mask.
 	 */
-	decodeReads(params: ParamValues, n: number, config: ModelConfig): number;
+	decodeReads(params: ParamValues, n: number, config: ModelConfig, layer?: number): number;
 	/** Keeps every causal entry (full attention): the engine then runs without a mask at all. */
 	keepsAll?: boolean;
 	/**

@@ -48,7 +48,10 @@ export const dynamicBlockSparse: AttentionPattern = {
 		const kept = new Map<number, Set<number>>();
 		for (const [qb, sum] of sums) {
 			const mean = sum.map((value, kb) => value / (counts.get(qb)![kb] || 1));
-			kept.set(qb, new Set(topK(mean, p.blocks as number, range(0, keyBlocks).filter((kb) => kb <= qb && counts.get(qb)![kb] > 0))));
+			// On a sliding layer, only the blocks every query of the block can see compete (the window
+			// of its first query): a block wholly outside it would leave that query nothing.
+			const firstVisible = grid.window === null ? 0 : Math.floor((qb * b + b - grid.window) / b);
+			kept.set(qb, new Set(topK(mean, p.blocks as number, range(0, keyBlocks).filter((kb) => kb <= qb && kb >= firstVisible && counts.get(qb)![kb] > 0))));
 		}
 		return maskOf(grid, (i, j) => kept.get(Math.floor(i / b))!.has(Math.floor(j / b)));
 	}

@@ -43,9 +43,10 @@ export const perHead: AttentionPattern = {
 		recent: { kind: 'int', label: 'Recent tokens', description: 'DuoAttention deploys 256.', min: 1, max: 131072, default: 64 }
 	},
 	perHead: true,
-	decodeReads: (p, n, config) => {
-		const retrieval = new Set(parseHeadList(p.retrieval_heads as string).map(([l, h]) => `${l}.${h}`)).size;
-		const total = config.layers * config.kvHeads;
+	decodeReads: (p, n, config, layer) => {
+		const heads = parseHeadList(p.retrieval_heads as string).filter(([l]) => layer === undefined || l === layer);
+		const retrieval = new Set(heads.map(([l, h]) => `${l}.${h}`)).size;
+		const total = (layer === undefined ? config.layers : 1) * config.kvHeads;
 		return (retrieval * n + (total - retrieval) * sinkAndWindowReads(p.sink as number, p.recent as number, n)) / total;
 	},
 	refuse: (p, config) => {

@@ -12,9 +12,11 @@ export const perLayer: AttentionPattern = {
 		window: { kind: 'int', label: 'Window', unit: 'tokens', min: 1, max: 131072, default: 64 }
 	},
 	perHead: false,
-	decodeReads: (p, n, config) => {
-		const full = new Set((p.full_layers as number[]).filter((l) => l < config.layers)).size;
-		return (full * n + (config.layers - full) * sinkAndWindowReads(p.sink as number, p.window as number, n)) / config.layers;
+	decodeReads: (p, n, config, layer) => {
+		const fullLayers = new Set((p.full_layers as number[]).filter((l) => l < config.layers));
+		const local = sinkAndWindowReads(p.sink as number, p.window as number, n);
+		if (layer !== undefined) return fullLayers.has(layer) ? n : local;
+		return (fullLayers.size * n + (config.layers - fullLayers.size) * local) / config.layers;
 	},
 	refuse: (p, config) => {
 		const bad = (p.full_layers as number[]).filter((l) => l >= config.layers);

@@ -17,17 +17,21 @@ export const sinkAndWindow = (sinks: number, window: number) => (i: number, j: n
 /** Keys `sinkAndWindow(sinks, window)` leaves the query at position n − 1. */
 export const sinkAndWindowReads = (sinks: number, window: number, n: number) => Math.min(n, window) + Math.max(0, Math.min(sinks, n - window));
 
-/** Row-wise softmax of the causal part of `scores` [T, S]; other entries are 0. */
-export function causalSoftmax(scores: Float32Array, grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>): Float32Array {
+/** Whether the layer itself lets the query at i see the key at j: causal, within its sliding window. */
+export const visibleTo = (window: number | null) => (i: number, j: number) => j <= i && (window === null || j > i - window);
+
+/** Row-wise softmax of `scores` [T, S] over the keys the layer lets each query see; other entries are 0. */
+export function causalSoftmax(scores: Float32Array, grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions' | 'window'>): Float32Array {
 	const T = grid.queryPositions.length;
 	const S = grid.keyPositions.length;
+	const visible = visibleTo(grid.window);
 	const probs = new Float32Array(T * S);
 	for (let t = 0; t < T; t++) {
 		let max = -Infinity;
-		for (let s = 0; s < S; s++) if (grid.keyPositions[s] <= grid.queryPositions[t]) max = Math.max(max, scores[t * S + s]);
+		for (let s = 0; s < S; s++) if (visible(grid.queryPositions[t], grid.keyPositions[s])) max = Math.max(max, scores[t * S + s]);
 		let total = 0;
 		for (let s = 0; s < S; s++) {
-			if (grid.keyPositions[s] > grid.queryPositions[t]) continue;
+			if (!visible(grid.queryPositions[t], grid.keyPositions[s])) continue;
 			const e = Math.exp(scores[t * S + s] - max);
 			probs[t * S + s] = e;
 			total += e;
