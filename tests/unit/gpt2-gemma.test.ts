@@ -14,7 +14,8 @@ import { ACTIVATIONS, normalise, referenceForward } from '$lib/engine/reference'
 import { parseSafetensors, roundToDtype, writeSafetensors, type Dtype } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
 import { defaultExperiment, catalog } from '$lib/experiment';
-import { planMemory, RunError } from '$lib/experiment/run';
+import { defaultValues } from '$lib/params/param-spec';
+import { planMemory, RunError, runExperiment } from '$lib/experiment/run';
 import { refusals } from '$lib/experiment/technique-hooks';
 import { positionSchemes } from '$lib/techniques/registry';
 import { familyModel } from '../fixtures/families';
@@ -250,5 +251,26 @@ describe('learned positions (GPT-2)', () => {
 		const refused = positionSchemes.filter((s) => refusals({ ...e, pos: { id: s.id, params: {} } }, config).length > 0).map((s) => s.id);
 		expect(refused).toEqual(positionSchemes.filter((s) => s.id !== 'native').map((s) => s.id));
 		expect(refusals({ ...e, pos: { id: 'yarn', params: {} } }, config)[0]).toMatch(/rescales rotary positions, but this model uses learned absolute position embeddings/);
+	});
+});
+
+describe('in the lab', () => {
+	/** At the byte vocabulary, so a task can write the prompt. */
+	const BYTES = { vocab_size: 259, bos_token_id: 256, eos_token_id: 257, tokenizer: 'bytes' };
+
+	it.each(['gpt2', 'gemma3'] as const)('%s runs with attention sinks kept (StreamingLLM) and shows every head\'s statistics and a head\'s map', async (family) => {
+		const model = familyModel(family, { overrides: BYTES });
+		const engine = await Engine.load(model.config, model.safetensors);
+		const { layers, heads } = engine.config;
+		const option = catalog.kv.find((o) => o.id === 'streaming-llm')!;
+		const experiment = { ...defaultExperiment(catalog), len: 160, kv: { id: option.id, params: defaultValues(option.params) } };
+		const r = await runExperiment(engine, experiment, { analyze: true, capture: { layer: layers - 1, head: 0 }, maxNewTokens: 3 });
+		for (const grid of [r.heads!.sinkMass, r.heads!.entropy, r.heads!.distance]) {
+			expect(grid).toHaveLength(layers);
+			expect(grid.flat()).toHaveLength(layers * heads);
+			expect(grid.flat().every(Number.isFinite)).toBe(true);
+		}
+		expect(r.map?.residentKeys?.slice(0, 4)).toEqual([0, 1, 2, 3]);
+		await engine.release();
 	});
 });
