@@ -171,3 +171,22 @@ describe('configs the engine cannot run', () => {
 		expect(() => parseConfig({ ...FAMILIES[family].config(), ...overrides })).toThrow(message);
 	});
 });
+
+describe('sliding layers, read as each family\'s transformers config class reads them', () => {
+	const windows = (family: FamilyName, overrides: FamilyConfig) => blockSpec(parseConfig({ ...FAMILIES[family].config(), ...overrides })).layers.map((layer) => layer.window);
+	it.each([
+		// MistralConfig defaults sliding_window to 4096; null switches it off; layer_types it ignores.
+		['mistral', { sliding_window: undefined }, [4096, 4096, 4096]],
+		['mistral', { sliding_window: null, layer_types: ['sliding_attention', 'sliding_attention', 'sliding_attention'] }, [null, null, null]],
+		// Qwen2Config drops the window unless use_sliding_window, and takes layer_types over max_window_layers.
+		['qwen2', { use_sliding_window: false }, [null, null, null]],
+		['qwen2', { max_window_layers: 2 }, [null, null, 4]],
+		['qwen2', { sliding_window: undefined, max_window_layers: 0 }, [4096, 4096, 4096]],
+		['qwen2', { layer_types: ['sliding_attention', 'full_attention', 'sliding_attention'] }, [4, null, 4]],
+		['phi3', { sliding_window: null }, [null, null, null]],
+		// LlamaAttention has no sliding window, whatever the config says.
+		['llama', { sliding_window: 4 }, [null, null, null]]
+	] as [FamilyName, FamilyConfig, (number | null)[]][])('%s with %o', (family, overrides, expected) => {
+		expect(windows(family, overrides)).toEqual(expected);
+	});
+});
