@@ -6,6 +6,7 @@
  * block kinds it brings.
  */
 import type { NormKind } from './block';
+import { quote } from '../quote';
 import { ConfigError } from './errors';
 import type { LayerType } from './config';
 import { readGemma3, readGemma3Text, readGpt2, type ConfigReader } from './family-configs';
@@ -111,7 +112,8 @@ export const FAMILIES: Record<string, FamilyReading> = {
 
 export function familyOf(modelType: string): FamilyReading {
 	const family = Object.hasOwn(FAMILIES, modelType) ? FAMILIES[modelType] : undefined;
-	if (!family) throw new ConfigError(`config.json: model_type "${modelType}" is not supported yet (supported: ${Object.keys(FAMILIES).join(', ')}).`);
+	// Quoted short: a config from anywhere may hold anything here.
+	if (!family) throw new ConfigError(`config.json: model_type ${quote(modelType)} is not supported yet (supported: ${Object.keys(FAMILIES).join(', ')}).`);
 	return family;
 }
 
