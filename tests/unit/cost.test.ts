@@ -41,6 +41,9 @@ describe('KV memory: published figures', () => {
 		expect(parameterCount(model('llama-3-8b')) / 1e9).toBeCloseTo(8.03, 2);
 		expect(parameterCount(model('mistral-7b')) / 1e9).toBeCloseTo(7.24, 2);
 		expect(parameterCount(model('qwen2.5-0.5b')) / 1e9).toBeCloseTo(0.494, 2);
+		// Model cards: Llama-3.2-1B 1.24B (1 235 814 400 in its safetensors), Phi-3-mini 3.8B (3 821 079 552).
+		expect(parameterCount(model('llama-3.2-1b'))).toBe(1235814400);
+		expect(parameterCount(model('phi-3-mini-4k'))).toBe(3821079552);
 	});
 });
 
@@ -147,6 +150,15 @@ describe('analytic tokens per technique (the KV chart)', () => {
 		expect(policyTokens({ ...base, attn: { id: 'window', params: { window: 10 } } }, config, 1000).read).toBe((10 + 4 + 4) / 3);
 		// A budget of 2 per head applies to what the sliding layers still hold.
 		expect(policyTokens({ ...base, kv: { id: 'snapkv', params: { ratio: 0.5, tokens: 2 } } }, config, 1000)).toEqual({ resident: 2, read: 2 });
+	});
+});
+
+describe('presets with sliding windows (the KV chart)', () => {
+	it('Mistral-7B holds the window and reads it with the new token; Phi-3-mini the same at 2 047', () => {
+		const base = defaultExperiment(catalog);
+		expect(policyTokens(base, model('mistral-7b'), 32768)).toEqual({ resident: 4095, read: 4096 });
+		expect(policyTokens(base, model('mistral-7b'), 1000)).toEqual({ resident: 1000, read: 1000 });
+		expect(policyTokens(base, model('phi-3-mini-4k'), 4096)).toEqual({ resident: 2046, read: 2047 });
 	});
 });
 

@@ -19,21 +19,44 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
 		hidden_size: 96, intermediate_size: 256, num_hidden_layers: 3, num_attention_heads: 4, num_key_value_heads: 2,
 		vocab_size: 259, tie_word_embeddings: true, max_position_embeddings: 256, tokenizer: 'bytes'
 	}),
+	// The real config.json of each model, as published (values for the cost model and the KV chart).
 	preset('smollm2-135m', 'SmolLM2-135M', 'huggingface.co/HuggingFaceTB/SmolLM2-135M/blob/main/config.json', {
-		hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3,
-		vocab_size: 49152, tie_word_embeddings: true, max_position_embeddings: 8192, rope_theta: 100000
+		architectures: ['LlamaForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 0, eos_token_id: 0, hidden_act: 'silu',
+		hidden_size: 576, initializer_range: 0.041666666666666664, intermediate_size: 1536, is_llama_config: true, max_position_embeddings: 8192,
+		mlp_bias: false, model_type: 'llama', num_attention_heads: 9, num_hidden_layers: 30, num_key_value_heads: 3, pretraining_tp: 1,
+		rms_norm_eps: 1e-5, rope_interleaved: false, rope_scaling: null, rope_theta: 100000, tie_word_embeddings: true, torch_dtype: 'bfloat16',
+		use_cache: true, vocab_size: 49152
 	}),
 	preset('smollm2-360m', 'SmolLM2-360M', 'huggingface.co/HuggingFaceTB/SmolLM2-360M/blob/main/config.json', {
-		hidden_size: 960, intermediate_size: 2560, num_hidden_layers: 32, num_attention_heads: 15, num_key_value_heads: 5,
-		vocab_size: 49152, tie_word_embeddings: true, max_position_embeddings: 8192, rope_theta: 100000
+		architectures: ['LlamaForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 0, eos_token_id: 0, hidden_act: 'silu',
+		hidden_size: 960, initializer_range: 0.02, intermediate_size: 2560, is_llama_config: true, max_position_embeddings: 8192, mlp_bias: false,
+		model_type: 'llama', num_attention_heads: 15, num_hidden_layers: 32, num_key_value_heads: 5, pretraining_tp: 1, rms_norm_eps: 1e-5,
+		rope_interleaved: false, rope_scaling: null, rope_theta: 100000, tie_word_embeddings: true, torch_dtype: 'bfloat16', use_cache: true,
+		vocab_size: 49152
+	}),
+	preset('llama-3.2-1b', 'Llama-3.2-1B', 'huggingface.co/meta-llama/Llama-3.2-1B/blob/main/config.json', {
+		architectures: ['LlamaForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 128000, eos_token_id: 128001, head_dim: 64,
+		hidden_act: 'silu', hidden_size: 2048, initializer_range: 0.02, intermediate_size: 8192, max_position_embeddings: 131072, mlp_bias: false,
+		model_type: 'llama', num_attention_heads: 32, num_hidden_layers: 16, num_key_value_heads: 8, pretraining_tp: 1, rms_norm_eps: 1e-5,
+		rope_scaling: { factor: 32.0, high_freq_factor: 4.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
+		rope_theta: 500000.0, tie_word_embeddings: true, torch_dtype: 'bfloat16', use_cache: true, vocab_size: 128256
+	}),
+	preset('phi-3-mini-4k', 'Phi-3-mini-4k', 'huggingface.co/microsoft/Phi-3-mini-4k-instruct/blob/main/config.json', {
+		architectures: ['Phi3ForCausalLM'], attention_bias: false, attention_dropout: 0.0, bos_token_id: 1, embd_pdrop: 0.0, eos_token_id: 32000,
+		hidden_act: 'silu', hidden_size: 3072, initializer_range: 0.02, intermediate_size: 8192, max_position_embeddings: 4096, model_type: 'phi3',
+		num_attention_heads: 32, num_hidden_layers: 32, num_key_value_heads: 32, original_max_position_embeddings: 4096, pad_token_id: 32000,
+		resid_pdrop: 0.0, rms_norm_eps: 1e-5, rope_scaling: null, rope_theta: 10000.0, sliding_window: 2047, tie_word_embeddings: false,
+		torch_dtype: 'bfloat16', use_cache: true, vocab_size: 32064
 	}),
 	preset('smollm2-1.7b', 'SmolLM2-1.7B', 'huggingface.co/HuggingFaceTB/SmolLM2-1.7B/blob/main/config.json', {
 		hidden_size: 2048, intermediate_size: 8192, num_hidden_layers: 24, num_attention_heads: 32, num_key_value_heads: 32,
 		vocab_size: 49152, tie_word_embeddings: true, max_position_embeddings: 8192, rope_theta: 130000
 	}),
 	preset('qwen2.5-0.5b', 'Qwen2.5-0.5B', 'huggingface.co/Qwen/Qwen2.5-0.5B/blob/main/config.json', {
-		model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2,
-		vocab_size: 151936, tie_word_embeddings: true, max_position_embeddings: 32768, rope_theta: 1000000
+		architectures: ['Qwen2ForCausalLM'], attention_dropout: 0.0, bos_token_id: 151643, eos_token_id: 151643, hidden_act: 'silu', hidden_size: 896,
+		initializer_range: 0.02, intermediate_size: 4864, max_position_embeddings: 32768, max_window_layers: 24, model_type: 'qwen2',
+		num_attention_heads: 14, num_hidden_layers: 24, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 1000000.0, sliding_window: 32768,
+		tie_word_embeddings: true, torch_dtype: 'bfloat16', use_cache: true, use_mrope: false, use_sliding_window: false, vocab_size: 151936
 	}),
 	preset('llama-2-7b', 'Llama-2-7B', 'huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json', {
 		hidden_size: 4096, intermediate_size: 11008, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 32,
@@ -48,8 +71,10 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
 		vocab_size: 128256, max_position_embeddings: 8192, rope_theta: 500000
 	}),
 	preset('mistral-7b', 'Mistral-7B-v0.1', 'huggingface.co/mistralai/Mistral-7B-v0.1/blob/main/config.json', {
-		model_type: 'mistral', hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8,
-		vocab_size: 32000, max_position_embeddings: 32768
+		architectures: ['MistralForCausalLM'], bos_token_id: 1, eos_token_id: 2, hidden_act: 'silu', hidden_size: 4096, initializer_range: 0.02,
+		intermediate_size: 14336, max_position_embeddings: 32768, model_type: 'mistral', num_attention_heads: 32, num_hidden_layers: 32,
+		num_key_value_heads: 8, rms_norm_eps: 1e-5, rope_theta: 10000.0, sliding_window: 4096, tie_word_embeddings: false, torch_dtype: 'bfloat16',
+		use_cache: true, vocab_size: 32000
 	})
 ];
 
