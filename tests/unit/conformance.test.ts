@@ -25,8 +25,10 @@
  *
  * Real families (tests/fixtures/families.ts) run where they add coverage: every technique again on
  * Qwen2's block with sliding layers (a local/global mix: window masks, sliding caches, statistics
- * that follow a cache others trim; it also has q/k/v biases), and the position schemes on Llama 3's
- * (its own llama3 rope scaling). Mistral's and Phi-3's blocks differ from these only in how their
+ * that follow a cache others trim; it also has q/k/v biases), on GPT-2's (learned positions, so
+ * nothing is rotated and every scheme that rotates refuses it; LayerNorms and biases) and on
+ * Gemma 3's (its first layers slide, at a RoPE base of their own, so position schemes compose per
+ * layer; q/k and (1 + w) norms), and the position schemes on Llama 3's (its own llama3 rope scaling). Mistral's and Phi-3's blocks differ from these only in how their
  * weights are stored and which layers slide, which families.test.ts covers.
  *
  * What the reference cannot express, and how it is covered instead:
@@ -62,7 +64,7 @@ import { prunable } from '$lib/techniques/pruning/params';
 import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '$lib/techniques/registry';
 import type { AttentionPattern, KvPolicy, PatternGrid, TokenPruner } from '$lib/techniques/types';
 import { blockSpec } from '$lib/engine/block';
-import { familyModel } from '../fixtures/families';
+import { familyModel, type FamilyName } from '../fixtures/families';
 import { fixtureModel } from '../fixtures/fixture-model';
 
 // ---------------------------------------------------------------------------------------------
@@ -81,11 +83,18 @@ const fixture = (model: { config: Record<string, unknown>; safetensors: Uint8Arr
 type Fixture = ReturnType<typeof fixture>;
 const FIXTURES = [fixtureModel({ seed: 31, layers: 3 }), fixtureModel({ seed: 31, layers: 3, positionEncoding: 'alibi' })].map(fixture);
 /** A family's fixture as the lab runs it: byte tokens (the prompts are bytes), seed 31. */
-const family = (name: 'qwen2' | 'llama', overrides: Record<string, unknown> = {}) =>
+const family = (name: FamilyName, overrides: Record<string, unknown> = {}) =>
 	fixture(familyModel(name, { seed: 31, overrides: { vocab_size: 259, tokenizer: 'bytes', bos_token_id: 256, eos_token_id: 257, ...overrides } }));
 /** Layers 1 and 2 slide, over 96 keys: the prompts outgrow the window, and Quest's 64-token budget selects within it. */
 const QWEN2 = family('qwen2', { sliding_window: 96 });
 const LLAMA3 = family('llama');
+/** Learned positions (no rotation: every scheme that rotates refuses it), LayerNorms, a bias on every projection. */
+const GPT2 = family('gpt2');
+/**
+ * Two sliding layers at their own RoPE base beside a full one (position schemes compose per
+ * layer), q/k norms and (1 + w) norms; windows of 96 as Qwen2's.
+ */
+const GEMMA3 = family('gemma3', { sliding_window: 96 });
 const engineOf = (fixture: Fixture) => (fixture.engine ??= Engine.load(fixture.model.config, fixture.model.safetensors));
 
 const rng = createRng(5);
@@ -126,23 +135,18 @@ const techniqueCases: Omit<Case, 'fixtures'>[] = TECHNIQUE_SLOTS.flatMap((slot) 
 	})
 );
 
-/**
- * Numbers keys by their slot in each layer's cache: a sliding layer holds other slots than a full
- * one, so a key gets different positions in different layers, which the reference cannot express.
- */
-const SLOT_POSITIONS = new Set(['cache-positions']);
-
 /** The cases again on a family's fixture, those it does not refuse. */
 const onFamily = (label: string, f: Fixture, slots: readonly TechniqueSlot[]): Case[] =>
 	techniqueCases
 		.filter((c) => slots.includes(c.slot) && refusals(experimentFor({ ...c, fixtures: [] }), f.config).length === 0)
-		.filter((c) => !(SLOT_POSITIONS.has(c.id) && f.windows.some((w) => w !== null)))
 		.map((c) => ({ ...c, name: `${c.name} on ${label}`, fixtures: [f] }));
 
 const cases: Case[] = [
 	...techniqueCases.map((c) => ({ ...c, fixtures: FIXTURES })),
 	...onFamily('Qwen2 with sliding layers', QWEN2, TECHNIQUE_SLOTS),
-	...onFamily('Llama 3 (llama3 rope scaling)', LLAMA3, ['pos'])
+	...onFamily('Llama 3 (llama3 rope scaling)', LLAMA3, ['pos']),
+	...onFamily('GPT-2', GPT2, TECHNIQUE_SLOTS),
+	...onFamily('Gemma 3', GEMMA3, TECHNIQUE_SLOTS)
 ];
 
 function experimentFor(c: Case): Experiment {
@@ -349,15 +353,18 @@ function replay(fixture: Fixture, trace: Trace): Replay {
 	}
 	const at = (layer: number, i: number) => rowCall.get(`${layer}/${i}`);
 
-	// One set of frequencies and one logit scale per reference pass: rows from the first call that
+	// One set of frequencies and one logit scale per layer in a reference pass (a scheme composed
+	// with per-layer bases, Gemma's, rotates each layer its own way): rows from the first call that
 	// uses others on are not comparable (nor any row after it, which reads its keys and values).
 	const first = trace.calls[0].plan;
-	const sameSettings = (plan: Plan | null) =>
-		(plan?.logitScale ?? 1) === (first?.logitScale ?? 1) &&
-		String(plan?.invFreq ?? null) === String(first?.invFreq ?? null) &&
+	const firstOf = new Map<number, Plan | null>();
+	for (const call of trace.calls) if (!firstOf.has(call.layer)) firstOf.set(call.layer, call.plan);
+	const sameSettings = (layer: number, plan: Plan | null) =>
+		(plan?.logitScale ?? 1) === (firstOf.get(layer)?.logitScale ?? 1) &&
+		String(plan?.invFreq ?? null) === String(firstOf.get(layer)?.invFreq ?? null) &&
 		String(plan?.slopes ?? null) === String(first?.slopes ?? null);
 	let cutoff = ids.length;
-	for (const call of trace.calls) if (!sameSettings(call.plan)) cutoff = Math.min(cutoff, ...call.queryPositions);
+	for (const call of trace.calls) if (!sameSettings(call.layer, call.plan)) cutoff = Math.min(cutoff, ...call.queryPositions);
 
 	// The reference applies ALiBi (its own geometric slopes, by token positions) where its config
 	// says so, and then rotates nothing: a hook's slopes are expressible on a model without RoPE.
@@ -370,25 +377,11 @@ function replay(fixture: Fixture, trace: Trace): Replay {
 	}
 	const referenceConfig: ModelConfig = slopes ? { ...config, positionEncoding: 'alibi' } : config;
 
-	// Every layer must give a row the same positions: the reference has one pair position per (i, j).
-	for (const call of trace.calls) {
-		if (call.layer === 0) continue;
-		call.queryPositions.forEach((i, t) => {
-			const base = at(0, i)!;
-			const [a, b] = [base.call.plan, call.plan];
-			const same =
-				a?.query?.[base.t] === b?.query?.[t] &&
-				a?.far?.fromDistance === b?.far?.fromDistance &&
-				a?.far?.query?.[base.t] === b?.far?.query?.[t] &&
-				call.keyPositions.flat().every((j) => a?.keys?.get(j) === b?.keys?.get(j) && a?.far?.keys?.get(j) === b?.far?.keys?.get(j));
-			if (!same) throw new Error(`Layer ${call.layer} gives position ${i} other rotary positions than layer 0, which the reference cannot express.`);
-		});
-	}
-
-	const pairPositions = (i: number, j: number): [number, number] => {
-		const row = at(0, i)!;
-		const plan = row.call.plan;
-		if (!plan) return [i, j];
+	// Each layer's own: a sliding layer holds other keys than a full one, and a scheme may place them otherwise.
+	const pairPositions = (i: number, j: number, layer: number): [number, number] => {
+		const row = at(layer, i);
+		const plan = row?.call.plan;
+		if (!row || !plan) return [i, j];
 		const branch = plan.far && i - j >= plan.far.fromDistance ? plan.far : plan;
 		return [branch.query ? branch.query[row.t] : i, branch.keys?.get(j) ?? j];
 	};
@@ -410,8 +403,8 @@ function replay(fixture: Fixture, trace: Trace): Replay {
 					return mask.mask[((mask.perHead ? h : 0) * T + row.t) * row.call.slots + s] !== 0;
 				},
 				pairPositions,
-				invFreq: first?.invFreq ?? undefined,
-				logitScale: first?.logitScale ?? 1
+				invFreq: (layer) => firstOf.get(layer)?.invFreq ?? undefined,
+				logitScale: (layer) => firstOf.get(layer)?.logitScale ?? 1
 			})
 	};
 }
@@ -637,6 +630,17 @@ describe('conformance', () => {
 	it('covers every technique slot of the catalog, from the registry', () => {
 		for (const slot of TECHNIQUE_SLOTS) expect(REGISTRY[slot].map((t) => t.id)).toEqual(catalog[slot].map((o) => o.id));
 		expect(SLOTS.filter((slot) => slot !== 'task')).toEqual(Object.keys(REGISTRY));
+	});
+
+	it('runs every technique on GPT-2 and Gemma 3 but the position schemes their positions cannot take, refused with a reason', () => {
+		const refused = (label: string, f: Fixture) =>
+			techniqueCases.filter((c) => !cases.some((run) => run.name === `${c.name} on ${label}`)).map((c) => ({ name: c.name, why: refusals(experimentFor({ ...c, fixtures: [] }), f.config).join(' ') }));
+		// Learned positions have nothing to rotate, rescale or remove.
+		const gpt2 = refused('GPT-2', GPT2);
+		expect(gpt2.map((r) => r.name)).toEqual(positionSchemes.filter((s) => s.id !== 'native').map((s) => `pos ${s.id}`));
+		expect(gpt2.every((r) => /learned/.test(r.why))).toBe(true);
+		// ALiBi needs a model trained with it.
+		expect(refused('Gemma 3', GEMMA3).map((r) => r.name)).toEqual(['pos alibi']);
 	});
 
 	describe.each(cases)('$name', (c) => {

@@ -14,14 +14,15 @@ export interface ReferenceOptions {
 	positions?: number[];
 	/** Whether query head `head` of `layer` may attend from token i to token j (j ≤ i always). */
 	allowed?: (layer: number, head: number, i: number, j: number) => boolean;
-	/** Rotary positions [query, key] used for the pair (i, j); default the tokens' own positions. */
-	pairPositions?: (i: number, j: number) => [number, number];
+	/** Rotary positions [query, key] used for the pair (i, j) in `layer`; default the tokens' own positions. */
+	pairPositions?: (i: number, j: number, layer: number) => [number, number];
 	/**
-	 * Rotary frequencies for every token and a factor on every logit; default each layer's own
+	 * Rotary frequencies for every token and a factor on every logit, for every layer or each
+	 * layer's own (a scheme composed with per-layer bases); default each layer's own
 	 * (positions.ts: the config's base and rope scaling, its attention factor squared).
 	 */
-	invFreq?: Float64Array;
-	logitScale?: number;
+	invFreq?: Float64Array | ((layer: number) => Float64Array | undefined);
+	logitScale?: number | ((layer: number) => number | undefined);
 	/**
 	 * The length of the forward pass that computed token i (default: one pass over all tokens,
 	 * the largest position + 1). Under dynamic and longrope scaling it picks the frequencies of
@@ -93,7 +94,7 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 	const wholePass = Math.max(...positions) + 1;
 	const passOf = options.passLength ?? (() => wholePass);
 	const spec = blockSpec(config);
-	const pairPositions = options.pairPositions ?? ((i: number, j: number) => [positions[i], positions[j]]);
+	const pairPositions = options.pairPositions ?? ((i: number, j: number): [number, number] => [positions[i], positions[j]]);
 	const slopes = options.slopes ?? (config.positionEncoding === 'alibi' ? alibiSlopes(heads) : null);
 	const norm = (x: Float64Array, weight: Float32Array, bias: Float32Array | null = null) => normalise(config.norm, x, weight, bias, config.normEps);
 	const act = ACTIVATIONS[config.activation];
@@ -121,7 +122,9 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 				if (!plans.has(length)) plans.set(length, nativePlan(config, spec.layers[layer], length));
 				return plans.get(length)!;
 			};
-			const invFreq = (token: number) => (options.invFreq ?? own(token).invFreq)!;
+			const given = typeof options.invFreq === 'function' ? options.invFreq(layer) : options.invFreq;
+			const scale = typeof options.logitScale === 'function' ? options.logitScale(layer) : options.logitScale;
+			const invFreq = (token: number) => (given ?? own(token).invFreq)!;
 			// q·k / √(query_pre_attn_scalar, head_dim unless set), and / (layer + 1) where GPT-2 asks.
 			const divisor = Math.sqrt(config.queryPreAttnScalar) * (config.scoreByLayer ? layer + 1 : 1);
 			const normed = hidden.map((x) => norm(x, w.inputNorm, w.inputNormBias));
@@ -130,6 +133,19 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 			const v = normed.map((x) => linear(w.v, x, kvHeads * headDim, w.vBias));
 			const layerProbs = new Float32Array(heads * T * T);
 			const attnOut = hidden.map(() => new Float64Array(heads * headDim));
+			const rotary = config.positionEncoding === 'rope';
+			const rotations = { q: new Map<number, { position: number; vector: number[] }>(), k: new Map<number, { position: number; vector: number[] }>() };
+			/** Head `head` of row `row` of q or k, rotated to `position`; each row's last rotation is kept, as most pairs repeat it. */
+			const headVector = (which: 'q' | 'k', head: number, row: number, position: number): ArrayLike<number> => {
+				const source = which === 'q' ? q : k;
+				if (!rotary) return source[row].subarray(head * headDim, (head + 1) * headDim);
+				const key = row * heads + head;
+				const kept = rotations[which].get(key);
+				if (kept?.position === position) return kept.vector;
+				const vector = rope(source[row], head * headDim, headDim, position, invFreq(row));
+				rotations[which].set(key, { position, vector });
+				return vector;
+			};
 			for (let h = 0; h < heads; h++) {
 				const kvh = Math.floor(h / group);
 				for (let i = 0; i < T; i++) {
@@ -141,13 +157,12 @@ export function referenceForward(config: ModelConfig, weights: ModelWeights, ids
 							scores.push(-Infinity);
 							continue;
 						}
-						const [qPos, kPos] = pairPositions(i, j);
-						const rotary = config.positionEncoding === 'rope';
-						const qi = rotary ? rope(q[i], h * headDim, headDim, qPos, invFreq(i)) : Array.from(q[i].subarray(h * headDim, (h + 1) * headDim));
-						const kj = rotary ? rope(k[j], kvh * headDim, headDim, kPos, invFreq(j)) : Array.from(k[j].subarray(kvh * headDim, (kvh + 1) * headDim));
+						const [qPos, kPos] = pairPositions(i, j, layer);
+						const qi = headVector('q', h, i, qPos);
+						const kj = headVector('k', kvh, j, kPos);
 						let dot = 0;
 						for (let c = 0; c < headDim; c++) dot += qi[c] * kj[c];
-						let score = softcap((dot / divisor) * (options.logitScale ?? own(i).logitScale ?? 1), config.attnSoftcap);
+						let score = softcap((dot / divisor) * (scale ?? own(i).logitScale ?? 1), config.attnSoftcap);
 						if (slopes) score -= slopes[h] * (positions[i] - positions[j]);
 						scores.push(score);
 					}
