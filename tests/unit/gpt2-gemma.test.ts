@@ -18,6 +18,8 @@ import { defaultValues } from '$lib/params/param-spec';
 import { planMemory, RunError, runExperiment } from '$lib/experiment/run';
 import { refusals } from '$lib/experiment/technique-hooks';
 import { positionSchemes } from '$lib/techniques/registry';
+import { findModelPreset } from '$lib/cost';
+import { policyTokens } from '$lib/cost/policy';
 import { familyModel } from '../fixtures/families';
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -27,25 +29,11 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 	return max;
 };
 
-/** openai-community/gpt2's config.json. */
-const GPT2 = {
-	activation_function: 'gelu_new', architectures: ['GPT2LMHeadModel'], attn_pdrop: 0.1, bos_token_id: 50256, embd_pdrop: 0.1, eos_token_id: 50256,
-	initializer_range: 0.02, layer_norm_epsilon: 1e-5, model_type: 'gpt2', n_ctx: 1024, n_embd: 768, n_head: 12, n_layer: 12, n_positions: 1024,
-	resid_pdrop: 0.1, summary_activation: null, summary_first_dropout: 0.1, summary_proj_to_labels: true, summary_type: 'cls_index', summary_use_proj: true,
-	task_specific_params: { 'text-generation': { do_sample: true, max_length: 50 } }, vocab_size: 50257
-};
-
-const GEMMA_270M_TYPES = Array.from({ length: 18 }, (_, i) => ((i + 1) % 6 ? 'sliding_attention' : 'full_attention'));
-
-/** google/gemma-3-270m's config.json. */
-const GEMMA_270M = {
-	_sliding_window_pattern: 6, architectures: ['Gemma3ForCausalLM'], attention_bias: false, attention_dropout: 0.0, attn_logit_softcapping: null, bos_token_id: 2,
-	eos_token_id: 1, final_logit_softcapping: null, head_dim: 256, hidden_activation: 'gelu_pytorch_tanh', hidden_size: 640, initializer_range: 0.02,
-	intermediate_size: 2048, layer_types: GEMMA_270M_TYPES, max_position_embeddings: 32768, model_type: 'gemma3_text', num_attention_heads: 4,
-	num_hidden_layers: 18, num_key_value_heads: 1, pad_token_id: 0, query_pre_attn_scalar: 256, rms_norm_eps: 1e-6, rope_local_base_freq: 10000.0,
-	rope_scaling: null, rope_theta: 1000000.0, sliding_window: 512, torch_dtype: 'bfloat16', transformers_version: '4.55.0.dev0',
-	use_bidirectional_attention: false, use_cache: true, vocab_size: 262144
-};
+/** The published config.json of each, as the cost model's presets hold them. */
+const rawPreset = (id: string) => findModelPreset(id)!.hf;
+const GPT2 = rawPreset('gpt2');
+const GEMMA_270M = rawPreset('gemma-3-270m');
+const GEMMA_270M_TYPES = GEMMA_270M.layer_types as string[];
 
 describe('the pieces, against numpy', () => {
 	it("GELU's tanh approximation (gelu_new, gelu_pytorch_tanh)", () => {
@@ -272,5 +260,15 @@ describe('in the lab', () => {
 		}
 		expect(r.map?.residentKeys?.slice(0, 4)).toEqual([0, 1, 2, 3]);
 		await engine.release();
+	});
+});
+
+describe("the cost model's presets", () => {
+	it('count their published parameters, and Gemma 3 holds only its window on 15 of its 18 layers', () => {
+		expect(parameterCount(findModelPreset('gpt2')!.config)).toBe(124_439_808);
+		const gemma = findModelPreset('gemma-3-270m')!.config;
+		expect(parameterCount(gemma)).toBe(268_098_176);
+		// Sliding layers keep window − 1 = 511 keys and read 512 with the new token; full layers all 32 768.
+		expect(policyTokens(defaultExperiment(catalog), gemma, 32768)).toEqual({ resident: (15 * 511 + 3 * 32768) / 18, read: (15 * 512 + 3 * 32768) / 18 });
 	});
 });

@@ -9,10 +9,12 @@ export interface ModelPreset {
 	name: string;
 	/** Where the numbers come from. */
 	source: string;
+	/** The fields of its config.json given here, as published. */
+	hf: Readonly<Record<string, unknown>>;
 	config: ModelConfig;
 }
 
-const preset = (id: string, name: string, source: string, hf: Record<string, unknown>): ModelPreset => ({ id, name, source, config: parseConfig(hf) });
+const preset = (id: string, name: string, source: string, hf: Record<string, unknown>): ModelPreset => ({ id, name, source, hf, config: parseConfig(hf) });
 
 export const MODEL_PRESETS: readonly ModelPreset[] = [
 	preset('lab-rope', 'Longscope lab model (RoPE)', 'training/configs/lab-rope.json', {
@@ -75,6 +77,20 @@ export const MODEL_PRESETS: readonly ModelPreset[] = [
 		intermediate_size: 14336, max_position_embeddings: 32768, model_type: 'mistral', num_attention_heads: 32, num_hidden_layers: 32,
 		num_key_value_heads: 8, rms_norm_eps: 1e-5, rope_theta: 10000.0, sliding_window: 4096, tie_word_embeddings: false, torch_dtype: 'bfloat16',
 		use_cache: true, vocab_size: 32000
+	}),
+	preset('gpt2', 'GPT-2 (124M)', 'huggingface.co/openai-community/gpt2/blob/main/config.json', {
+		activation_function: 'gelu_new', architectures: ['GPT2LMHeadModel'], attn_pdrop: 0.1, bos_token_id: 50256, embd_pdrop: 0.1, eos_token_id: 50256,
+		initializer_range: 0.02, layer_norm_epsilon: 1e-5, model_type: 'gpt2', n_ctx: 1024, n_embd: 768, n_head: 12, n_layer: 12, n_positions: 1024,
+		resid_pdrop: 0.1, summary_activation: null, summary_first_dropout: 0.1, summary_proj_to_labels: true, summary_type: 'cls_index',
+		summary_use_proj: true, task_specific_params: { 'text-generation': { do_sample: true, max_length: 50 } }, vocab_size: 50257
+	}),
+	preset('gemma-3-270m', 'Gemma-3-270M', 'huggingface.co/google/gemma-3-270m/blob/main/config.json', {
+		_sliding_window_pattern: 6, architectures: ['Gemma3ForCausalLM'], attention_bias: false, attention_dropout: 0.0, attn_logit_softcapping: null,
+		bos_token_id: 2, eos_token_id: 1, final_logit_softcapping: null, head_dim: 256, hidden_activation: 'gelu_pytorch_tanh', hidden_size: 640,
+		initializer_range: 0.02, intermediate_size: 2048, layer_types: Array.from({ length: 18 }, (_, i) => ((i + 1) % 6 ? 'sliding_attention' : 'full_attention')),
+		max_position_embeddings: 32768, model_type: 'gemma3_text', num_attention_heads: 4, num_hidden_layers: 18, num_key_value_heads: 1, pad_token_id: 0,
+		query_pre_attn_scalar: 256, rms_norm_eps: 1e-6, rope_local_base_freq: 10000.0, rope_scaling: null, rope_theta: 1000000.0, sliding_window: 512,
+		torch_dtype: 'bfloat16', transformers_version: '4.55.0.dev0', use_bidirectional_attention: false, use_cache: true, vocab_size: 262144
 	})
 ];
 
