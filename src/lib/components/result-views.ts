@@ -9,6 +9,7 @@ import type { Experiment } from '$lib/experiment';
 import type { RunResult } from '$lib/experiment/run';
 import type { ModelSummary } from '$lib/worker/protocol';
 import type { RunController } from '$lib/worker/run-controller.svelte';
+import { layerWindows } from '$lib/engine/block';
 import HeadGrid from './HeadGrid.svelte';
 import HeatmapView from './HeatmapView.svelte';
 import KvMemoryChart from './KvMemoryChart.svelte';
@@ -47,7 +48,9 @@ const DRAWN: Record<ViewId, Pick<ResultView, 'component' | 'props'>> = {
 	heatmap: drawn(HeatmapView, ({ result, resultB, model }) =>
 		result?.map ? { results: resultB?.map ? [result, resultB] : [result], config: model?.config ?? null } : null
 	),
-	heads: drawn(HeadGrid, ({ result, selected, onselect }) => (result?.heads ? { heads: result.heads, selected, onselect: onselect ?? (() => {}) } : null)),
+	heads: drawn(HeadGrid, ({ result, selected, onselect, model }) =>
+		result?.heads ? { heads: result.heads, selected, onselect: onselect ?? (() => {}), windows: model ? layerWindows(model.config) : [] } : null
+	),
 	retrieval: drawn(RetrievalPanel, ({ experiment, result, model, studies }) =>
 		result && model && studies ? { experiment, result, layers: model.config.layers, heads: model.config.heads, studies } : null
 	),

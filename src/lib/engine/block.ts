@@ -75,3 +75,8 @@ export function blockSpec(config: ModelConfig): BlockSpec {
 		}))
 	};
 }
+
+/** Each layer's sliding window (null: the layer sees every earlier token), for the views. */
+export function layerWindows(config: ModelConfig): (number | null)[] {
+	return blockSpec(config).layers.map((layer) => layer.window);
+}

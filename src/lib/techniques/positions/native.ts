@@ -49,5 +49,10 @@ export function describeNativePositions(config: ModelConfig): string {
 	const layers = blockSpec(config).layers.map((layer) => describeLayer(layer.positions));
 	const kinds = [...new Set(layers)];
 	if (kinds.length === 1) return kinds[0];
-	return kinds.map((text) => `${text} on ${layers.filter((l) => l === text).length} layers`).join('; ');
+	return kinds
+		.map((text) => {
+			const count = layers.filter((l) => l === text).length;
+			return `${text} on ${count} layer${count === 1 ? '' : 's'}`;
+		})
+		.join('; ');
 }
