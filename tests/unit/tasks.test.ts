@@ -4,7 +4,8 @@ import { TaskError, scoreOutput, tasks, type TaskDefinition, type TaskInstance }
 import { byteTokenizer } from '$lib/tokenizers/byte';
 import type { Tokenizer } from '$lib/tokenizers/types';
 
-const generators = tasks.filter((task) => task.id !== 'free');
+// The user's own texts have no haystack to size: free text and the document task.
+const generators = tasks.filter((task) => !['free', 'document'].includes(task.id));
 const byId = (id: string) => tasks.find((task) => task.id === id)!;
 const gen = (id: string, params: Record<string, unknown>, seed = 1, tokenizer: Tokenizer = byteTokenizer) =>
 	byId(id).generate(params as never, seed, tokenizer);

@@ -43,6 +43,26 @@ export function cutToTokens(text: string, tokens: number, tokenizer: Tokenizer):
 	return tokenizer.decode(tokenizer.encode(text).slice(0, tokens));
 }
 
+/**
+ * The tokens [start, end) that cover the characters [from, to), given where each token starts
+ * in the text; `shift` is added (a BOS before the text's tokens).
+ */
+export function tokensCovering(starts: readonly number[], from: number, to: number, shift = 0): { start: number; end: number } {
+	const firstAtOrAfter = (char: number) => {
+		let lo = 0;
+		let hi = starts.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1;
+			if (starts[mid] < char) lo = mid + 1;
+			else hi = mid;
+		}
+		return lo;
+	};
+	let start = firstAtOrAfter(from);
+	if (start > 0 && (start === starts.length || starts[start] > from)) start--;
+	return { start: shift + start, end: shift + firstAtOrAfter(to) };
+}
+
 export function assembleHaystack(plan: HaystackPlan, len: number, tokenizer: Tokenizer): Assembled {
 	const count = (text: string) => tokenizer.encode(text).length;
 	const bos = tokenizer.bos === null ? [] : [tokenizer.bos];
@@ -122,21 +142,7 @@ function build(
 	// Spans are the tokens that cover a character range, read from one tokenization of the
 	// whole prompt (encoding a prefix alone can split a boundary token differently).
 	const { ids, offsets: starts } = tokenizer.encodeWithOffsets(prompt);
-	const firstAtOrAfter = (char: number) => {
-		let lo = 0;
-		let hi = starts.length;
-		while (lo < hi) {
-			const mid = (lo + hi) >> 1;
-			if (starts[mid] < char) lo = mid + 1;
-			else hi = mid;
-		}
-		return lo;
-	};
-	const tokenSpan = (from: number, to: number) => {
-		let start = firstAtOrAfter(from);
-		if (start > 0 && (start === starts.length || starts[start] > from)) start--;
-		return { start: bos.length + start, end: bos.length + firstAtOrAfter(to) };
-	};
+	const tokenSpan = (from: number, to: number) => tokensCovering(starts, from, to, bos.length);
 	const needleSpans: TokenSpan[] = [];
 	const depths: number[] = new Array(plan.needles.length);
 	for (const { start, end, needle, order } of charSpans) {

@@ -5,10 +5,11 @@
  */
 import { createRng, deriveSeed, distinct, type Rng } from '../random';
 import type { Tokenizer } from '../tokenizers/types';
+import { bookFiller, loadBooks, type Books } from './books';
 import { assembleHaystack, instanceOf, sentenceFiller, type Needle } from './haystack';
 import { HAYSTACK_PARAM, TEMPLATE_PARAM, checkParams } from './params';
 import { randomDigits, wordKey } from './text';
-import type { TaskDefinition, TaskParams } from './types';
+import { TaskError, type TaskDefinition, type TaskParams } from './types';
 
 const params = {
 	keys: { kind: 'int', label: 'Keys', description: 'Needle keys in the haystack; all but one are distractors.', min: 1, max: 16, default: 2 },
@@ -30,12 +31,21 @@ function questions(query: string, plural: boolean, template: string) {
 	return { head: '', tail: `\n${what} for ${query}? ${answerIs} ${verb}:` };
 }
 
-export const niah: TaskDefinition = {
+function filler(haystack: string, seed: number, books: Books | undefined) {
+	if (haystack !== 'books') return sentenceFiller(haystack as 'repeat' | 'essay', deriveSeed(seed, 'essay'));
+	if (!books) throw new TaskError('niah: the books haystack has to be loaded before the prompt is written (taskInstance loads it).');
+	return bookFiller(books, deriveSeed(seed, 'books'));
+}
+
+export const niah: TaskDefinition<Books | undefined> = {
 	id: 'niah',
 	name: 'Needle in a haystack (multi-key)',
 	summary: 'RULER-style: magic numbers for several keys hidden in text; the model must give the queried key\'s number(s).',
 	params,
-	generate(input: Partial<TaskParams>, seed: number, tokenizer: Tokenizer) {
+	async load(input, texts) {
+		return checkParams('niah', params, input).haystack === 'books' ? loadBooks(texts) : undefined;
+	},
+	generate(input: Partial<TaskParams>, seed: number, tokenizer: Tokenizer, books?: Books) {
 		const p = checkParams('niah', params, input);
 		const rng: Rng = createRng(deriveSeed(seed, 'niah'));
 		const keyCount = p.keys as number;
@@ -62,7 +72,7 @@ export const niah: TaskDefinition = {
 				task: 'niah',
 				...questions(query, valueCount > 1, p.template as string),
 				needles,
-				filler: sentenceFiller(p.haystack as 'repeat' | 'essay', deriveSeed(seed, 'essay'))
+				filler: filler(p.haystack as string, seed, books)
 			},
 			p.len,
 			tokenizer

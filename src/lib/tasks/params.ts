@@ -27,10 +27,11 @@ export const TEMPLATE_PARAM = {
 	default: 'compact'
 } as const;
 
+/** "essay" names the generated prose it has always named, so saved links keep their prompts. */
 export const HAYSTACK_PARAM = {
 	kind: 'enum',
 	label: 'Haystack',
-	description: 'Repeated noise sentences, or generated essay-like prose.',
-	options: ['repeat', 'essay'],
+	description: 'Repeated noise sentences, generated essay-like prose, or public-domain books (Thoreau, Emerson, Franklin, Darwin: real text, as RULER uses essays; 2.3 MB, loaded when chosen).',
+	options: ['repeat', 'essay', 'books'],
 	default: 'repeat'
 } as const;

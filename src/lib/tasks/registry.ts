@@ -1,4 +1,5 @@
 /** The tasks an experiment can run; the first is the default. */
+import { yourDocument } from './document';
 import { freeText } from './free';
 import { kvRetrieval } from './kv-retrieval';
 import { lines } from './lines';
@@ -7,7 +8,7 @@ import { passkey } from './passkey';
 import type { TaskDefinition } from './types';
 import { variableTracking } from './variable-tracking';
 
-export const tasks: readonly TaskDefinition[] = [passkey, niah, kvRetrieval, variableTracking, lines, freeText];
+export const tasks: readonly TaskDefinition[] = [passkey, niah, kvRetrieval, variableTracking, lines, freeText, yourDocument];
 
 export function findTask(id: string): TaskDefinition | undefined {
 	return tasks.find((task) => task.id === id);

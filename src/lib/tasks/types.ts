@@ -1,6 +1,7 @@
 import type { OptionMeta } from '../params/option';
 import type { ParamValue } from '../params/param-spec';
 import type { Tokenizer } from '../tokenizers/types';
+import type { TextSource } from './texts';
 
 /** A token range [start, end) in an instance's `ids`. */
 export interface TokenSpan {
@@ -41,9 +42,15 @@ export interface TaskParams {
 	[name: string]: ParamValue;
 }
 
-export interface TaskDefinition extends OptionMeta {
+/**
+ * `Loaded` is what a task reads beyond its parameters (a haystack of books, a stored document):
+ * too large for the bundle or the link, so fetched by `load` before the synchronous `generate`.
+ */
+export interface TaskDefinition<Loaded = unknown> extends OptionMeta {
+	/** Absent where the task reads nothing; {@link taskInstance} calls it. */
+	load?(params: TaskParams, texts: TextSource): Promise<Loaded>;
 	/** Throws {@link TaskError} with a clear message for parameters it cannot honour. */
-	generate(params: TaskParams, seed: number, tokenizer: Tokenizer): TaskInstance;
+	generate(params: TaskParams, seed: number, tokenizer: Tokenizer, loaded?: Loaded): TaskInstance;
 }
 
 export class TaskError extends Error {
