@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, kvBytesPerToken, parameterCount, parseConfig } from '$lib/engine/config';
-import { SafetensorsError, halfToFloat, memorySource, parseSafetensors, writeSafetensors } from '$lib/engine/safetensors';
+import { halfToFloat } from '$lib/engine/dtypes';
+import { SafetensorsError, memorySource, parseSafetensors, writeSafetensors } from '$lib/engine/safetensors';
 import { WeightsError, loadWeights } from '$lib/engine/weights';
 import { fixtureModel } from '../fixtures/fixture-model';
 

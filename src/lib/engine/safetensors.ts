@@ -6,10 +6,9 @@
  */
 
 import { quote, visible } from '../quote';
+import { DTYPE_BYTES, encode, toFloat32, type Dtype } from './dtypes';
 
-export type Dtype = 'F32' | 'F16' | 'BF16';
-
-const DTYPE_BYTES: Record<Dtype, number> = { F32: 4, F16: 2, BF16: 2 };
+export type { Dtype };
 
 /**
  * The reference reader allows 100 MB, but the header is parsed whole before anything can be
@@ -107,15 +106,12 @@ export function parseSafetensors(input: Uint8Array | ByteSource): SafetensorsFil
 	const length = headerLength(source.read(0, Math.min(8, source.size)), source.size);
 	const { tensors, metadata } = parseHeader(source.read(8, length), source.size);
 	const dataStart = 8 + length;
-	return {
-		tensors,
-		metadata,
-		read(name) {
-			const entry = tensors.get(name);
-			if (!entry) fail(`The file has no tensor ${quote(name)}.`);
-			return toFloat32(source.read(dataStart + entry.begin, entry.end - entry.begin), entry.dtype);
-		}
+	const entry = (name: string) => tensors.get(name) ?? fail(`The file has no tensor ${quote(name)}.`);
+	const bytes = (name: string) => {
+		const { begin, end } = entry(name);
+		return source.read(dataStart + begin, end - begin);
 	};
+	return { tensors, metadata, read: (name) => toFloat32(bytes(name), entry(name).dtype) };
 }
 
 /** Reads a picked file's header without reading its tensors (the browser's `File`). */
@@ -156,31 +152,6 @@ function checkEntry(name: string, raw: unknown, dataLength: number): TensorEntry
 	return { name, dtype: dtype as Dtype, shape: shape as number[], begin, end };
 }
 
-function toFloat32(raw: Uint8Array, dtype: Dtype): Float32Array {
-	const count = raw.byteLength / DTYPE_BYTES[dtype];
-	const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-	const out = new Float32Array(count);
-	if (dtype === 'F32') {
-		for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-	} else if (dtype === 'BF16') {
-		// bf16 is the top half of an f32.
-		const bits = new Uint32Array(out.buffer);
-		for (let i = 0; i < count; i++) bits[i] = view.getUint16(i * 2, true) << 16;
-	} else {
-		for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-	}
-	return out;
-}
-
-export function halfToFloat(h: number): number {
-	const sign = h & 0x8000 ? -1 : 1;
-	const exponent = (h >> 10) & 0x1f;
-	const fraction = h & 0x3ff;
-	if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-	if (exponent === 0x1f) return fraction ? Number.NaN : sign * Infinity;
-	return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
 /** Writes tensors as a safetensors file (used by the fixture script and the trainer). */
 export function writeSafetensors(
 	tensors: { name: string; shape: number[]; data: Float32Array; dtype?: Dtype }[],
@@ -190,7 +161,7 @@ export function writeSafetensors(
 	const chunks: Uint8Array[] = [];
 	let offset = 0;
 	for (const { name, shape, data, dtype = 'F32' } of tensors) {
-		const bytes = fromFloat32(data, dtype);
+		const bytes = encode(data, dtype);
 		header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.byteLength] };
 		chunks.push(bytes);
 		offset += bytes.byteLength;
@@ -208,46 +179,4 @@ export function writeSafetensors(
 		at += chunk.byteLength;
 	}
 	return out;
-}
-
-function fromFloat32(data: Float32Array, dtype: Dtype): Uint8Array {
-	if (dtype === 'F32') return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-	const out = new Uint8Array(data.length * 2);
-	const view = new DataView(out.buffer);
-	const bits = new Uint32Array(Float32Array.from(data).buffer);
-	for (let i = 0; i < data.length; i++) {
-		view.setUint16(i * 2, dtype === 'BF16' ? roundToBf16(bits[i]) : floatToHalf(data[i]), true);
-	}
-	return out;
-}
-
-/** A number as a tensor of this dtype holds it (what `torch.tensor(x).to(dtype)` gives). */
-export function roundToDtype(value: number, dtype: Dtype): number {
-	return toFloat32(fromFloat32(Float32Array.of(value), dtype), dtype)[0];
-}
-
-function roundToBf16(bits: number): number {
-	// Round to nearest even on the dropped 16 bits.
-	return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
-}
-
-function floatToHalf(value: number): number {
-	const f32 = new Float32Array([value]);
-	const x = new Uint32Array(f32.buffer)[0];
-	const sign = (x >>> 16) & 0x8000;
-	const exponent = ((x >>> 23) & 0xff) - 127 + 15;
-	let mantissa = x & 0x7fffff;
-	if (exponent >= 0x1f) return sign | 0x7c00 | (((x >>> 23) & 0xff) === 0xff && mantissa ? 0x200 : 0);
-	if (exponent <= 0) {
-		if (exponent < -10) return sign;
-		mantissa |= 0x800000;
-		const shift = 14 - exponent;
-		const half = mantissa >>> shift;
-		const rest = mantissa & ((1 << shift) - 1);
-		const halfway = 1 << (shift - 1);
-		return sign | (half + (rest > halfway || (rest === halfway && half & 1) ? 1 : 0));
-	}
-	const half = sign | (exponent << 10) | (mantissa >>> 13);
-	const rest = mantissa & 0x1fff;
-	return half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0);
 }
