@@ -45,6 +45,11 @@ export interface TextSpec extends SpecBase {
 	maxLength: number;
 	/** Optional shape the text must have, with a hint that explains it. */
 	pattern?: { regex: RegExp; hint: string };
+	/**
+	 * A document: its control takes a paste or a file, and keeps a text too long for a link in the
+	 * browser, the value then naming it by content hash (`sha256:<hex>`).
+	 */
+	document?: boolean;
 	default: string;
 }
 
