@@ -34,7 +34,8 @@ export async function benchModel(model: Model, lengths: number[]) {
 	const engine = await Engine.load(model.config, model.safetensors);
 	// One fused session at a time, released after use: wasm32's 4 GiB must also hold the engine's.
 	const withFused = async <R>(decode: boolean, use: (session: ort.InferenceSession) => Promise<R>) => {
-		const session = await ort.InferenceSession.create(fusedGraph(config, weights, decode));
+		const { bytes, externalData } = fusedGraph(config, weights, decode);
+		const session = await ort.InferenceSession.create(bytes, { externalData });
 		try {
 			return await use(session);
 		} finally {

@@ -3,7 +3,7 @@
  * by the same onnxruntime-web. RoPE comes in as cos/sin tables, the causal mask as a bias, and
  * for decoding the past keys (already rotated) and values come in as inputs.
  */
-import { GraphBuilder } from '../src/lib/engine/onnx-builder';
+import { GraphBuilder, type OnnxModel } from '../src/lib/engine/onnx-builder';
 import { linear, rmsNorm } from '../src/lib/engine/graphs';
 import type { ModelConfig } from '../src/lib/engine/config';
 import type { ModelWeights } from '../src/lib/engine/weights';
@@ -27,7 +27,7 @@ function expand(g: GraphBuilder, x: string, config: ModelConfig): string {
 }
 
 /** `decode`: one new token with past keys/values per layer; otherwise a whole prompt. */
-export function fusedGraph(config: ModelConfig, weights: ModelWeights, decode: boolean): Uint8Array {
+export function fusedGraph(config: ModelConfig, weights: ModelWeights, decode: boolean): OnnxModel {
 	const { hiddenSize: D, heads: H, kvHeads: Hkv, headDim: d, intermediateSize: f, vocabSize: V } = config;
 	const g = new GraphBuilder('fused');
 	const ids = g.input('ids', ['T'], 'int64');

@@ -9,7 +9,7 @@ export class ModelDirError extends Error {
 	override name = 'ModelDirError';
 }
 
-/** Node holds the f32 weights and onnxruntime a copy of them, so half the machine's memory is the most a load may plan for. */
+/** What a model may take of this machine, onnxruntime's heap included: half of its memory (the engine's memory plan counts against it). */
 export const NODE_MAX_WEIGHT_BYTES = Math.floor(totalmem() / 2);
 
 /** `readSync` moves at most 2 GiB per call. */

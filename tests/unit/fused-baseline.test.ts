@@ -13,7 +13,8 @@ describe('the benchmark baseline (one fused graph)', () => {
 		const config = parseConfig(model.config);
 		const weights = loadWeights(parseSafetensors(model.safetensors), config);
 		const ids = Array.from({ length: 40 }, (_, i) => (i * 37) % 256);
-		const session = await ort.InferenceSession.create(fusedGraph(config, weights, false));
+		const { bytes, externalData } = fusedGraph(config, weights, false);
+		const session = await ort.InferenceSession.create(bytes, { externalData });
 		const bias = Float32Array.from({ length: 40 * 40 }, (_, i) => (i % 40 <= Math.floor(i / 40) ? 0 : -Infinity));
 		const { cos, sin } = ropeTables(config, 0, 40);
 		const out = await session.run({

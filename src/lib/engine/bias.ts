@@ -6,9 +6,6 @@ import { EngineError } from './errors';
 import { sameKeyPositions, type LayerContext } from './hooks';
 import { countAtMost } from './kv-cache';
 
-/** Largest attention bias tensor (floats) one call may build, to stay well inside memory. */
-export const MAX_BIAS_FLOATS = 64 * 1024 * 1024;
-
 /** What an `attentionMask` hook returns: 1/0 per [heads or 1, T, slots]. */
 export interface HookMask {
 	mask: Uint8Array;
@@ -48,9 +45,6 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 	}
 	if (distance && distance.slopes.length !== H) throw new EngineError(`A position plan gave ${distance.slopes.length} ALiBi slopes for ${H} attention heads.`);
 	const B = sameKeyPositions(ctx.keyPositions) && !distance && !hookMask?.perHead ? 1 : H;
-	if (B * T * S > MAX_BIAS_FLOATS) {
-		throw new EngineError(`This step needs a ${B}×${T}×${S} attention mask, too large for memory here; use a smaller prefill chunk.`);
-	}
 	const bias = new Float32Array(B * T * S);
 	if (!hookMask && !distance) return causalBias(ctx, bias, B);
 	const readByKvHead = new Uint8Array(Hkv * S);

@@ -6,14 +6,15 @@
 import { blockSpec } from './block';
 import { parseConfig, type ModelConfig } from './config';
 import { EngineError } from './errors';
-import { lastLogits, runLayers, type ForwardOptions, type LoadedModel, type Progress } from './forward';
+import { lastLogits, rowsPerChunk, runLayers, type ForwardOptions, type LoadedModel, type Progress } from './forward';
 import type { Hooks } from './hooks';
 import { KvCache } from './kv-cache';
+import { callRefusal, wasmLimits, webgpuLimits, type ModelMemory } from './memory-plan';
 import { nativePlan } from './positions';
 import type { Rows } from './rows';
 import { Runtime, type ExecutionProvider } from './runtime';
 import { parseSafetensors, type ByteSource } from './safetensors';
-import { loadWeights, type ModelWeights } from './weights';
+import { fittingWeights, planWeights, weightReader } from './weights';
 
 export { CancelledError, EngineError } from './errors';
 export type { ForwardOptions, Progress } from './forward';
@@ -34,29 +35,50 @@ export interface PrefillOptions extends ReadOptions {
 export class Engine {
 	private constructor(
 		readonly config: ModelConfig,
-		readonly weights: ModelWeights,
 		readonly executionProvider: ExecutionProvider,
+		/** What the memory plan counted for this model in this runtime (memory-plan.ts). */
+		readonly memory: ModelMemory,
 		private readonly model: LoadedModel
 	) {}
 
+	/**
+	 * Checks the file against the config and the memory plan, then builds the sessions a layer at
+	 * a time from the file's tensors: the JavaScript heap never holds the model as f32.
+	 */
 	static async load(
 		configJson: unknown,
 		safetensors: Uint8Array | ByteSource,
 		options: {
 			executionProvider?: ExecutionProvider;
 			onProgress?: (p: Progress) => void;
-			/** The most bytes the weights may take as f32 (default: the browser's limit). */
+			/**
+			 * The most bytes the process may give the model, onnxruntime's heap included: its
+			 * weights as the runtime holds them, and in each call its KV cache and buffers (default:
+			 * a browser tab's budget; Node gives half of its RAM).
+			 */
 			maxWeightBytes?: number;
 		} = {}
 	): Promise<Engine> {
 		const config = parseConfig(configJson);
-		const weights = loadWeights(parseSafetensors(safetensors), config, options.maxWeightBytes);
+		const file = parseSafetensors(safetensors);
+		planWeights(file, config, null);
 		const spec = blockSpec(config);
 		const ep = options.executionProvider ?? 'wasm';
-		const runtime = await Runtime.create(config, spec, weights, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
-		const native = (layer: number, seqLen: number) => nativePlan(config, spec.layers[layer], seqLen);
-		const windows = spec.layers.map((layer) => layer.window);
-		return new Engine(config, weights, ep, { config, spec, weights, runtime, native, windows });
+		const runtime = await Runtime.open(config, spec, ep, (done, total) => options.onProgress?.({ phase: 'load', done, total }));
+		try {
+			const limits = runtime.device ? webgpuLimits(runtime.device, options.maxWeightBytes) : wasmLimits(options.maxWeightBytes);
+			const weights = fittingWeights(file, config, limits);
+			const reader = weightReader(file, config);
+			const embeddings = reader.embeddings();
+			await runtime.load(reader, weights.halfMatrices);
+			const memory = { config, weights, limits };
+			const native = (layer: number, seqLen: number) => nativePlan(config, spec.layers[layer], seqLen);
+			const windows = spec.layers.map((layer) => layer.window);
+			return new Engine(config, ep, memory, { config, spec, embeddings, memory, runtime, native, windows });
+		} catch (error) {
+			await runtime.release();
+			throw error;
+		}
 	}
 
 	sequence(hooks: Hooks = {}): Sequence {
@@ -111,6 +133,7 @@ export class Sequence {
 	private readPrompt(ids: number[], lastLayer: number, options: ReadOptions) {
 		this.checkContinues();
 		if (ids.length === 0) throw new EngineError('The prompt is empty.');
+		this.checkFits(Math.min(ids.length, rowsPerChunk(options.chunkSize)), ids.length);
 		const positions = Int32Array.from(ids, (_, i) => this.position + i);
 		const onLayers = (done: number) => options.onProgress?.({ phase: 'prefill', done: (ids.length * done) / (lastLayer + 1), total: ids.length });
 		return runLayers(this.model, this, { phase: 'prefill', ids, positions, lastLayer, chunkSize: options.chunkSize, onLayers }, options);
@@ -119,6 +142,7 @@ export class Sequence {
 	/** Feeds one token and returns the logits for the one after it. */
 	async step(id: number, options: ForwardOptions = {}): Promise<Float32Array> {
 		this.checkContinues();
+		this.checkFits(1, 1);
 		const rows = await runLayers(this.model, this, { phase: 'decode', ids: [id], positions: Int32Array.of(this.position), lastLayer: this.model.config.layers - 1 }, options);
 		this.bytesReadLastStep = rows.bytesRead;
 		const logits = await this.logitsOf(rows, 1);
@@ -136,6 +160,13 @@ export class Sequence {
 		this.model.windows.forEach((window, layer) => {
 			if (window !== null) this.cache.dropBefore(layer, this.position - window + 1);
 		});
+	}
+
+	/** Refuses a call of `rows` rows per chunk bringing `added` keys, before it runs, where the memory plan says it cannot fit. */
+	private checkFits(rows: number, added: number): void {
+		const held = Math.max(0, ...this.cache.lengths().flat());
+		const refusal = callRefusal(this.model.memory, rows, held + added);
+		if (refusal) throw new EngineError(refusal);
 	}
 
 	private checkContinues(): void {

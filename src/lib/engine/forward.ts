@@ -12,15 +12,15 @@ import { attentionVectors, softcapScores } from './attention-inputs';
 import { attentionBias, attentionScores, nearMask } from './bias';
 import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
-import { embedRows } from './embeddings';
+import { embedRows, type Embeddings } from './embeddings';
 import { CancelledError, EngineError } from './errors';
 import { checkKeptRows, type Hooks, type LayerContext, type MaskContext, type PositionPlan } from './hooks';
 import type { KvCache } from './kv-cache';
+import type { ModelMemory } from './memory-plan';
 import { callPlan, distanceBias, passLength } from './positions';
 import { rotate } from './rope';
 import { pickRows, type Rows } from './rows';
 import type { Runtime } from './runtime';
-import type { ModelWeights } from './weights';
 
 export interface Progress {
 	phase: 'load' | 'prefill' | 'decode';
@@ -43,7 +43,9 @@ export interface ForwardOptions {
 export interface LoadedModel {
 	config: ModelConfig;
 	spec: BlockSpec;
-	weights: ModelWeights;
+	embeddings: Embeddings;
+	/** What the memory plan counted, against which each call is checked before it runs. */
+	memory: ModelMemory;
 	runtime: Runtime;
 	/** A layer's own positions in a forward pass whose positions reach seqLen − 1 (positions.ts). */
 	native: (layer: number, seqLen: number) => PositionPlan;
@@ -70,11 +72,11 @@ export interface Call {
 }
 
 // Rows can grow past the call's tokens (revived ones join in decode): no size means one chunk.
-const rowsPerChunk = (chunkSize: number | undefined) => (chunkSize === undefined ? Infinity : Math.max(1, Math.floor(chunkSize)));
+export const rowsPerChunk = (chunkSize: number | undefined) => (chunkSize === undefined ? Infinity : Math.max(1, Math.floor(chunkSize)));
 
 /** Runs the call's tokens through layers 0 … `call.lastLayer`; also the KV bytes decode attention read. */
 export async function runLayers(model: LoadedModel, seq: SequenceState, call: Call, options: ForwardOptions): Promise<Rows & { bytesRead: number }> {
-	let rows: Rows = { x: embedRows(model.config, model.weights, call.ids, call.positions), positions: call.positions };
+	let rows: Rows = { x: embedRows(model.config, model.embeddings, call.ids, call.positions), positions: call.positions };
 	let bytesRead = 0;
 	for (let layer = 0; layer <= call.lastLayer; layer++) {
 		const out = await layerPass(model, seq, call, layer, rows, options);

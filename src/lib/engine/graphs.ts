@@ -15,9 +15,9 @@
  */
 import type { Activation, BlockSpec, MlpKind, NormKind } from './block';
 import type { ModelConfig } from './config';
-import { GraphBuilder } from './onnx-builder';
+import { GraphBuilder, type OnnxModel } from './onnx-builder';
 import { transpose } from './transpose';
-import type { LayerWeights, ModelWeights } from './weights';
+import type { HeadWeights, LayerWeights } from './weights';
 
 export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
 	const meanSquare = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
@@ -34,7 +34,7 @@ function layerNorm(g: GraphBuilder, x: string, weight: string, bias: string, eps
 }
 
 export function linear(g: GraphBuilder, x: string, name: string, w: Float32Array, out: number, inn: number, bias: Float32Array | null = null): string {
-	const y = g.op('MatMul', [x, g.weight(name, [inn, out], transpose(w, out, inn))]);
+	const y = g.op('MatMul', [x, g.matrix(name, [inn, out], transpose(w, out, inn))]);
 	return bias ? g.op('Add', [y, g.weight(`${name}.bias`, [out], bias)]) : y;
 }
 
@@ -82,9 +82,10 @@ const MLPS: Record<MlpKind, (g: GraphBuilder, x: string, w: LayerWeights, act: (
 	plain: (g, x, w, act, d, f) => linear(g, act(g, linear(g, x, 'up_proj', w.up, f, d, w.upBias)), 'down_proj', w.down, d, f, w.downBias)
 };
 
-export function preGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights): Uint8Array {
+/** `half`: the graph keeps its matrices in f16 (GraphBuilder.matrix). */
+export function preGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights, half: boolean): OnnxModel {
 	const { hiddenSize: d, heads, kvHeads, headDim } = config;
-	const g = new GraphBuilder('pre');
+	const g = new GraphBuilder('pre', half);
 	const x = g.input('x', ['T', d]);
 	const n = norm(g, spec, x, 'input_norm', w.inputNorm, w.inputNormBias);
 	const q = linear(g, n, 'q_proj', w.q, heads * headDim, d, w.qBias);
@@ -111,7 +112,7 @@ function expandKv(g: GraphBuilder, x: string, config: ModelConfig): string {
 	return g.op('Reshape', [expanded, g.ints([config.heads, -1, config.headDim])]);
 }
 
-export function attentionGraph(config: ModelConfig, spec: BlockSpec, far: boolean): Uint8Array {
+export function attentionGraph(config: ModelConfig, spec: BlockSpec, far: boolean): OnnxModel {
 	const { heads, kvHeads, headDim } = config;
 	const g = new GraphBuilder(far ? 'attention_far' : 'attention');
 	const q = g.input('q', [heads, 'T', headDim]);
@@ -134,9 +135,9 @@ export function attentionGraph(config: ModelConfig, spec: BlockSpec, far: boolea
 	return g.build();
 }
 
-export function postGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights): Uint8Array {
+export function postGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights, half: boolean): OnnxModel {
 	const { hiddenSize: d, heads, headDim, intermediateSize: f } = config;
-	const g = new GraphBuilder('post');
+	const g = new GraphBuilder('post', half);
 	const attn = g.input('attn', ['T', heads * headDim]);
 	const x = g.input('x', ['T', d]);
 	const o = linear(g, attn, 'o_proj', w.o, d, heads * headDim, w.oBias);
@@ -148,9 +149,9 @@ export function postGraph(config: ModelConfig, spec: BlockSpec, w: LayerWeights)
 	return g.build();
 }
 
-export function headGraph(config: ModelConfig, spec: BlockSpec, weights: ModelWeights): Uint8Array {
+export function headGraph(config: ModelConfig, spec: BlockSpec, weights: HeadWeights, half: boolean): OnnxModel {
 	const { hiddenSize: d, vocabSize: v } = config;
-	const g = new GraphBuilder('head');
+	const g = new GraphBuilder('head', half);
 	const x = g.input('x', ['T', d]);
 	const n = norm(g, spec, x, 'norm', weights.norm, weights.normBias);
 	g.op('Identity', [softcap(g, linear(g, n, 'lm_head', weights.lmHead, v, d), spec.softcap.final)], {}, 'logits');

@@ -3,6 +3,17 @@
  * re-rotate them), the keys rotated at their original positions, the values, and each entry's
  * original token position. Heads are independent so a policy can keep different tokens per head.
  */
+
+/** Entries a head's arrays start with; they double as entries arrive. */
+const FIRST_CAPACITY = 64;
+
+/** Entries a head's arrays hold once `entries` have been appended (one at a time, as the engine does). */
+export function cacheCapacity(entries: number): number {
+	let capacity = FIRST_CAPACITY;
+	while (capacity < entries) capacity *= 2;
+	return capacity;
+}
+
 export class HeadCache {
 	length = 0;
 	keysRaw: Float32Array;
@@ -10,7 +21,7 @@ export class HeadCache {
 	values: Float32Array;
 	positions: Int32Array;
 
-	constructor(readonly headDim: number, capacity = 64) {
+	constructor(readonly headDim: number, capacity = FIRST_CAPACITY) {
 		this.keysRaw = new Float32Array(capacity * headDim);
 		this.keys = new Float32Array(capacity * headDim);
 		this.values = new Float32Array(capacity * headDim);

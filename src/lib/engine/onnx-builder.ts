@@ -1,12 +1,25 @@
 /** A small helper for writing ONNX graphs in TypeScript (opset 17, float32). */
 import onnxProto from 'onnx-proto';
+import { toHalf } from './dtypes';
 
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
+const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
 const BOOL = onnx.TensorProto.DataType.BOOL;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
 type Dim = number | string;
+
+/**
+ * A model's bytes, and its weights beside them as onnxruntime-web's external data: it copies each
+ * weight straight into the tensor that holds it (in its heap, or a GPU buffer), where weights
+ * inside the model's bytes would be copied into its heap, parsed and copied again.
+ */
+export interface OnnxModel {
+	bytes: Uint8Array;
+	externalData: { path: string; data: Uint8Array }[];
+}
 type Attribute = number | number[] | string;
 
 export class GraphBuilder {
@@ -14,9 +27,14 @@ export class GraphBuilder {
 	private initializers: InstanceType<typeof onnx.TensorProto>[] = [];
 	private inputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
 	private outputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+	private external: OnnxModel['externalData'] = [];
 	private counter = 0;
 
-	constructor(private readonly name: string) {}
+	/** `halfMatrices`: matrices are kept in f16 and cast to f32 where a call uses them (see `matrix`). */
+	constructor(
+		private readonly name: string,
+		private readonly halfMatrices = false
+	) {}
 
 	input(name: string, dims: Dim[], type: 'float' | 'bool' | 'int64' = 'float'): string {
 		this.inputs.push(valueInfo(name, dims, type === 'bool' ? BOOL : type === 'int64' ? INT64 : FLOAT));
@@ -27,10 +45,29 @@ export class GraphBuilder {
 		this.outputs.push(valueInfo(name, dims, FLOAT));
 	}
 
-	/** A float constant baked into the graph. */
+	/** A float constant, held as external data: `data` must not change until the session exists. */
 	weight(name: string, dims: number[], data: Float32Array): string {
-		const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-		this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: FLOAT, rawData: bytes }));
+		return this.externalWeight(name, dims, FLOAT, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+	}
+
+	/**
+	 * A MatMul's weights: f32, or where the builder keeps matrices in half precision and the values
+	 * fit, f16 with a Cast to f32 that runs with each call, so the session holds half the bytes.
+	 */
+	matrix(name: string, dims: number[], data: Float32Array): string {
+		const bits = this.halfMatrices ? toHalf(data) : null;
+		if (!bits) return this.weight(name, dims, data);
+		return this.op('Cast', [this.externalWeight(`${name}.f16`, dims, FLOAT16, new Uint8Array(bits.buffer))], { to: FLOAT }, name);
+	}
+
+	private externalWeight(name: string, dims: number[], dataType: number, data: Uint8Array): string {
+		const externalData = [
+			{ key: 'location', value: name },
+			{ key: 'offset', value: '0' },
+			{ key: 'length', value: String(data.byteLength) }
+		];
+		this.initializers.push(onnx.TensorProto.create({ name, dims, dataType, dataLocation: EXTERNAL, externalData }));
+		this.external.push({ path: name, data });
 		return name;
 	}
 
@@ -42,7 +79,9 @@ export class GraphBuilder {
 	}
 
 	scalar(value: number): string {
-		return this.weight(`const_${this.counter++}`, [], new Float32Array([value]));
+		const name = `const_${this.counter++}`;
+		this.initializers.push(onnx.TensorProto.create({ name, dims: [], dataType: FLOAT, rawData: new Uint8Array(Float32Array.of(value).buffer) }));
+		return name;
 	}
 
 	/** Adds a node; returns its (first) output name, or `output` when given. */
@@ -53,7 +92,7 @@ export class GraphBuilder {
 		return out;
 	}
 
-	build(): Uint8Array {
+	build(): OnnxModel {
 		const graph = onnx.GraphProto.create({
 			name: this.name,
 			node: this.nodes,
@@ -67,7 +106,7 @@ export class GraphBuilder {
 			producerName: 'longscope',
 			graph
 		});
-		return onnx.ModelProto.encode(model).finish();
+		return { bytes: onnx.ModelProto.encode(model).finish(), externalData: this.external };
 	}
 }
 

@@ -6,7 +6,9 @@ import * as ort from 'onnxruntime-web';
 import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
 import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
-import type { ModelWeights } from './weights';
+import type { GpuDeviceInfo } from './memory-plan';
+import type { OnnxModel } from './onnx-builder';
+import type { HeadWeights, LayerWeights } from './weights';
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
 
@@ -30,35 +32,68 @@ export interface AttentionFeeds {
 
 const float = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
 
+function session(model: OnnxModel, ep: ExecutionProvider, half: boolean): Promise<Session> {
+	return ort.InferenceSession.create(model.bytes, {
+		executionProviders: [ep],
+		externalData: model.externalData,
+		// Constant folding would turn each f16 matrix and its Cast into an f32 copy when the session is created.
+		...(half ? { extra: { optimization: { disable_specified_optimizers: 'ConstantFolding' } } } : {})
+	});
+}
+
+/** How many sessions a model has: each layer's pre and post, the two attention graphs, the head. */
+const sessionCount = (config: ModelConfig) => 2 * config.layers + 3;
+
 export class Runtime {
+	private readonly preSessions: Session[] = [];
+	private readonly postSessions: Session[] = [];
+	private head: Session | null = null;
+	private created = 2;
+
 	private constructor(
 		private readonly config: ModelConfig,
-		private readonly preSessions: Session[],
-		private readonly postSessions: Session[],
+		private readonly spec: BlockSpec,
+		private readonly ep: ExecutionProvider,
 		private readonly attention: Session,
 		private readonly attentionFar: Session,
-		private readonly head: Session
+		private readonly onSession: (done: number, total: number) => void,
+		/** The WebGPU device onnxruntime runs on; null on WASM. */
+		readonly device: GpuDeviceInfo | null
 	) {}
 
-	/** Sessions for every graph of the model; `onSession` counts them as they are created. */
-	static async create(config: ModelConfig, spec: BlockSpec, weights: ModelWeights, ep: ExecutionProvider, onSession: (done: number, total: number) => void): Promise<Runtime> {
-		const total = 2 * config.layers + 3;
-		let done = 0;
-		const create = async (bytes: Uint8Array) => {
-			const session = await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
-			onSession(++done, total);
-			return session;
+	/**
+	 * Starts the runtime with the sessions that hold no weights (attention), so that on WebGPU the
+	 * device, and with it the limits the memory plan needs, exists before any weight is read.
+	 * `onSession` counts sessions as they are created, these and the weights' (`load`).
+	 */
+	static async open(config: ModelConfig, spec: BlockSpec, ep: ExecutionProvider, onSession: (done: number, total: number) => void): Promise<Runtime> {
+		const attention = await session(attentionGraph(config, spec, false), ep, false);
+		const attentionFar = await session(attentionGraph(config, spec, true), ep, false);
+		onSession(2, sessionCount(config));
+		// onnxruntime sets env.webgpu.device once its WebGPU backend has started, with the adapter's limits.
+		const device = ep === 'webgpu' ? ((await ort.env.webgpu.device) as unknown as GpuDeviceInfo) : null;
+		return new Runtime(config, spec, ep, attention, attentionFar, onSession, device);
+	}
+
+	/**
+	 * Creates the sessions that hold the weights, a graph at a time: its f32 arrays are read just
+	 * before and let go once the session holds its own copy. The head comes first: on WASM a
+	 * session's weights are briefly there twice (packed for MLAS), and the largest graph's spare
+	 * copy is then reused by the smaller ones instead of stacking on every other session's weights.
+	 * `half`: matrices stay f16 in the sessions (GraphBuilder.matrix).
+	 */
+	async load(weights: { head(): HeadWeights; layer(i: number): LayerWeights }, half: boolean): Promise<void> {
+		const create = async (model: OnnxModel) => {
+			const created = await session(model, this.ep, half);
+			this.onSession(++this.created, sessionCount(this.config));
+			return created;
 		};
-		const pre: Session[] = [];
-		const post: Session[] = [];
-		for (const layer of weights.layers) {
-			pre.push(await create(preGraph(config, spec, layer)));
-			post.push(await create(postGraph(config, spec, layer)));
+		this.head = await create(headGraph(this.config, this.spec, weights.head(), half));
+		for (let i = 0; i < this.config.layers; i++) {
+			const layer = weights.layer(i);
+			this.preSessions.push(await create(preGraph(this.config, this.spec, layer, half)));
+			this.postSessions.push(await create(postGraph(this.config, this.spec, layer, half)));
 		}
-		const attention = await create(attentionGraph(config, spec, false));
-		const attentionFar = await create(attentionGraph(config, spec, true));
-		const head = await create(headGraph(config, spec, weights));
-		return new Runtime(config, pre, post, attention, attentionFar, head);
 	}
 
 	/** Rows x [T, D] → their queries [T, H·d], keys and values [T, Hkv·d], before any rotation. */
@@ -97,11 +132,11 @@ export class Runtime {
 	/** Rows x [T, D] → logits [T, vocab]. */
 	async logits(x: Float32Array): Promise<Float32Array> {
 		const { hiddenSize: D } = this.config;
-		const out = await this.head.run({ x: float(x, [x.length / D, D]) });
+		const out = await this.head!.run({ x: float(x, [x.length / D, D]) });
 		return out.logits.data as Float32Array;
 	}
 
 	async release(): Promise<void> {
-		for (const session of [...this.preSessions, ...this.postSessions, this.attention, this.attentionFar, this.head]) await session.release();
+		for (const session of [...this.preSessions, ...this.postSessions, this.attention, this.attentionFar, ...(this.head ? [this.head] : [])]) await session.release();
 	}
 }

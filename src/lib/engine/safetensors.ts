@@ -34,6 +34,8 @@ export interface SafetensorsHeader {
 export interface SafetensorsFile extends SafetensorsHeader {
 	/** Reads a tensor as f32, converting f16 and bf16. */
 	read(name: string): Float32Array;
+	/** Reads a tensor's bytes as stored (a view into the source's bytes where it holds them in memory). */
+	bytes(name: string): Uint8Array;
 }
 
 /**
@@ -111,7 +113,7 @@ export function parseSafetensors(input: Uint8Array | ByteSource): SafetensorsFil
 		const { begin, end } = entry(name);
 		return source.read(dataStart + begin, end - begin);
 	};
-	return { tensors, metadata, read: (name) => toFloat32(bytes(name), entry(name).dtype) };
+	return { tensors, metadata, bytes, read: (name) => toFloat32(bytes(name), entry(name).dtype) };
 }
 
 /** Reads a picked file's header without reading its tensors (the browser's `File`). */

@@ -7,6 +7,15 @@ import type { ModelConfig } from './config';
 import type { SafetensorsHeader } from './safetensors';
 import type { LayerWeights } from './weights';
 
+/** A layer's roles by the graph that holds them (graphs.ts): the projections before attention, and the rest of the block. */
+export const PRE_ROLES = ['inputNorm', 'inputNormBias', 'q', 'k', 'v', 'qBias', 'kBias', 'vBias', 'qNorm', 'kNorm'] as const satisfies readonly (keyof LayerWeights)[];
+export const POST_ROLES = [
+	'o', 'oBias', 'attnOutNorm', 'postNorm', 'postNormBias', 'gate', 'up', 'down', 'gateBias', 'upBias', 'downBias', 'mlpOutNorm'
+] as const satisfies readonly (keyof LayerWeights)[];
+
+/** The roles that are matrices (a MatMul's weights), which a graph may keep in f16. */
+export const MATRIX_ROLES: ReadonlySet<string> = new Set<keyof LayerWeights>(['q', 'k', 'v', 'o', 'gate', 'up', 'down']);
+
 export type TensorSpec = [name: string, shape: number[]];
 
 
@@ -141,4 +150,9 @@ export function tables(header: SafetensorsHeader, config: ModelConfig) {
 /** Values in one row of a role's tensor as the engine reads it ([out, in], a Conv1D weight transposed). */
 export function rowWidth({ tensor: [, shape], conv1d }: Source): number {
 	return conv1d ? shape[0] : shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
+/** Values a role takes: its rows of a fused tensor, or the whole tensor. */
+export function elements(source: Source): number {
+	return source.rows ? source.rows.count * rowWidth(source) : source.tensor[1].reduce((a, b) => a * b, 1);
 }

@@ -5,9 +5,9 @@
 import type { Engine } from '../engine/engine';
 import { generate, type Generation } from '../engine/generate';
 import { parameterCount, type ModelConfig } from '../engine/config';
+import { planContext, wasmLimits, type ModelMemory } from '../engine/memory-plan';
 import type { Progress } from '../engine/engine';
 import { findTask } from '../tasks/registry';
-import { taskInstance } from '../tasks/instance';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
 import { ablationHooks, type HeadRef } from '../probes/ablation';
@@ -92,16 +92,12 @@ export class RunError extends Error {
 	override name = 'RunError';
 }
 
-/** Memory a run may use for its KV cache (keys twice: raw and rotated) before it is refused. */
-export const KV_MEMORY_BUDGET = 1.5 * 2 ** 30;
-/** Largest attention-scores block per prefill chunk (floats); longer prompts prefill in chunks. */
-const MAX_SCORE_FLOATS = 32 * 1024 * 1024;
-
 /**
- * Refuses, before running, a context whose KV would not fit or that runs past the positions a
- * model learned; picks a prefill chunk that fits.
+ * Refuses, before running, a context that runs past the positions a model learned or that the
+ * memory plan cannot fit (the KV cache, a chunk's attention, beside the loaded model's weights:
+ * `memory`, or the context alone in a browser tab); picks a prefill chunk that fits.
  */
-export function planMemory(config: ModelConfig, promptTokens: number, newTokens: number, chunkSize?: number) {
+export function planMemory(config: ModelConfig, promptTokens: number, newTokens: number, chunkSize?: number, memory: ModelMemory = { config, weights: null, limits: wasmLimits() }) {
 	const tokens = promptTokens + newTokens;
 	// The last new token is never fed back: positions 0 … tokens − 2 run.
 	if (config.positionEncoding === 'learned' && tokens - 1 > config.maxPositions) {
@@ -109,14 +105,9 @@ export function planMemory(config: ModelConfig, promptTokens: number, newTokens:
 			`This model learned positions for ${config.maxPositions} tokens (n_positions); a ${promptTokens}-token prompt and up to ${newTokens} new tokens run past them. Choose a length of at most ${config.maxPositions - newTokens + 1} tokens.`
 		);
 	}
-	const kv = 3 * config.layers * config.kvHeads * config.headDim * 4 * tokens;
-	if (kv > KV_MEMORY_BUDGET) {
-		throw new RunError(
-			`A ${tokens}-token context needs about ${(kv / 2 ** 30).toFixed(1)} GiB for its KV cache, more than this lab allows (${(KV_MEMORY_BUDGET / 2 ** 30).toFixed(1)} GiB); choose a shorter length.`
-		);
-	}
-	const fitting = Math.max(1, Math.floor(MAX_SCORE_FLOATS / (config.heads * tokens)));
-	return Math.min(chunkSize ?? promptTokens, fitting);
+	const plan = planContext(memory, tokens, promptTokens, chunkSize);
+	if ('refusal' in plan) throw new RunError(plan.refusal);
+	return plan.chunk;
 }
 
 /** A prefill chunk cut at a multiple of `multiple` tokens (at least one multiple), so no block is split. */
@@ -131,14 +122,14 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	if (refused.length > 0) throw new RunError(refused.join(' '));
 	const task = findTask(experiment.task.id);
 	if (!task) throw new RunError(`Unknown task "${experiment.task.id}".`);
-	const instance = await taskInstance(task, { len: experiment.len, depth: experiment.depth, ...experiment.task.params }, experiment.seed, tokenizer);
+	const instance = task.generate({ len: experiment.len, depth: experiment.depth, ...experiment.task.params }, experiment.seed, tokenizer);
 
 	const expectedTokens = tokenizer.encode(instance.completion).length;
 	const maxNewTokens = options.maxNewTokens ?? (instance.scoring === 'none' ? 32 : expectedTokens + 4);
 	const newline = tokenizer.encode('\n');
 	const stopAtNewline = instance.scoring !== 'none' && newline.length === 1;
 	const pattern = attentionPatterns.find((p) => p.id === experiment.attn.id);
-	const chunkSize = alignChunk(planMemory(engine.config, instance.ids.length, maxNewTokens, options.chunkSize), pattern?.chunkMultiple?.(experiment.attn.params));
+	const chunkSize = alignChunk(planMemory(engine.config, instance.ids.length, maxNewTokens, options.chunkSize, engine.memory), pattern?.chunkMultiple?.(experiment.attn.params));
 	const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
 	const { layers, heads, kvHeads } = engine.config;
 	const headStats = options.analyze ? headStatsCollector(layers, heads, heads / kvHeads) : null;

@@ -202,7 +202,7 @@ export async function downloadModel(repo: string, info: RepoRevision, options: D
 	try {
 		const config = parseConfig(JSON.parse(new TextDecoder().decode(configBytes)));
 		header = parseSafetensors(index ? joinShards(headers, index.weightMap, label) : headers[0].source);
-		plan = planWeights(header, config, Infinity);
+		plan = planWeights(header, config, null);
 	} catch (error) {
 		if (error instanceof HubError) throw error;
 		throw new HubError('not-a-model', `${label}: ${error instanceof Error ? error.message : String(error)}`);
