@@ -8,6 +8,7 @@ import { parameterCount, type ModelConfig } from '../engine/config';
 import { planContext, wasmLimits, type ModelMemory } from '../engine/memory-plan';
 import type { Progress } from '../engine/engine';
 import { findTask } from '../tasks/registry';
+import { taskInstance } from '../tasks/instance';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
 import { ablationHooks, type HeadRef } from '../probes/ablation';
@@ -122,7 +123,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	if (refused.length > 0) throw new RunError(refused.join(' '));
 	const task = findTask(experiment.task.id);
 	if (!task) throw new RunError(`Unknown task "${experiment.task.id}".`);
-	const instance = task.generate({ len: experiment.len, depth: experiment.depth, ...experiment.task.params }, experiment.seed, tokenizer);
+	const instance = await taskInstance(task, { len: experiment.len, depth: experiment.depth, ...experiment.task.params }, experiment.seed, tokenizer);
 
 	const expectedTokens = tokenizer.encode(instance.completion).length;
 	const maxNewTokens = options.maxNewTokens ?? (instance.scoring === 'none' ? 32 : expectedTokens + 4);
