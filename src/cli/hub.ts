@@ -7,9 +7,9 @@ import { Engine } from '../lib/engine/engine';
 import { HubClient } from '../lib/hub/client';
 import { fetchHubModel, type HubModel } from '../lib/hub/model';
 import { parseHubId } from '../lib/hub/model-id';
-import { formatBytes, type DownloadProgress } from '../lib/hub/progress';
+import { progressLine, type DownloadProgress } from '../lib/hub/progress';
 import { DiskCache, defaultCacheDir } from './disk-cache';
-import { NODE_MAX_WEIGHT_BYTES } from './model-dir';
+import { NODE_MAX_WEIGHT_BYTES, withTokenizer, type LoadedModel } from './model-dir';
 
 export interface HubFlags {
 	cacheDir?: string;
@@ -17,16 +17,6 @@ export interface HubFlags {
 
 /** Redraws at most this often: a fast local download would otherwise write thousands of lines. */
 const REDRAW_MS = 200;
-
-const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
-
-/** One line: `model.safetensors  42% 113.4 MiB / 270.0 MiB  12.3 MiB/s  0:12 left`. */
-export function progressLine({ file, bytes, total, rate, eta }: DownloadProgress): string {
-	const percent = total > 0 ? `${Math.floor((100 * bytes) / total)}%`.padStart(4) : '';
-	const speed = rate > 0 ? `  ${formatBytes(rate)}/s` : '';
-	const left = eta === null ? '' : `  ${clock(eta)} left`;
-	return `${file}  ${percent} ${formatBytes(bytes)} / ${formatBytes(total)}${speed}${left}`;
-}
 
 /** Draws progress on one line of stderr, rewritten in place; `done` ends the line. */
 export function progressBar(write: (text: string) => void, now = () => performance.now()) {
@@ -70,13 +60,15 @@ export async function loadHubModel(id: string, flags: HubFlags, err: (text: stri
 	}
 }
 
-/** The engine for a hub model (the weights read tensor by tensor from the cache) and the model's pinned id. */
-export async function hubEngine(id: string, flags: HubFlags, err: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<{ engine: Engine; model: string }> {
+/** The engine for a hub model (the weights read tensor by tensor from the cache), its tokenizer, and the model's pinned id. */
+export async function hubEngine(id: string, flags: HubFlags, err: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<LoadedModel> {
 	const model = await loadHubModel(id, flags, err, env);
 	const weights = await model.weights();
+	let engine: Engine;
 	try {
-		return { engine: await Engine.load(model.config, weights, { maxWeightBytes: NODE_MAX_WEIGHT_BYTES }), model: model.id };
+		engine = await Engine.load(model.config, weights, { maxWeightBytes: NODE_MAX_WEIGHT_BYTES });
 	} finally {
 		weights.close();
 	}
+	return withTokenizer(engine, model, model.id, model.repo);
 }

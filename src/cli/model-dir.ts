@@ -4,6 +4,7 @@ import { totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { Engine } from '../lib/engine/engine';
 import type { ByteSource } from '../lib/engine/safetensors';
+import { modelTokenizer, type Tokenizer, type TokenizerFiles } from '../lib/tokenizers';
 
 export class ModelDirError extends Error {
 	override name = 'ModelDirError';
@@ -100,4 +101,46 @@ export async function loadModelDir(dir: string): Promise<Engine> {
 	} finally {
 		safetensors.close();
 	}
+}
+
+/** A model's other files as text (tokenizer.json…), read as the weights are: regular files only; null where absent. */
+function dirFiles(dir: string): TokenizerFiles {
+	return {
+		async text(file) {
+			let source: FileSource;
+			try {
+				source = openFileSource(join(dir, file));
+			} catch (error) {
+				if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+				throw describe(dir, error);
+			}
+			try {
+				return new TextDecoder().decode(source.read(0, source.size));
+			} finally {
+				source.close();
+			}
+		}
+	};
+}
+
+/** What a run needs of a model: the engine, the tokenizer prompts are written with, and the name results carry. */
+export interface LoadedModel {
+	engine: Engine;
+	tokenizer: Tokenizer | null;
+	model: string;
+}
+
+/** A loaded engine with the model's own tokenizer (declared, or its tokenizer.json); one that cannot load releases the engine. */
+export async function withTokenizer(engine: Engine, files: TokenizerFiles, model: string, name: string): Promise<LoadedModel> {
+	try {
+		return { engine, model, tokenizer: await modelTokenizer(engine.config, files, name) };
+	} catch (error) {
+		await engine.release();
+		throw error;
+	}
+}
+
+/** A model directory for runs, named by `model`. */
+export async function loadModelDirForRuns(dir: string, model: string): Promise<LoadedModel> {
+	return withTokenizer(await loadModelDir(dir), dirFiles(dir), model, model);
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Engine } from '../lib/engine/engine';
-import { loadModelDir, readConfig } from './model-dir';
+import { loadModelDir, loadModelDirForRuns, readConfig, type LoadedModel } from './model-dir';
 import { hubEngine, loadHubModel, type HubFlags } from './hub';
 import { isHubId } from '../lib/hub/model-id';
 import { kvBytesPerToken, parameterCount, parseConfig, type ModelConfig } from '../lib/engine/config';
@@ -30,7 +30,7 @@ export class UsageError extends Error {
 }
 
 /** Errors the libraries throw about their input: reported as bad input, without a stack. */
-const INPUT_ERRORS = ['UsageError', 'ModelDirError', 'ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'ModelFilesError', 'TaskError', 'RunError', 'EngineError', 'HubError'];
+const INPUT_ERRORS = ['UsageError', 'ModelDirError', 'ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'ModelFilesError', 'TaskError', 'RunError', 'EngineError', 'HubError', 'TokenizerError'];
 
 /** A grid larger than this needs --max-runs: 10^6 runs took minutes to even start. */
 export const DEFAULT_MAX_RUNS = 1000;
@@ -150,18 +150,19 @@ async function run(io: Io, text: string | undefined, flags: RunFlags) {
 	else if (text !== undefined) experiments = [strict(parseExperiment(text))];
 	else throw new UsageError(`run needs an experiment (a URL query or JSON) or --grid; see 'longscope run --help'.`);
 	// A hub model is loaded once per id, and its runs name the commit it resolved to, so they reproduce.
-	const engines = new Map<string, { engine: Engine; model: string }>();
+	const engines = new Map<string, LoadedModel>();
 	for (const decoded of experiments) {
 		const experiment = model ? { ...decoded, model } : decoded;
 		const hub = model === undefined && isHubId(experiment.model);
 		const source = flags.modelDir ?? (hub ? experiment.model : join(flags.models, experiment.model));
 		let loaded = engines.get(source);
 		if (!loaded) {
-			loaded = hub ? await hubEngine(source, flags, io.err) : { engine: await loadModelDir(source), model: experiment.model };
+			loaded = hub ? await hubEngine(source, flags, io.err) : await loadModelDirForRuns(source, experiment.model);
 			if (flags.maskHeads) checkHeads(flags.maskHeads, loaded.engine.config, experiment.model);
 			engines.set(source, loaded);
 		}
 		const result = await runExperiment(loaded.engine, { ...experiment, model: loaded.model }, {
+			tokenizer: loaded.tokenizer,
 			maxNewTokens: flags.maxNewTokens,
 			chunkSize: flags.chunk,
 			measureRecall: flags.recall,

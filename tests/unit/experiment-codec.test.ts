@@ -15,6 +15,17 @@ import type { ParamSpec, ParamValue } from '$lib/params/param-spec';
 import { createRng, type Rng } from '$lib/random';
 import { testCatalog } from './test-catalog';
 
+/** Lab models, and hub repos by branch, tag and commit (a link from the lab names the commit). */
+const MODEL_IDS = [
+	'lab-rope',
+	'stories260k',
+	'smollm2-135m',
+	'qwen2.5-0.5b',
+	'hf:HuggingFaceTB/SmolLM2-135M@0123456789abcdef0123456789abcdef01234567',
+	'hf:Qwen/Qwen2.5-0.5B-Instruct@refs/pr/1',
+	'hf:google/gemma-3-270m',
+	`hf:${'o'.repeat(96)}/${'n'.repeat(96)}@${'r'.repeat(128)}`
+];
 const TRICKY_TEXT = ['', ' ', 'a&b=c', '100%', '<script>alert(1)</script>', 'ünïcödé ✓ 日本語 🦙', 'x+y', '#frag', 'line\nbreak', '?v=2'];
 
 function randomValue(rng: Rng, spec: ParamSpec): ParamValue {
@@ -36,19 +47,16 @@ function randomValue(rng: Rng, spec: ParamSpec): ParamValue {
 		case 'int-list':
 			return Array.from({ length: rng.int(0, 5) }, () => rng.int(spec.min, spec.max));
 		case 'text':
-			if (spec.pattern) {
-				// Shaped text in the catalog today: model ids and layer.head lists.
-				return spec.pattern.hint.includes('layer.head')
-					? Array.from({ length: rng.int(0, 4) }, () => `${rng.int(0, 40)}.${rng.int(0, 7)}`).join(',')
-					: rng.pick(['lab-rope', 'smollm2-135m']);
-			}
+			// Shaped text in the catalog today: model ids and layer.head lists.
+			if (spec.check) return rng.pick(MODEL_IDS);
+			if (spec.pattern) return Array.from({ length: rng.int(0, 4) }, () => `${rng.int(0, 40)}.${rng.int(0, 7)}`).join(',');
 			return rng.pick(TRICKY_TEXT) + String.fromCodePoint(rng.int(0x20, 0x2fff));
 	}
 }
 
 function randomExperiment(rng: Rng): Experiment {
 	const experiment = defaultExperiment(testCatalog);
-	experiment.model = rng.pick(['lab-rope', 'stories260k', 'smollm2-135m', 'qwen2.5-0.5b']);
+	experiment.model = rng.pick(MODEL_IDS);
 	experiment.len = randomValue(rng, FIELDS.len) as number;
 	experiment.depth = randomValue(rng, FIELDS.depth) as number;
 	experiment.seed = randomValue(rng, FIELDS.seed) as number;
@@ -83,6 +91,16 @@ describe('URL codec round trip', () => {
 		expect(experiment.attn).toEqual({ id: 'sink-window', params: { sink: 4, window: 128 } });
 		expect(experiment.kv).toMatchObject({ id: 'snapkv', params: { ratio: 0.75, tokens: 0, every: 0, window: 16, kernel: 5, pooling: 'avg' } });
 		expect(experiment.pos).toMatchObject({ id: 'yarn', params: { factor: 4, beta_fast: 32 } });
+	});
+
+	it('reads a hub model pinned to its commit and writes it back readable', () => {
+		const model = 'hf:HuggingFaceTB/SmolLM2-135M@0123456789abcdef0123456789abcdef01234567';
+		const { experiment, problems } = decodeQuery(`model=${model}&task=passkey&len=1024`, testCatalog);
+		expect(problems).toEqual([]);
+		expect(experiment.model).toBe(model);
+		expect(encodeQuery(experiment, testCatalog)).toContain(`&model=${model}&task=passkey&`);
+		// Escaped the long way (as URLSearchParams writes it), the same link.
+		expect(decodeQuery(new URLSearchParams({ model }).toString(), testCatalog).experiment.model).toBe(model);
 	});
 
 	it('writes plain, readable URLs', () => {

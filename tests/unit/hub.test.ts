@@ -13,13 +13,13 @@ import { HubClient } from '../../src/lib/hub/client';
 import { HubError } from '../../src/lib/hub/errors';
 import { fetchHubModel } from '../../src/lib/hub/model';
 import { formatHubId, parseHubId, type HubRef } from '../../src/lib/hub/model-id';
-import { ProgressMeter, type DownloadProgress } from '../../src/lib/hub/progress';
+import { ProgressMeter, progressLine, type DownloadProgress } from '../../src/lib/hub/progress';
 import { joinShards } from '../../src/lib/hub/shards';
 import { DiskCache, defaultCacheDir } from '../../src/cli/disk-cache';
-import { hubEngine, progressLine } from '../../src/cli/hub';
-import { main } from '../../src/cli/program';
+import { hubEngine } from '../../src/cli/hub';
 import { commitOf, fixtureRepo, smolFiles } from '../fixtures/hub-repos';
 import { startHubServer, type HubServer } from '../helpers/hub-server';
+import { longscope } from '../helpers/longscope';
 
 const TOKEN = 'hf_testTOKENthatMustNeverLeak0123456789';
 const SMOL = 'HuggingFaceTB/SmolLM2-135M';
@@ -395,19 +395,6 @@ describe('hub parts', () => {
 });
 
 describe('hub models on the command line', () => {
-	/** The command line in this process, with HF_ENDPOINT pointing at `endpoint`. */
-	async function longscope(endpoint: string, ...args: string[]) {
-		vi.stubEnv('HF_ENDPOINT', endpoint);
-		let stdout = '';
-		let stderr = '';
-		try {
-			const code = await main(args, { out: (text) => void (stdout += text), err: (text) => void (stderr += text) });
-			return { code, stdout, stderr };
-		} finally {
-			vi.unstubAllEnvs();
-		}
-	}
-
 	it('draws a progress line: file, percent, bytes, rate and time left', () => {
 		expect(progressLine({ file: 'model.safetensors', bytes: 113 * 2 ** 20, total: 270 * 2 ** 20, rate: 12.3 * 2 ** 20, eta: 72 })).toBe('model.safetensors   41% 113.0 MiB / 270.0 MiB  12.3 MiB/s  1:12 left');
 		expect(progressLine({ file: 'config.json', bytes: 700, total: 0, rate: 0, eta: null })).toBe('config.json   700 B / 0 B');

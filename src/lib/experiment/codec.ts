@@ -264,9 +264,12 @@ export function decodeObject(input: unknown, catalog: Catalog): Decoded {
 	return decodeEntries(entries, catalog);
 }
 
-/** URL-escapes a value but keeps `,` readable (lists, views). */
+/**
+ * URL-escapes a value but keeps readable what a query may hold as is: `,` (lists, views) and
+ * `:`, `/`, `@` (a hub model, `hf:org/name@commit`).
+ */
 function escape(value: string): string {
-	return encodeURIComponent(value).replace(/%2C/g, ',');
+	return encodeURIComponent(value).replace(/%(2C|3A|2F|40)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /** The canonical query string of an experiment (without `?`): fixed order, every value explicit. */

@@ -20,7 +20,7 @@ export async function needleGrid(
 	lengths: number[],
 	depths: number[],
 	samples: number,
-	options: { seedBase?: number; onCell?: (cell: GridCell) => void } & Pick<RunOptions, 'cancelled' | 'yieldToEvents'> = {}
+	options: { seedBase?: number; onCell?: (cell: GridCell) => void } & Pick<RunOptions, 'cancelled' | 'yieldToEvents' | 'tokenizer'> = {}
 ): Promise<GridCell[]> {
 	const cells: GridCell[] = [];
 	for (const length of lengths) {
@@ -28,7 +28,11 @@ export async function needleGrid(
 			const cell: GridCell = { length, depth, correct: 0, total: 0, partial: 0 };
 			for (let s = 0; s < samples; s++) {
 				try {
-					const result = await runExperiment(engine, { ...base, len: length, depth, seed: (options.seedBase ?? base.seed) + s }, { cancelled: options.cancelled, yieldToEvents: options.yieldToEvents });
+					const result = await runExperiment(engine, { ...base, len: length, depth, seed: (options.seedBase ?? base.seed) + s }, {
+						cancelled: options.cancelled,
+						yieldToEvents: options.yieldToEvents,
+						tokenizer: options.tokenizer
+					});
 					cell.total++;
 					cell.correct += result.correct ? 1 : 0;
 					cell.partial += result.partial;

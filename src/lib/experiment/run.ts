@@ -23,7 +23,7 @@ import type { Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
 import { attentionPatterns, tokenPruners } from '../techniques/registry';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from './technique-hooks';
-import { tokenizerFor } from '../tokenizers';
+import { tokenizerFor, type Tokenizer } from '../tokenizers';
 import { experimentHash } from './hash';
 import type { Experiment } from './schema';
 
@@ -42,6 +42,8 @@ export interface RunOptions {
 	maskHeads?: HeadRef[];
 	/** Keep one head's attention map (the last prefill call and every decode step), for the heatmap. */
 	capture?: { layer: number; head: number };
+	/** The model's own tokenizer (a hub model's tokenizer.json); the one its config declares by default. */
+	tokenizer?: Tokenizer | null;
 }
 
 /** Prompt positions whose next-token distributions the KL to full attention averages. */
@@ -117,8 +119,8 @@ export function alignChunk(chunkSize: number, multiple = 1): number {
 }
 
 export async function runExperiment(engine: Engine, experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
-	const tokenizer = tokenizerFor(engine.config);
-	if (!tokenizer) throw new RunError(`Model "${experiment.model}" has no tokenizer the lab can use yet, so its prompts cannot be written.`);
+	const tokenizer = options.tokenizer ?? tokenizerFor(engine.config);
+	if (!tokenizer) throw new RunError(`Model "${experiment.model}" has no tokenizer the lab can use (no tokenizer.json), so its prompts cannot be written.`);
 	const refused = refusals(experiment, engine.config);
 	if (refused.length > 0) throw new RunError(refused.join(' '));
 	const task = findTask(experiment.task.id);

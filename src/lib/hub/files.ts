@@ -13,7 +13,7 @@ import { HubError } from './errors';
 export const CONFIG = 'config.json';
 export const SINGLE = 'model.safetensors';
 export const INDEX = 'model.safetensors.index.json';
-export const EXTRAS = ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json'];
+export const EXTRAS = ['tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'generation_config.json'];
 
 /** A shard index lists a few hundred files at most; this bounds what is parsed. */
 const MAX_INDEX_BYTES = 16 * 2 ** 20;

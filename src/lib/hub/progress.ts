@@ -51,3 +51,13 @@ export function formatBytes(bytes: number): string {
 	}
 	return unit === 0 ? `${bytes} B` : `${bytes.toFixed(1)} ${units[unit]}`;
 }
+
+const clock = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+
+/** One line, on the command line and in the page: `model.safetensors  42% 113.4 MiB / 270.0 MiB  12.3 MiB/s  0:12 left`. */
+export function progressLine({ file, bytes, total, rate, eta }: DownloadProgress): string {
+	const percent = total > 0 ? `${Math.floor((100 * bytes) / total)}%`.padStart(4) : '';
+	const speed = rate > 0 ? `  ${formatBytes(rate)}/s` : '';
+	const left = eta === null ? '' : `  ${clock(eta)} left`;
+	return `${file}  ${percent} ${formatBytes(bytes)} / ${formatBytes(total)}${speed}${left}`;
+}

@@ -1,15 +1,13 @@
 /** The experiment's own fields (model, length, depth, seed): tasks read length and depth too. */
+import { MAX_MODEL_ID_LENGTH, modelIdProblem } from './model-id';
 import type { ParamSpecs } from './param-spec';
 
 export const FIELDS = {
 	model: {
 		kind: 'text',
 		label: 'Model',
-		maxLength: 64,
-		pattern: {
-			regex: /^[a-z0-9][a-z0-9._-]*$/,
-			hint: 'must be a model id: lower-case letters, digits, ".", "_" or "-"'
-		},
+		maxLength: MAX_MODEL_ID_LENGTH,
+		check: modelIdProblem,
 		default: 'lab-rope'
 	},
 	len: {

@@ -45,6 +45,8 @@ export interface TextSpec extends SpecBase {
 	maxLength: number;
 	/** Optional shape the text must have, with a hint that explains it. */
 	pattern?: { regex: RegExp; hint: string };
+	/** A shape a regular expression cannot say: why a text does not have it (a clause following "…, which"), or null. */
+	check?: (text: string) => string | null;
 	/**
 	 * A document: its control takes a paste or a file, and keeps a text too long for a link in the
 	 * browser, the value then naming it by content hash (`sha256:<hex>`).
@@ -148,7 +150,13 @@ export function specSchema(spec: ParamSpec): z.ZodType<ParamValue> {
 			const text = z
 				.string({ error: 'must be text' })
 				.max(spec.maxLength, { error: `must be at most ${spec.maxLength} characters` });
-			return spec.pattern ? text.regex(spec.pattern.regex, { error: spec.pattern.hint }) : text;
+			const { pattern, check } = spec;
+			const shaped = pattern ? text.regex(pattern.regex, { error: pattern.hint }) : text;
+			if (!check) return shaped;
+			return shaped.superRefine((value, context) => {
+				const problem = check(value);
+				if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+			});
 		}
 		case 'int-list':
 			return z

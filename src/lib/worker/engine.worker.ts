@@ -1,16 +1,20 @@
 /** The engine's home in the browser: a worker, so long runs never freeze the page. */
 import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
-import { CancelledError, Engine, EngineError } from '../engine/engine';
-import { kvBytesPerToken, parameterCount } from '../engine/config';
+import { CancelledError, Engine, EngineError, type Progress } from '../engine/engine';
+import { kvBytesPerToken, parameterCount, type ModelConfig } from '../engine/config';
 import { generate } from '../engine/generate';
 import { fetchModel } from '../engine/model-files';
 import { runExperiment } from '../experiment/run';
 import { needleGrid } from '../experiment/needle-grid';
-import { tokenizerFor } from '../tokenizers';
-import type { EngineApi } from './protocol';
+import { BrowserCache } from '../hub/browser-cache';
+import { openCachedModel } from '../hub/model';
+import { modelTokenizer, tokenizerFor, type Tokenizer } from '../tokenizers';
+import type { EngineApi, ModelSource } from './protocol';
 
 let engine: Engine | null = null;
+/** The loaded model's tokenizer: a hub model brings its own, the lab models declare bytes. */
+let tokenizer: Tokenizer | null = null;
 
 function loaded(): Engine {
 	if (!engine) throw new EngineError('No model is loaded.');
@@ -51,23 +55,44 @@ function exclusive<T>(work: (control: JobControl) => Promise<T>, cancellable = t
 	return result;
 }
 
+/** What a load reads: the config, the weights, and a tokenizer for the engine's parsed config. */
+async function open(source: ModelSource, onProgress: (p: Progress) => void) {
+	if ('hub' in source) {
+		const { repo, commit } = source.hub;
+		// The page downloaded the model into Cache Storage, which this worker shares.
+		const model = await openCachedModel(new BrowserCache(), repo, commit);
+		if (!model) throw new EngineError(`${repo}@${commit} is not (or no longer) complete in this browser's cache; download it again.`);
+		const weights = await model.weights();
+		return { config: model.config, weights, close: () => weights.close(), tokenizer: (config: ModelConfig) => modelTokenizer(config, model, repo) };
+	}
+	const files = 'url' in source ? await fetchModel(source.url, onProgress) : source.files;
+	return { config: files.config, weights: files.safetensors, close: () => {}, tokenizer: async (config: ModelConfig) => tokenizerFor(config) };
+}
+
 const api: EngineApi = {
 	async load(source, executionProvider, onProgress) {
-		const files = 'url' in source ? await fetchModel(source.url, onProgress) : source.files;
+		const files = await open(source, onProgress);
 		// A load waits for (and cancels) the running job, and is never cancelled itself.
 		const next = await exclusive(async () => {
 			// Release the old model first: releasing WASM sessions after WebGPU sessions were created
 			// breaks the new ones (onnxruntime-web 1.30: "no GPU data for input").
 			await engine?.release();
 			engine = null;
-			engine = await Engine.load(files.config, files.safetensors, { onProgress, executionProvider });
-			return engine;
+			tokenizer = null;
+			const loaded = await Engine.load(files.config, files.weights, { onProgress, executionProvider }).finally(files.close);
+			tokenizer = await files.tokenizer(loaded.config).catch(async (error) => {
+				await loaded.release();
+				throw error;
+			});
+			engine = loaded;
+			return loaded;
 		}, false);
 		return {
 			config: next.config,
 			parameters: parameterCount(next.config),
 			kvBytesPerToken: kvBytesPerToken(next.config),
 			executionProvider: next.executionProvider,
+			tokenizer: tokenizer?.name ?? null,
 			ortVersion: ort.env.versions.web ?? 'unknown'
 		};
 	},
@@ -75,10 +100,9 @@ const api: EngineApi = {
 	async generate(prompt, maxNewTokens, onProgress) {
 		return exclusive(async (control) => {
 			const model = loaded();
-			const tokenizer = tokenizerFor(model.config);
 			let ids: number[];
 			if (typeof prompt === 'string') {
-				if (!tokenizer) throw new EngineError('This model has no tokenizer the lab knows: give token ids instead of text.');
+				if (!tokenizer) throw new EngineError('This model came without a tokenizer (no tokenizer.json): give token ids instead of text.');
 				ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
 			} else {
 				ids = prompt;
@@ -89,7 +113,7 @@ const api: EngineApi = {
 	},
 
 	run(experiment, options, onProgress) {
-		return exclusive((control) => runExperiment(loaded(), experiment, { ...options, onProgress, ...control }));
+		return exclusive((control) => runExperiment(loaded(), experiment, { ...options, onProgress, tokenizer, ...control }));
 	},
 
 	async grid(experiment, lengths, depths, samples, onProgress) {
@@ -98,6 +122,7 @@ const api: EngineApi = {
 		return exclusive((control) =>
 			needleGrid(loaded(), experiment, lengths, depths, samples, {
 				...control,
+				tokenizer,
 				onCell: () => onProgress({ phase: 'decode', done: ++done, total })
 			})
 		);

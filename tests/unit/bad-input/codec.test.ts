@@ -47,6 +47,11 @@ const BAD_INPUTS: BadCase[] = [
 		says: 'not a known attention pattern',
 		check: (e) => expect(e.attn).toEqual(defaults.attn)
 	},
+	{ name: 'a hub id without an organisation', query: 'model=hf:SmolLM2-135M', keys: ['model'], says: 'is not a hub model id: it needs an organisation and a name', check: (e) => expect(e.model).toBe('lab-rope') },
+	{ name: 'a hub revision that climbs out of its path', query: 'model=hf:org/name@../../etc', keys: ['model'], says: 'the revision after "@" must be a branch, tag or commit', check: (e) => expect(e.model).toBe('lab-rope') },
+	{ name: 'a hub repo name with a space', query: 'model=hf:org/na%20me@main', keys: ['model'], says: 'the name must be 1 to 96 letters', check: (e) => expect(e.model).toBe('lab-rope') },
+	{ name: 'a lab model id over 64 characters', query: `model=${'a'.repeat(65)}`, keys: ['model'], says: 'longer than the 64 characters of a lab model id', check: (e) => expect(e.model).toBe('lab-rope') },
+	{ name: 'a hub id over its length', query: `model=hf:o/${'n'.repeat(400)}`, keys: ['model'], says: 'at most 325 characters', check: (e) => expect(e.model).toBe('lab-rope') },
 	{ name: 'unicode model id', query: 'model=m%C3%B6dell-%F0%9F%A6%99', keys: ['model'], says: 'must be a model id', check: (e) => expect(e.model).toBe('lab-rope') },
 	{ name: 'unicode number', query: 'len=%EF%BC%95%EF%BC%91%EF%BC%92', keys: ['len'], says: 'whole number', check: (e) => expect(e.len).toBe(512) },
 	{
