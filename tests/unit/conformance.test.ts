@@ -88,6 +88,13 @@ const family = (name: FamilyName, overrides: Record<string, unknown> = {}) =>
 /** Layers 1 and 2 slide, over 96 keys: the prompts outgrow the window, and Quest's 64-token budget selects within it. */
 const QWEN2 = family('qwen2', { sliding_window: 96 });
 const LLAMA3 = family('llama');
+/**
+ * Every layer slides (Mistral's rule; Phi-3's weights also come fused: qkv_proj, gate_up_proj), over
+ * 280 keys: wider than the patterns' default windows (Λ-shape's 256 the widest), so they still leave keys out, and narrower
+ * than the long prompt.
+ */
+const MISTRAL = family('mistral', { sliding_window: 280 });
+const PHI3 = family('phi3', { sliding_window: 280 });
 /** Learned positions (no rotation: every scheme that rotates refuses it), LayerNorms, a bias on every projection. */
 const GPT2 = family('gpt2');
 /**
@@ -144,7 +151,9 @@ const onFamily = (label: string, f: Fixture, slots: readonly TechniqueSlot[]): C
 const cases: Case[] = [
 	...techniqueCases.map((c) => ({ ...c, fixtures: FIXTURES })),
 	...onFamily('Qwen2 with sliding layers', QWEN2, TECHNIQUE_SLOTS),
-	...onFamily('Llama 3 (llama3 rope scaling)', LLAMA3, ['pos']),
+	...onFamily('Llama 3 (llama3 rope scaling)', LLAMA3, TECHNIQUE_SLOTS),
+	...onFamily('Mistral', MISTRAL, TECHNIQUE_SLOTS),
+	...onFamily('Phi-3', PHI3, TECHNIQUE_SLOTS),
 	...onFamily('GPT-2', GPT2, TECHNIQUE_SLOTS),
 	...onFamily('Gemma 3', GEMMA3, TECHNIQUE_SLOTS)
 ];
