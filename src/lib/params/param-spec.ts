@@ -125,8 +125,17 @@ export function parseParam(spec: ParamSpec, raw: RawValue): Parsed {
 	}
 }
 
+/** Built once per spec: building a zod schema costs far more than checking a value with it. */
+const schemas = new WeakMap<ParamSpec, z.ZodType<ParamValue>>();
+
 /** The zod schema of one parameter, with messages a workshop attendee can act on. */
 export function specSchema(spec: ParamSpec): z.ZodType<ParamValue> {
+	let schema = schemas.get(spec);
+	if (!schema) schemas.set(spec, (schema = buildSchema(spec)));
+	return schema;
+}
+
+function buildSchema(spec: ParamSpec): z.ZodType<ParamValue> {
 	switch (spec.kind) {
 		case 'int':
 			return z
