@@ -112,6 +112,7 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 		const windowFrom = needs.has('window') ? ctx.callPositions.length - windowSize - ctx.rowOffset : Infinity;
 		const prefill = ctx.phase === 'prefill';
 		const lastRows = needs.has('lastRowLayer');
+		const sums = needs.has('accumulated');
 		for (let kv = 0; kv < Hkv; kv++) {
 			align(ctx.layer, kv, ctx.keyPositions[kv]);
 			const n = ctx.keyPositions[kv].length;
@@ -124,12 +125,14 @@ export function policyHooks(policy: KvPolicy, params: ParamValues, config: Model
 				for (let t = 0; t < T; t++) {
 					const row = (h * T + t) * S;
 					const inWindow = prefill && t >= windowFrom;
+					// Only the rows a declared statistic reads: SnapKV's window, not the whole prompt.
+					const ownRow = own && (sums || inWindow);
 					const lastRowOfHead = lastRows && t === T - 1 && (own || sameKeys);
-					if (!own && !lastRowOfHead) continue;
+					if (!ownRow && !lastRowOfHead) continue;
 					for (let s = 0; s < n; s++) {
 						const p = probs[row + s];
-						if (own) {
-							accumulated[s] += p;
+						if (ownRow) {
+							if (sums) accumulated[s] += p;
 							if (inWindow) window[s] += p / group;
 						}
 						if (lastRowOfHead) lastRow[s] += p / rowHeads;
