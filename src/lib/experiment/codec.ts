@@ -4,7 +4,7 @@
  * affected value falls back to its default.
  *
  * URL form: `?v=1&model=lab-rope&task=passkey&task.digits=5&len=512&depth=0.5&seed=7
- *            &attn=sink-window&attn.sink=4&attn.window=128&…&views=heatmap,kv`
+ *            &attn=sink-window&attn.sink=4&attn.window=128&…&views=heatmap,kv&view.layer=2&view.head=3`
  */
 import { SLOTS, SLOT_NAMES, defaultOption, findOption, type Catalog, type Slot } from './catalog';
 import {
@@ -26,6 +26,7 @@ import {
 	type Field
 } from './schema';
 import { VIEW_IDS, isViewId, type ViewId } from './views';
+import { VIEW_PREFIX, readViewState, viewEntries } from './view-codec';
 import { quote, visible } from '../quote';
 
 export { quote, visible };
@@ -122,6 +123,9 @@ export function decodeEntries(entries: Iterable<[string, RawValue]>, catalog: Ca
 
 	const views = take('views');
 	if (views !== undefined) experiment.views = readViews(views, report);
+
+	const viewKeys = [...given.keys()].filter((key) => key.startsWith(VIEW_PREFIX));
+	experiment.view = readViewState(new Map(viewKeys.map((key) => [key.slice(VIEW_PREFIX.length), take(key)])), report);
 
 	for (const key of given.keys()) {
 		report(key, () => `${quote(key)} is not a parameter of this lab and was ignored.`);
@@ -249,6 +253,10 @@ export function decodeObject(input: unknown, catalog: Catalog): Decoded {
 	}
 	const entries: [string, RawValue][] = [];
 	for (const [key, value] of Object.entries(input)) {
+		if (key === 'view' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+			for (const [name, raw] of Object.entries(value)) entries.push([`${VIEW_PREFIX}${name}`, raw]);
+			continue;
+		}
 		const isChoice = (SLOTS as readonly string[]).includes(key) && typeof value === 'object' && value !== null;
 		if (!isChoice) {
 			entries.push([key, value]);
@@ -272,7 +280,7 @@ function escape(value: string): string {
 	return encodeURIComponent(value).replace(/%(2C|3A|2F|40)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
-/** The canonical query string of an experiment (without `?`): fixed order, every value explicit. */
+/** The canonical query string of an experiment (without `?`): fixed order, every value explicit but the view state's defaults. */
 export function encodeQuery(experiment: Experiment, catalog: Catalog): string {
 	const parts: [string, string][] = [['v', String(SCHEMA_VERSION)]];
 	const field = (name: Field) => parts.push([name, formatParam(FIELDS[name], experiment[name])]);
@@ -292,5 +300,6 @@ export function encodeQuery(experiment: Experiment, catalog: Catalog): string {
 	field('seed');
 	for (const slot of SLOTS) if (slot !== 'task') choice(slot);
 	parts.push(['views', experiment.views.join(',')]);
+	parts.push(...viewEntries(experiment.view));
 	return parts.map(([key, value]) => `${key}=${escape(value)}`).join('&');
 }

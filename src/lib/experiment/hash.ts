@@ -1,6 +1,6 @@
 /**
- * The content hash of an experiment: SHA-256 of its canonical JSON (keys sorted, views left
- * out), so two experiments that would run the same have the same hash, whatever order their
+ * The content hash of an experiment: SHA-256 of its canonical JSON (keys sorted, the views and
+ * how they are looked at left out), so two experiments that would run the same have the same hash, whatever order their
  * parameters were written in.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -16,12 +16,21 @@ function canonical(value: unknown): string {
 	return JSON.stringify(value);
 }
 
-/** The part of an experiment that decides its result (everything but the shown views). */
-export function runIdentity(experiment: Experiment): Omit<Experiment, 'views'> {
-	const { views: _views, ...identity } = experiment;
+/** The part of an experiment that decides its result (everything but which views are shown and how). */
+export function runIdentity(experiment: Experiment): Omit<Experiment, 'views' | 'view'> {
+	const { views: _views, view: _view, ...identity } = experiment;
 	return identity;
 }
 
 export function experimentHash(experiment: Experiment): string {
 	return bytesToHex(sha256(utf8ToBytes(canonical(runIdentity(experiment)))));
+}
+
+/**
+ * The id of what a lab link runs: A's hash alone, or with B a hash of both, so two comparisons
+ * that share A but differ in B never show the same id.
+ */
+export function comparisonHash(a: Experiment, b: Experiment | null): string {
+	if (!b) return experimentHash(a);
+	return bytesToHex(sha256(utf8ToBytes(canonical({ a: runIdentity(a), b: runIdentity(b) }))));
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SLOTS, defaultOption, type Catalog, type Slot } from './catalog';
 import { defaultValues, specSchema, type ParamSpecs, type ParamValues } from '../params/param-spec';
-import { VIEW_IDS, type ViewId } from './views';
+import { DEFAULT_VIEW_STATE, HEAD_METRICS, HEATMAP_SCALES, VIEW_IDS, type ViewId, type ViewState } from './views';
 import { FIELDS, type Field } from '../params/fields';
 
 export { FIELDS, type Field };
@@ -23,6 +23,8 @@ export interface Experiment extends Record<Slot, Choice> {
 	depth: number;
 	seed: number;
 	views: ViewId[];
+	/** How the views are looked at (heatmap head, colour scale, zoom, head-grid metric); like `views`, not part of the run. */
+	view: ViewState;
 }
 
 export const SCHEMA_VERSION = 1;
@@ -41,7 +43,8 @@ export function defaultExperiment(catalog: Catalog): Experiment {
 		depth: FIELDS.depth.default,
 		seed: FIELDS.seed.default,
 		...choices,
-		views: [...VIEW_IDS]
+		views: [...VIEW_IDS],
+		view: { ...DEFAULT_VIEW_STATE }
 	};
 }
 
@@ -58,6 +61,15 @@ function choiceSchema(catalog: Catalog, slot: Slot) {
 	return z.union(options);
 }
 
+const index = z.number().int().min(0);
+const viewSchema = z.strictObject({
+	layer: index.nullable(),
+	head: index.nullable(),
+	scale: z.enum(HEATMAP_SCALES),
+	zoom: z.strictObject({ q0: index, q1: index, k0: index, k1: index }).nullable(),
+	metric: z.enum(HEAD_METRICS)
+});
+
 function buildSchema(catalog: Catalog) {
 	return z.strictObject({
 		model: specSchema(FIELDS.model),
@@ -65,7 +77,8 @@ function buildSchema(catalog: Catalog) {
 		depth: specSchema(FIELDS.depth),
 		seed: specSchema(FIELDS.seed),
 		...Object.fromEntries(SLOTS.map((slot) => [slot, choiceSchema(catalog, slot)])),
-		views: z.array(z.enum(VIEW_IDS as [ViewId, ...ViewId[]]))
+		views: z.array(z.enum(VIEW_IDS as [ViewId, ...ViewId[]])),
+		view: viewSchema
 	});
 }
 
