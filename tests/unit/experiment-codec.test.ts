@@ -109,7 +109,7 @@ describe('URL codec round trip', () => {
 		const query = encodeQuery(experiment, testCatalog);
 		expect(query).toContain('attn=per-layer&attn.full_layers=0,3&attn.sink=4&attn.window=64');
 		expect(query).toContain('views=heatmap,heads,retrieval,needle,kv,latency');
-		expect(query.startsWith('v=1&model=lab-rope&task=passkey&task.digits=5&len=512&depth=0.5&seed=1&attn=per-layer')).toBe(true);
+		expect(query.startsWith('v=1&model=lab-rope&task=passkey&task.digits=5&task.chat=false&len=512&depth=0.5&seed=1&attn=per-layer')).toBe(true);
 	});
 });
 
@@ -138,7 +138,7 @@ describe('experiment hash', () => {
 		const canonical =
 			'{"attn":{"id":"full","params":{}},"depth":0.5,"kv":{"id":"full","params":{}},"len":512,"model":"lab-rope",' +
 			'"pos":{"id":"native","params":{}},"prune":{"id":"none","params":{}},"seed":1,' +
-			'"task":{"id":"passkey","params":{"digits":5}}}';
+			'"task":{"id":"passkey","params":{"chat":false,"digits":5}}}';
 		const { createHash } = await import('node:crypto');
 		expect(experimentHash(experiment)).toBe(createHash('sha256').update(canonical).digest('hex'));
 	});

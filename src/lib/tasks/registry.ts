@@ -6,9 +6,10 @@ import { lines } from './lines';
 import { niah } from './niah';
 import { passkey } from './passkey';
 import type { TaskDefinition } from './types';
+import { withChatToggle } from './chat';
 import { variableTracking } from './variable-tracking';
 
-export const tasks: readonly TaskDefinition[] = [passkey, niah, kvRetrieval, variableTracking, lines, freeText, yourDocument];
+export const tasks: readonly TaskDefinition[] = [passkey, niah, kvRetrieval, variableTracking, lines, freeText, yourDocument].map(withChatToggle);
 
 export function findTask(id: string): TaskDefinition | undefined {
 	return tasks.find((task) => task.id === id);

@@ -2,6 +2,7 @@
  * What the task generators, the engine and the views need from a tokenizer. Our lab models use
  * {@link ByteTokenizer}; Hugging Face tokenizers (tokenizer.json) implement the same interface.
  */
+import type { ChatTemplate } from './chat';
 export interface Tokenizer {
 	readonly name: string;
 	readonly vocabSize: number;
@@ -9,6 +10,8 @@ export interface Tokenizer {
 	readonly bos: number | null;
 	readonly eos: number | null;
 	readonly pad: number | null;
+	/** The model's chat template; absent or null for models without one (base models, the lab's). */
+	readonly chat?: ChatTemplate | null;
 	/** Ids for the text alone, without special tokens. */
 	encode(text: string): number[];
 	/**
