@@ -4,7 +4,10 @@
  * ablation, and a cost estimate for a model and hardware preset.
  */
 import { z } from 'zod';
-import { catalog, decodeQuery, type Experiment } from '../experiment';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { catalog, decodeQuery, experimentHash, type Experiment } from '../experiment';
+import type { ViewId } from '../experiment/views';
 
 export const cellSchema = z.strictObject({
 	id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'a cell id is lower-case letters, digits and "-"'),
@@ -40,6 +43,31 @@ export function cellKind(spec: CellSpec): CellKind {
 export function cellExperiment(spec: CellSpec): { experiment: Experiment; problems: string[] } {
 	const decoded = decodeQuery(spec.experiment, catalog);
 	return { experiment: decoded.experiment, problems: decoded.problems.map((p) => p.message) };
+}
+
+/** The views that show what a kind of cell measures, for a lab link whose experiment names none. */
+const KIND_VIEWS: Record<CellKind, ViewId[]> = {
+	run: ['heatmap', 'heads', 'kv'],
+	grid: ['needle'],
+	ablation: ['heads', 'retrieval'],
+	cost: ['kv', 'latency']
+};
+
+/** The experiment a cell's "Open in lab" link opens: never with every view switched off. */
+export function labExperiment(spec: CellSpec, experiment: Experiment): Experiment {
+	return experiment.views.length ? experiment : { ...experiment, views: KIND_VIEWS[cellKind(spec)] };
+}
+
+/**
+ * What identifies a cell's result. A cost estimate depends on its model preset, hardware, lengths
+ * and KV precision, none of which is part of the lab's experiment, so they are hashed in: two cost
+ * cells on one experiment but in fp16 and int4 must not show one id.
+ */
+export function cellHash(spec: CellSpec, experiment: Experiment): string {
+	const hash = experimentHash(experiment);
+	if (!spec.cost) return hash;
+	const { model, hardware, tokens, kvDtype } = spec.cost;
+	return bytesToHex(sha256(utf8ToBytes(JSON.stringify([hash, model, hardware, tokens, kvDtype]))));
 }
 
 /** What a cell needs its metrics for: these keys are what claims may name. */

@@ -36,7 +36,26 @@ export function parseClaim(source: string): Claim {
 	return { cell, metric, op: op as ClaimOp, value, text };
 }
 
-/** `~` allows 10 % relative error (or 0.01 absolute, for values near zero). */
+/** How far a `~` claim may be off: 10 % of its value, or 0.01 absolute near zero. */
+export function claimTolerance(claim: Claim): number {
+	return Math.max(0.01, 0.1 * Math.abs(claim.value));
+}
+
+const SHOWN_OPS: Record<ClaimOp, string> = { '==': '', '<=': '≤ ', '>=': '≥ ', '<': '< ', '>': '> ', '~': '≈ ' };
+
+/**
+ * The claim as the prose shows it, comparison included: a reader comparing "≈ 5.9% (±1)" with
+ * the 5.7 % a cell shows can see the two agree, where a bare "5.9%" looks like a mistake.
+ */
+export function claimLabel(claim: Claim): string {
+	const shown = `${SHOWN_OPS[claim.op]}${claim.text}`;
+	if (claim.op !== '~') return shown;
+	// The tolerance in the unit the claim is written in (percentage points for a %).
+	const tolerance = claimTolerance(claim) / (claim.text.endsWith('%') ? 0.01 : 1);
+	return `${shown} (±${+tolerance.toPrecision(2)})`;
+}
+
+/** `~` allows {@link claimTolerance}: 10 % relative error (or 0.01 absolute, for values near zero). */
 export function claimHolds(claim: Claim, measured: number): boolean {
 	switch (claim.op) {
 		case '==':
@@ -50,7 +69,7 @@ export function claimHolds(claim: Claim, measured: number): boolean {
 		case '>':
 			return measured > claim.value;
 		case '~':
-			return Math.abs(measured - claim.value) <= Math.max(0.01, 0.1 * Math.abs(claim.value));
+			return Math.abs(measured - claim.value) <= claimTolerance(claim);
 	}
 }
 

@@ -8,7 +8,7 @@ import markedKatex from 'marked-katex-extension';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { cellSchema, type CellSpec } from './cell';
-import { parseClaim, type Claim } from './claims';
+import { claimLabel, parseClaim, type Claim } from './claims';
 import type { Sanitizer } from './sanitize';
 
 export const metaSchema = z.strictObject({
@@ -63,7 +63,7 @@ function proseRenderer(claims: Claim[], slug: string): Marked {
 		renderer(token) {
 			const index = claims.push(token.claim as Claim) - 1;
 			const c = token.claim as Claim;
-			return `<span class="claim" data-claim="${index}" data-cell="${c.cell}" title="measured by cell ${c.cell}: ${escapeHtml(`${c.metric} ${c.op} ${c.text}`)}">${escapeHtml(c.text)}</span>`;
+			return `<span class="claim" data-claim="${index}" data-cell="${c.cell}" title="measured by cell ${c.cell}: ${escapeHtml(`${c.metric} ${c.op} ${c.text}`)}">${escapeHtml(claimLabel(c))}</span>`;
 		}
 	};
 	return new Marked(markedKatex({ throwOnError: false, nonStandard: true }), { extensions: [claim] });
