@@ -118,3 +118,34 @@ test('sanitising leaves a notebook\'s math and claims whole', async ({ page }) =
 	await expect(display.locator('math semantics annotation[encoding="application/x-tex"]')).toHaveCount(1);
 	await expect(page.locator('.claim[data-claim]').first()).toBeVisible();
 });
+
+test('cost cells: each has its own id and opens the lab with its technique and the KV and latency views', async ({ page }) => {
+	await page.goto('/notebooks/07-cost-at-scale');
+	const cell = (id: string) => page.locator(`[data-testid="cell"][data-cell="${id}"]`);
+	const id = (name: string) => cell(name).getByTestId('cell-hash').getAttribute('title');
+	await expect(cell('int4')).toBeAttached();
+	expect(await id('llama8b')).not.toBe(await id('int4'));
+	const link = new URL((await cell('streaming').getByTestId('open-in-lab').getAttribute('href'))!, 'http://x');
+	expect(link.searchParams.get('views')).toBe('kv,latency');
+	expect(link.searchParams.get('kv')).toBe('streaming-llm');
+	await cell('llama8b').getByTestId('open-in-lab').click();
+	await expect(page).toHaveURL(/\/lab\?.*views=kv,latency/);
+	await expect(page.getByRole('checkbox', { name: 'KV memory' })).toBeChecked();
+	await expect(page.getByRole('checkbox', { name: 'Latency' })).toBeChecked();
+});
+
+test('claims show their comparison, the measured table reads as words, and notebook 01 shows evicted keys striped', async ({ page }) => {
+	await page.goto('/notebooks/01-attention-sinks?fast=1');
+	await expect(page.locator('.claim[data-cell="full"]').first()).toHaveText('≈ 5.9% (±1)');
+	const full = page.locator('[data-testid="cell"][data-cell="full"]');
+	await expect(full).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+	const labels = await full.getByTestId('cell-metrics').locator('th').allTextContents();
+	expect(labels.length).toBeGreaterThan(3);
+	expect(labels.filter((l) => /[a-z][A-Z]/.test(l))).toEqual([]);
+	const streaming = page.locator('[data-testid="cell"][data-cell="streaming"]');
+	await streaming.scrollIntoViewIfNeeded();
+	await expect(streaming).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+	await expect(streaming.getByTestId('evicted-legend')).toBeVisible();
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await full.screenshot({ path: 'test-results/screens/notebook-cell-full.png' });
+});

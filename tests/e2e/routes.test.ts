@@ -48,3 +48,41 @@ test('the techniques page documents every registered technique from its metadata
 	await expect(page.locator('[data-id="yarn"]')).toContainText('pos.beta_fast');
 	await expect(page.locator('[data-id="sink-window"]')).toContainText('Efficient Streaming Language Models with Attention Sinks');
 });
+
+test('an unknown page says "Not found" once and names the page', async ({ page }) => {
+	await page.goto('/no-such-page');
+	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Not found');
+	await expect(page.getByTestId('page-error')).toHaveText('There is no page at /no-such-page.');
+	await expect(page.getByText(/not found/i)).toHaveCount(1);
+});
+
+test('the nav fits a 390 px phone: every link on screen, nothing scrolls sideways', async ({ page }) => {
+	await page.setViewportSize({ width: 390, height: 800 });
+	await page.goto('/techniques');
+	const nav = page.getByRole('navigation', { name: 'Main' });
+	for (const link of await nav.getByRole('link').all()) {
+		const box = (await link.boundingBox())!;
+		expect(box.x + box.width).toBeLessThanOrEqual(390);
+	}
+	expect(await page.evaluate(() => document.querySelector('header')!.scrollWidth)).toBeLessThanOrEqual(390);
+	await page.screenshot({ path: 'test-results/screens/nav-390.png' });
+});
+
+test('/techniques renders inline markdown, has an index by family, and each technique opens in the lab', async ({ page }) => {
+	await page.goto('/techniques');
+	const index = page.getByTestId('techniques-index');
+	await expect(index.getByRole('link', { name: 'KV-cache policies' })).toHaveAttribute('href', '#kv');
+	const count = await page.getByTestId('technique').count();
+	await expect(index.locator('li a')).toHaveCount(count);
+	// No raw Markdown: a backtick in the text is a code span that was not rendered.
+	const texts = await page.getByTestId('technique').allTextContents();
+	expect(texts.filter((t) => t.includes('`'))).toEqual([]);
+	await page.screenshot({ path: 'test-results/screens/techniques-1280.png' });
+
+	await index.getByRole('link', { name: 'SnapKV' }).click();
+	await expect(page).toHaveURL(/#kv-snapkv$/);
+	await expect(page.locator('#kv-snapkv')).toBeInViewport();
+	await page.locator('#kv-snapkv').getByTestId('try-in-lab').click();
+	await expect(page).toHaveURL(/\/lab\?.*kv=snapkv/);
+	await expect(page.locator('#slot-kv')).toHaveValue('snapkv');
+});
