@@ -98,12 +98,12 @@ test('a new run cancels the one in progress and only the new result is shown', a
 	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
 	await expect(page.getByTestId('lab-model')).toBeVisible();
 	await page.getByTestId('run').click();
-	await expect(page.getByTestId('run')).toHaveText('Restart with these settings');
+	await expect(page.getByTestId('run-label')).toHaveText('Restart with these settings');
 	await page.locator('#field-len').fill('128');
 	await page.locator('#field-len').blur();
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('summary-prompt-tokens')).toHaveText('128');
-	await expect(page.getByTestId('run')).toHaveText('Run');
+	await expect(page.getByTestId('run-label')).toHaveText('Run');
 	await expect(page.getByTestId('run-error')).toHaveCount(0);
 	expect(errors).toEqual([]);
 });

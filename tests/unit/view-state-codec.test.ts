@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VIEW_STATE, decodeObject, decodeQuery, defaultExperiment, encodeQuery, experimentHash, type ViewState } from '$lib/experiment';
+import { DEFAULT_VIEW_STATE, FIELDS, strongestRetrievalHead, decodeObject, decodeQuery, defaultExperiment, encodeQuery, experimentHash, type ViewState } from '$lib/experiment';
 import { comparisonHash } from '$lib/experiment/hash';
 import { decodeAB, encodeAB } from '$lib/experiment/ab';
+import { defaultLength } from '$lib/experiment/default-length';
 import { testCatalog } from './test-catalog';
 
 const viewPart = (query: string) =>
@@ -95,5 +96,23 @@ describe('the id of an A/B comparison', () => {
 		expect(ids.size).toBe(3);
 		// B identical to A is still a comparison, not A alone.
 		expect(comparisonHash(a, a)).not.toBe(experimentHash(a));
+	});
+});
+
+describe('the head a heatmap shows when the link names none', () => {
+	it('is the strongest retrieval head, ties to the lowest layer and head, L0H0 without scores', () => {
+		expect(strongestRetrievalHead([[0, 0.2], [0.9, 0.1], [0.3, 0.9]])).toEqual([1, 0]);
+		expect(strongestRetrievalHead([[0, 0], [0, 0]])).toEqual([0, 0]);
+		expect(strongestRetrievalHead([[Number.NaN, 0.1]])).toEqual([0, 1]);
+		expect(strongestRetrievalHead(null)).toEqual([0, 0]);
+		expect(strongestRetrievalHead([])).toEqual([0, 0]);
+	});
+});
+
+describe('the length a link without one runs at', () => {
+	it('is the trained context, at most the field default, at least its minimum', () => {
+		expect(defaultLength({ maxPositions: 256 })).toBe(256);
+		expect(defaultLength({ maxPositions: 131_072 })).toBe(FIELDS.len.default);
+		expect(defaultLength({ maxPositions: 8 })).toBe(FIELDS.len.min);
 	});
 });

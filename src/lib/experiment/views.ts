@@ -46,3 +46,21 @@ export interface ViewState {
 }
 
 export const DEFAULT_VIEW_STATE: ViewState = { layer: null, head: null, scale: 'log', zoom: null, metric: 'sinkMass' };
+
+/**
+ * The head a heatmap shows when the link names none: the strongest retrieval head (the one that
+ * copies the needle), ties to the lowest layer and head; L0H0 without retrieval scores.
+ */
+export function strongestRetrievalHead(retrieval: readonly (readonly number[])[] | null): [number, number] {
+	let best: [number, number] = [0, 0];
+	let score = -Infinity;
+	retrieval?.forEach((heads, layer) =>
+		heads.forEach((value, head) => {
+			if (Number.isFinite(value) && value > score) {
+				score = value;
+				best = [layer, head];
+			}
+		})
+	);
+	return best;
+}

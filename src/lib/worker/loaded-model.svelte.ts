@@ -2,9 +2,15 @@
 import type { Tokenizer } from '../tokenizers';
 import type { ModelSummary } from './protocol';
 
+/** Who chose the loaded model: the user (a button, a file, the hub picker) or a link the page opened. */
+export type LoadedBy = 'user' | 'link';
+
 export const loadedModel: {
 	summary: ModelSummary | null;
 	name: string | null;
 	/** The page's copy of the worker's tokenizer (token labels, prompt previews); null where the model brought none. */
 	tokenizer: Tokenizer | null;
-} = $state({ summary: null, name: null, tokenizer: null });
+	/** Whether `name` is an id a link can load again (a bundled or hub model), not a file name. */
+	byId: boolean;
+	loadedBy: LoadedBy | null;
+} = $state({ summary: null, name: null, tokenizer: null, byId: false, loadedBy: null });

@@ -31,7 +31,15 @@ export interface Comparison {
 	b: RunResult | null;
 	/** A came from this browser's result cache. */
 	fromCache: boolean;
+	/** Wall time of the runs computed here (not read from the cache), for the estimate of the next. */
+	liveMs: number;
+	/** Prompt lengths of the runs computed here (empty when both came from the cache). */
+	liveLengths: number[];
 }
+
+/** The cache key of a run on the loaded model: its name and size, the experiment's hash, the options. */
+const resultKey = (experiment: Experiment, options: RunRequest) =>
+	cacheKey(`${loadedModel.name}/${loadedModel.summary?.parameters}`, experimentHash(experiment), options);
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -81,19 +89,31 @@ export class RunController {
 	/** Runs A and then B, each taken from the result cache when this model ran it before with these options. */
 	compare(a: Experiment, b: Experiment | null, options: RunRequest): Promise<Comparison | undefined> {
 		return this.start(async (job) => {
-			const model = `${loadedModel.name}/${loadedModel.summary?.parameters}`;
+			let liveMs = 0;
+			const liveLengths: number[] = [];
 			const cached = async (experiment: Experiment) => {
-				const key = cacheKey(model, experimentHash(experiment), options);
+				const key = resultKey(experiment, options);
 				const hit = await cachedResult(key);
 				if (hit) return { result: hit, cached: true };
+				const started = performance.now();
 				const fresh = await job.run(experiment, options);
+				liveMs += performance.now() - started;
+				liveLengths.push(fresh.promptTokens);
 				await cacheResult(key, fresh);
 				return { result: fresh, cached: false };
 			};
 			const first = await cached(a);
 			const second = b ? await cached(b) : null;
-			return { a: first.result, b: second?.result ?? null, fromCache: first.cached };
+			return { a: first.result, b: second?.result ?? null, fromCache: first.cached, liveMs, liveLengths };
 		});
+	}
+
+	/** A comparison entirely in this browser's result cache, or null: read without starting a job, so it never cancels one. */
+	async cached(a: Experiment, b: Experiment | null, options: RunRequest): Promise<Comparison | null> {
+		const first = await cachedResult(resultKey(a, options));
+		const second = b ? await cachedResult(resultKey(b, options)) : null;
+		if (!first || (b && !second)) return null;
+		return { a: first, b: second ?? null, fromCache: true, liveMs: 0, liveLengths: [] };
 	}
 
 	cancel(): void {
