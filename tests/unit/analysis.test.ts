@@ -4,7 +4,6 @@ import { headPatternCollector } from '$lib/probes/head-patterns';
 import { headStatsCollector } from '$lib/probes/heads';
 import { needleGrid } from '$lib/experiment/needle-grid';
 import { klDivergence, meanKlDivergence, meanNextTokenNll } from '$lib/analysis/kl';
-import { attentionMapCollector } from '$lib/probes/attention-map';
 import { strongestRetrievalHeads } from '$lib/experiment/ablation-study';
 import type { RunResult } from '$lib/experiment/run';
 import { copiedSpans, retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
@@ -192,32 +191,5 @@ describe('needle grid', () => {
 			[300, 1, 2]
 		]);
 		expect(cells.every((c) => c.correct <= c.total)).toBe(true);
-	});
-});
-
-describe('attention map for the heatmap', () => {
-	it('keeps the last prefill call and one row per decode step, over the union of keys', () => {
-		const collector = attentionMapCollector({ layer: 1, head: 1 }, 2, 100);
-		const ctx = (phase: 'prefill' | 'decode', queries: number[], keys: number[], layer = 1) =>
-			({ layer, phase, queryPositions: Int32Array.from(queries), keyPositions: [Int32Array.from(keys), Int32Array.from(keys)], slots: keys.length, callPositions: Int32Array.from(queries), rowOffset: 0, window: null }) as unknown as LayerContext;
-		// Probabilities [heads 4, T, S]: head h, row t, key s → h + 10 t + 100 s (distinct, so misplacement shows).
-		const probs = (T: number, S: number) => Float32Array.from({ length: 4 * T * S }, (_, i) => Math.floor(i / (T * S)) + 10 * (Math.floor(i / S) % T) + 100 * (i % S));
-		expect(collector.hooks.wantsProbabilities!(ctx('prefill', [0, 1], [0, 1], 0))).toBe(false);
-		collector.hooks.observe!(ctx('prefill', [0, 1], [0, 1]), probs(2, 2));
-		// A decode step with a revived row before the new token: only the new token's row is kept.
-		collector.hooks.observe!(ctx('decode', [1, 2], [0, 1, 2]), probs(2, 3));
-		const map = collector.result()!;
-		expect(map.queryPositions).toEqual([0, 1, 2]);
-		expect(map.keyPositions).toEqual([0, 1, 2]);
-		expect(map.decodeRows).toBe(1);
-		// Head 1: prefill rows t=0,1 over keys 0,1 → 1 + 10t + 100s; decode row (t = 1 of 2) over keys 0,1,2 → 1 + 10 + 100s.
-		expect(Array.from(map.probs)).toEqual([1, 101, 0, 11, 111, 0, 11, 111, 211]);
-	});
-
-	it('gives up, rather than allocate, past its size limit', () => {
-		const collector = attentionMapCollector({ layer: 0, head: 0 }, 1, 3);
-		const ctx = { layer: 0, phase: 'prefill', queryPositions: Int32Array.of(0, 1), keyPositions: [Int32Array.of(0, 1)], slots: 2 } as unknown as LayerContext;
-		collector.hooks.observe!(ctx, new Float32Array(4 * 4));
-		expect(collector.result()).toBeUndefined();
 	});
 });

@@ -4,7 +4,7 @@
  * and notebook cells render views the same way.
  */
 import type { Component } from 'svelte';
-import { VIEWS, type ViewId } from '$lib/experiment/views';
+import { VIEWS, type ViewId, type ViewState } from '$lib/experiment/views';
 import type { Experiment } from '$lib/experiment';
 import type { RunResult } from '$lib/experiment/run';
 import type { ModelSummary } from '$lib/worker/protocol';
@@ -29,6 +29,10 @@ export interface ViewContext {
 	selected: [number, number];
 	/** Chooses the head to capture; absent where a page keeps it fixed. */
 	onselect?: (layer: number, head: number) => void;
+	/** How the views are looked at: colour scale, zoom, head-grid metric. */
+	view: ViewState;
+	/** Changes the view state where it lives (the lab's link); absent, each view keeps its own changes. */
+	onview?: (patch: Partial<ViewState>) => void;
 	/** Runs the studies a view starts beside the main run (needle grid, head ablation); absent in notebook cells, whose kind says which study they run. */
 	studies?: RunController;
 }
@@ -45,18 +49,19 @@ export interface ResultView {
 const drawn = <P extends Record<string, unknown>>(component: Component<P>, props: (context: ViewContext) => P | null) => ({ component, props });
 
 const DRAWN: Record<ViewId, Pick<ResultView, 'component' | 'props'>> = {
-	heatmap: drawn(HeatmapView, ({ result, resultB, model }) =>
-		result?.map ? { results: resultB?.map ? [result, resultB] : [result], config: model?.config ?? null } : null
+	heatmap: drawn(HeatmapView, ({ result, resultB, model, view, onview }) =>
+		// A map cached before maps were pooled (no overview) is not drawn: the run's other views still are.
+		result?.map?.overview ? { results: resultB?.map?.overview ? [result, resultB] : [result], config: model?.config ?? null, view, onview } : null
 	),
-	heads: drawn(HeadGrid, ({ result, selected, onselect, model }) =>
-		result?.heads ? { heads: result.heads, selected, onselect: onselect ?? (() => {}), windows: model ? layerWindows(model.config) : [] } : null
+	heads: drawn(HeadGrid, ({ result, resultB, selected, onselect, model, view, onview }) =>
+		result?.heads ? { heads: result.heads, headsB: resultB?.heads ?? null, selected, onselect, windows: model ? layerWindows(model.config) : [], view, onview } : null
 	),
-	retrieval: drawn(RetrievalPanel, ({ experiment, result, model, studies }) =>
-		result && model && studies ? { experiment, result, layers: model.config.layers, heads: model.config.heads, studies } : null
+	retrieval: drawn(RetrievalPanel, ({ experiment, result, resultB, model, studies }) =>
+		result && model && studies ? { experiment, result, resultB, layers: model.config.layers, heads: model.config.heads, studies } : null
 	),
 	needle: drawn(NeedleGridView, ({ experiment, experimentB, model, studies }) => (model && studies ? { experiment, experimentB, studies } : null)),
-	kv: drawn(KvMemoryChart, ({ experiment, model, result }) => (model ? { experiment, config: model.config, result } : null)),
-	latency: drawn(LatencyView, ({ experiment, model, result }) => (model ? { experiment, config: model.config, result } : null))
+	kv: drawn(KvMemoryChart, ({ experiment, experimentB, model, result, resultB }) => (model ? { experiment, experimentB, config: model.config, result, resultB } : null)),
+	latency: drawn(LatencyView, ({ experiment, experimentB, model, result, resultB, studies }) => (model ? { experiment, experimentB, config: model.config, result, resultB, studies } : null))
 };
 
 export const RESULT_VIEWS: readonly ResultView[] = VIEWS.map((view) => ({ ...view, ...DRAWN[view.id] }));

@@ -40,7 +40,7 @@ export interface RunOptions {
 	analyze?: boolean;
 	/** Query heads [layer, head] knocked out (they attend only to the first token). */
 	maskHeads?: HeadRef[];
-	/** Keep one head's attention map (the last prefill call and every decode step), for the heatmap. */
+	/** Keep one head's attention map (pooled over the whole run, full resolution near its end), for the heatmap. */
 	capture?: { layer: number; head: number };
 	/** The model's own tokenizer (a hub model's tokenizer.json); the one its config declares by default. */
 	tokenizer?: Tokenizer | null;
@@ -50,9 +50,6 @@ export interface RunOptions {
 const KL_POSITIONS = 64;
 
 export type { AttentionMap };
-
-/** Largest map kept for the heatmap (floats): 2 048 × 2 048. */
-const MAX_CAPTURE = 2048 * 2048;
 
 export interface HeadAnalysis extends HeadStats {
 	/** This sample's retrieval score per [layer][head] (Wu et al.), null without a needle. */
@@ -142,7 +139,6 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const techniques = techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config });
 	const counter = tokenCounter(layers);
 	let residentKeys: number[] | undefined;
-	const mapCollector = options.capture ? attentionMapCollector(options.capture, heads / kvHeads, MAX_CAPTURE) : null;
 	let ids = instance.ids;
 	const firstPass = tokenPruners.find((p) => p.id === experiment.prune.id)?.firstPass;
 	if (firstPass) {
@@ -151,6 +147,9 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 		for (let l = 0; l < layersRead; l++) counter.tokensPerLayer[l] += ids.length;
 		ids = kept.map((i) => instance.ids[i]);
 	}
+	// The map spans the tokens the model reads and those it feeds back (never the last one generated).
+	const span = { positions: ids.length + Math.max(0, maxNewTokens - 1), decodeFrom: ids.length };
+	const mapCollector = options.capture ? attentionMapCollector(options.capture, heads / kvHeads, span) : null;
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
 		hooks: composeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), mapCollector?.hooks ?? {}, headStats?.hooks ?? {}, topKeys?.hooks ?? {}, shapes?.hooks ?? {}),

@@ -1,71 +1,122 @@
 /**
- * One head's attention map for the heatmap: the rows of the last prefill call, then one row per
- * decoded token (where the model looks while it answers), over the union of the keys they saw.
+ * One head's attention map for the heatmap, in a memory that does not grow with the square of the
+ * context: while the prefill streams through, the whole causal map is max-pooled into at most
+ * `cells` × `cells` cells, and a full-resolution tile keeps the rows a reader zooms into (the
+ * whole map when it is small, else the prompt's last rows and every decode step over all keys).
+ * No T × T array is ever allocated, and only one head of one layer is read.
  */
 import type { Hooks } from '../engine/hooks';
+
+/** A cell no query–key entry of the run fell in: above the diagonal, or tokens a pruner skipped. */
+export const NOT_COMPUTED = -1;
+
+/** A grid of cells over token positions: queries [q0, q1) down, keys [k0, k1) across. */
+export interface MapTile {
+	q0: number;
+	q1: number;
+	k0: number;
+	k1: number;
+	/** Positions per cell side: each cell is the max over block queries × block keys. */
+	block: number;
+	rows: number;
+	cols: number;
+	/** Row-major [rows, cols]; NOT_COMPUTED where no entry fell, 0 where every entry was masked. */
+	probs: Float32Array;
+}
 
 export interface AttentionMap {
 	layer: number;
 	head: number;
-	/** Row-major [queries, keys] probabilities; 0 where masked or not yet written. */
-	probs: Float32Array;
-	queryPositions: number[];
-	keyPositions: number[];
+	/** Queries and keys run over positions 0 … positions − 1: the prompt read, then the tokens fed back. */
+	positions: number;
+	/** The first decode step's position: rows from here on are where the model looks while it answers. */
+	decodeFrom: number;
 	/** How many of the rows (the last ones) come from decode steps. */
 	decodeRows: number;
+	/** The whole map, max-pooled. */
+	overview: MapTile;
+	/** Full resolution (block 1) over the rows it covers. */
+	detail: MapTile;
 	/** Positions this head's KV head still holds at the end of the run (the rest were evicted). */
 	residentKeys?: number[];
 }
 
-interface Block {
-	queries: Int32Array;
-	keys: Int32Array;
-	/** [queries, keys] */
-	probs: Float32Array;
+export interface MapBudget {
+	/** Most cells a side of the pooled overview. */
+	cells: number;
+	/** Most floats of the full-resolution tile (beyond the decode rows, which are always kept). */
+	detailFloats: number;
 }
 
-/** Collects the map; `result()` assembles it, or returns undefined past `maxFloats`. */
-export function attentionMapCollector(capture: { layer: number; head: number }, group: number, maxFloats: number) {
-	/** The prompt's rows, one block per prefill chunk; null once they outgrow `maxFloats`. */
-	let prefill: Block[] | null = null;
-	const decode: Block[] = [];
+export const MAP_BUDGET: MapBudget = { cells: 256, detailFloats: 1024 * 1024 };
+
+export function emptyTile(q0: number, q1: number, k0: number, k1: number, block: number): MapTile {
+	const rows = Math.max(0, Math.ceil((q1 - q0) / block));
+	const cols = Math.max(0, Math.ceil((k1 - k0) / block));
+	return { q0, q1, k0, k1, block, rows, cols, probs: new Float32Array(rows * cols).fill(NOT_COMPUTED) };
+}
+
+/** Folds one query row's probabilities (`keys[s]` → `probs[from + s]`) into the tile; only causal keys count. */
+function addRow(tile: MapTile, query: number, keys: Int32Array, probs: Float32Array, from: number) {
+	if (query < tile.q0 || query >= tile.q1) return;
+	const row = Math.floor((query - tile.q0) / tile.block) * tile.cols;
+	for (let s = 0; s < keys.length; s++) {
+		const k = keys[s];
+		if (k > query || k < tile.k0 || k >= tile.k1) continue;
+		const at = row + Math.floor((k - tile.k0) / tile.block);
+		const p = probs[from + s];
+		if (p > tile.probs[at]) tile.probs[at] = p;
+	}
+}
+
+/** The tile cut to positions below `end` (a run that stopped early leaves its last rows empty). */
+export function cutTile(tile: MapTile, end: number): MapTile {
+	const cut = emptyTile(tile.q0, Math.min(tile.q1, end), tile.k0, Math.min(tile.k1, end), tile.block);
+	for (let r = 0; r < cut.rows; r++) cut.probs.set(tile.probs.subarray(r * tile.cols, r * tile.cols + cut.cols), r * cut.cols);
+	return cut;
+}
+
+/**
+ * Collects the map of `capture` for a run over at most `positions` positions whose decode steps
+ * start at `decodeFrom`; `result()` assembles it, or undefined before anything ran.
+ */
+export function attentionMapCollector(capture: { layer: number; head: number }, group: number, span: { positions: number; decodeFrom: number }, budget: MapBudget = MAP_BUDGET) {
+	const { positions, decodeFrom } = span;
+	// Full resolution for as many of the last rows as the budget holds, and never fewer than the decode rows.
+	const detailRows = Math.min(positions, Math.max(positions - decodeFrom, Math.floor(budget.detailFloats / Math.max(1, positions))));
+	const fresh = () => ({
+		overview: emptyTile(0, positions, 0, positions, Math.max(1, Math.ceil(positions / budget.cells))),
+		detail: emptyTile(positions - detailRows, positions, 0, positions, 1)
+	});
+	let tiles: ReturnType<typeof fresh> | null = null;
+	let decodeRows = 0;
+	let end = 0;
 	const hooks: Hooks = {
 		wantsProbabilities: (ctx) => ctx.layer === capture.layer,
 		observe: (ctx, probs) => {
 			const T = ctx.queryPositions.length;
 			const keys = ctx.keyPositions[Math.floor(capture.head / group)];
-			const first = ctx.phase === 'decode' ? T - 1 : 0;
-			const rows = T - first;
 			if (ctx.phase === 'prefill' && ctx.rowOffset === 0) {
-				prefill = [];
-				decode.length = 0;
+				tiles = fresh();
+				decodeRows = 0;
+				end = 0;
 			}
-			if (ctx.phase === 'prefill' && (!prefill || ctx.callPositions.length * keys.length > maxFloats)) {
-				prefill = null;
-				return;
+			if (!tiles) return;
+			// A decode call's earlier rows are revived tokens (LazyLLM): only its last row is the new token's.
+			const first = ctx.phase === 'decode' ? T - 1 : 0;
+			for (let t = first; t < T; t++) {
+				const query = ctx.queryPositions[t];
+				const from = (capture.head * T + t) * ctx.slots;
+				addRow(tiles.overview, query, keys, probs, from);
+				addRow(tiles.detail, query, keys, probs, from);
+				end = Math.max(end, query + 1);
 			}
-			const out = new Float32Array(rows * keys.length);
-			for (let t = first; t < T; t++) out.set(probs.subarray((capture.head * T + t) * ctx.slots, (capture.head * T + t) * ctx.slots + keys.length), (t - first) * keys.length);
-			const block = { queries: ctx.queryPositions.slice(first), keys: keys.slice(), probs: out };
-			if (ctx.phase === 'prefill') prefill!.push(block);
-			else decode.push(block);
+			if (ctx.phase === 'decode') decodeRows++;
 		}
 	};
 	function result(): AttentionMap | undefined {
-		if (!prefill) return undefined;
-		const blocks = [...prefill, ...decode];
-		const keyPositions = [...new Set(blocks.flatMap((b) => Array.from(b.keys)))].sort((a, b) => a - b);
-		const queryPositions = blocks.flatMap((b) => Array.from(b.queries));
-		if (queryPositions.length * keyPositions.length > maxFloats) return undefined;
-		const column = new Map(keyPositions.map((p, i) => [p, i]));
-		const probs = new Float32Array(queryPositions.length * keyPositions.length);
-		let row = 0;
-		for (const b of blocks) {
-			for (let t = 0; t < b.queries.length; t++, row++) {
-				for (let s = 0; s < b.keys.length; s++) probs[row * keyPositions.length + column.get(b.keys[s])!] = b.probs[t * b.keys.length + s];
-			}
-		}
-		return { ...capture, probs, queryPositions, keyPositions, decodeRows: decode.reduce((n, b) => n + b.queries.length, 0) };
+		if (!tiles || end === 0) return undefined;
+		return { ...capture, positions: end, decodeFrom, decodeRows, overview: cutTile(tiles.overview, end), detail: cutTile(tiles.detail, end) };
 	}
 	return { hooks, result };
 }
