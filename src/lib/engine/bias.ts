@@ -4,7 +4,7 @@
  */
 import { EngineError } from './errors';
 import { sameKeyPositions, type LayerContext } from './hooks';
-import { countAtMost } from './kv-cache';
+import { visibleRange } from './kv-cache';
 
 /** What an `attentionMask` hook returns: 1/0 per [heads or 1, T, slots]. */
 export interface HookMask {
@@ -27,13 +27,15 @@ export interface AttentionBias {
 	B: number;
 	/** Bytes of keys and values (f32) the call reads from the cache. */
 	bytesRead: number;
+	/** Per slot, 1 where some query of some head may attend to it: the only slots attention must read. */
+	used: Uint8Array;
 }
 
 /**
  * The additive attention bias [B, T, slots] of one attention call: causality (within the layer's
  * sliding window, when it has one), padding of shorter heads, a hook's mask and a distance
  * penalty, with B = 1 when every head sees the same keys the same way. Also the KV bytes (f32
- * keys and values) the call reads, for the memory-traffic view.
+ * keys and values) the call reads, for the memory-traffic view, and the slots any query reads.
  */
 export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias): AttentionBias {
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
@@ -47,33 +49,37 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 	const B = sameKeyPositions(ctx.keyPositions) && !distance && !hookMask?.perHead ? 1 : H;
 	const bias = new Float32Array(B * T * S);
 	if (!hookMask && !distance) return causalBias(ctx, bias, B);
+	bias.fill(-Infinity);
 	const readByKvHead = new Uint8Array(Hkv * S);
 	for (let b = 0; b < B; b++) {
 		const kvHead = Math.floor(b / group);
 		const keyPos = ctx.keyPositions[kvHead];
+		// With one row set for every head, a slot it reads is read from every KV head.
+		const readRows = B === 1 ? Array.from({ length: Hkv }, (_, h) => h * S) : [kvHead * S];
 		for (let t = 0; t < T; t++) {
 			const qp = ctx.queryPositions[t];
-			const oldest = ctx.window === null ? -Infinity : qp - ctx.window;
+			const [from, to] = visibleRange(keyPos, qp, ctx.window);
 			const row = (b * T + t) * S;
 			const hookRow = hookMask ? (hookMask.perHead ? b : 0) * T * S + t * S : -1;
 			let visible = 0;
-			for (let s = 0; s < S; s++) {
-				const allowed = s < keyPos.length && keyPos[s] <= qp && keyPos[s] > oldest && (hookRow < 0 || hookMask!.mask[hookRow + s] !== 0);
-				if (!allowed) {
-					bias[row + s] = -Infinity;
-					continue;
-				}
+			for (let s = from; s < to; s++) {
+				if (hookRow >= 0 && hookMask!.mask[hookRow + s] === 0) continue;
 				visible++;
-				if (distance) bias[row + s] = -distance.slopes[b] * (distance.query[t] - distance.keys[kvHead][s]);
-				if (B === 1) for (let h = 0; h < Hkv; h++) readByKvHead[h * S + s] = 1;
-				else readByKvHead[kvHead * S + s] = 1;
+				bias[row + s] = distance ? -distance.slopes[b] * (distance.query[t] - distance.keys[kvHead][s]) : 0;
+				for (const r of readRows) readByKvHead[r + s] = 1;
 			}
 			if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: every key is masked for the query at position ${qp}; a pattern must leave each query at least one key.`);
 		}
 	}
 	let read = 0;
-	for (const flag of readByKvHead) read += flag;
-	return { bias, B, bytesRead: read * d * 2 * 4 };
+	const used = new Uint8Array(S);
+	for (let h = 0; h < Hkv; h++) {
+		for (let s = 0; s < S; s++) {
+			read += readByKvHead[h * S + s];
+			used[s] |= readByKvHead[h * S + s];
+		}
+	}
+	return { bias, B, bytesRead: read * d * 2 * 4, used };
 }
 
 /**
@@ -85,24 +91,24 @@ function causalBias(ctx: LayerContext, bias: Float32Array, B: number): Attention
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
-	const { window } = ctx;
-	const visible = (keyPos: Int32Array, qp: number) => [window === null ? 0 : countAtMost(keyPos, qp - window), countAtMost(keyPos, qp)];
+	const used = new Uint8Array(S);
 	for (let b = 0; b < B; b++) {
 		const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];
 		for (let t = 0; t < T; t++) {
-			const [from, to] = visible(keyPos, ctx.queryPositions[t]);
+			const [from, to] = visibleRange(keyPos, ctx.queryPositions[t], ctx.window);
 			if (to === from) throw new EngineError(`Layer ${ctx.layer}: no key is visible from position ${ctx.queryPositions[t]}.`);
 			bias.fill(-Infinity, (b * T + t) * S, (b * T + t) * S + from);
 			bias.fill(-Infinity, (b * T + t) * S + to, (b * T + t + 1) * S);
+			used.fill(1, from, to);
 		}
 	}
 	let read = 0;
 	const last = ctx.queryPositions[T - 1];
 	for (const keyPos of ctx.keyPositions) {
-		const [from, to] = visible(keyPos, last);
+		const [from, to] = visibleRange(keyPos, last, ctx.window);
 		read += to - from;
 	}
-	return { bias, B, bytesRead: read * d * 2 * 4 };
+	return { bias, B, bytesRead: read * d * 2 * 4, used };
 }
 
 /** Pre-mask logits [H, T, S] from pre-scaled queries [H, T, d] and keys [Hkv, S, d]. */

@@ -20,7 +20,8 @@ import type { ModelMemory } from './memory-plan';
 import { callPlan, distanceBias, passLength } from './positions';
 import { rotate } from './rope';
 import { pickRows, type Rows } from './rows';
-import type { Runtime } from './runtime';
+import { gatherColumns, gatherSlots, scatterColumns, slotsToRead } from './gather';
+import type { AttentionFeeds, Runtime } from './runtime';
 
 export interface Progress {
 	phase: 'load' | 'prefill' | 'decode';
@@ -165,12 +166,28 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
-	const { bias, B, bytesRead } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx));
+	const { bias, B, bytesRead, used } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx));
 	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
 	const wantsProbs = !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true);
-	const result = await model.runtime.attend({ T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far }, wantsProbs);
-	if (wantsProbs) hooks.observe!(ctx, result.probs!);
+	const feeds = { T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far };
+	const slots = slotsToRead(used);
+	const result = await model.runtime.attend(slots ? onlySlots(feeds, slots, Hkv, d) : feeds, wantsProbs);
+	if (wantsProbs) hooks.observe!(ctx, slots ? scatterColumns(result.probs!, H * T, S, slots) : result.probs!);
 	return { out: result.out, bytesRead };
+}
+
+/** The attention call's inputs over only `slots` of its S key slots. */
+function onlySlots(feeds: AttentionFeeds, slots: Int32Array, Hkv: number, d: number): AttentionFeeds {
+	const { T, S, B, far } = feeds;
+	const rows = B * T;
+	return {
+		...feeds,
+		S: slots.length,
+		k: gatherSlots(feeds.k, Hkv, S, d, slots),
+		v: gatherSlots(feeds.v, Hkv, S, d, slots),
+		bias: gatherColumns(feeds.bias, rows, S, slots),
+		far: far && { q: far.q, k: gatherSlots(far.k, Hkv, S, d, slots), near: gatherColumns(far.near, rows, S, slots) }
+	};
 }
 
 /** Between two layers: rows a hook prunes leave the call, and rows a hook revives join it. */

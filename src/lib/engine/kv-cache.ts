@@ -121,6 +121,14 @@ export class KvCache {
 	}
 }
 
+/**
+ * The slots [from, to) of ascending key positions that a query at `query` may see: causal, and
+ * within `window` keys when the layer slides (a cache's positions only grow, so this is one run).
+ */
+export function visibleRange(keyPositions: Int32Array, query: number, window: number | null): [number, number] {
+	return [window === null ? 0 : countAtMost(keyPositions, query - window), countAtMost(keyPositions, query)];
+}
+
 /** How many of the ascending `values` are ≤ `limit`. */
 export function countAtMost(values: Int32Array, limit: number): number {
 	let lo = 0;

@@ -7,7 +7,8 @@ import { composeHooks } from '../engine/compose';
 import { sameKeyPositions, type Hooks, type MaskContext } from '../engine/hooks';
 import type { Experiment } from './schema';
 import type { ParamValues } from '../params/param-spec';
-import { causalSoftmax, visibleTo } from '../techniques/patterns/shapes';
+import { causalSoftmax } from '../techniques/patterns/shapes';
+import { visibleRange } from '../engine/kv-cache';
 import { policyHooks } from '../techniques/kv-runtime';
 import { pruneHooks } from '../techniques/prune-hooks';
 import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '../techniques/registry';
@@ -67,7 +68,6 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	const applies = !pattern.phases || pattern.phases.includes(ctx.phase);
 	const perHead = pattern.perHead || !sameKeyPositions(ctx.keyPositions);
 	// Density and recall count the keys the layer itself lets a query see.
-	const visible = visibleTo(ctx.window);
 	const rows = perHead ? H : 1;
 	const mask = new Uint8Array(rows * T * ctx.slots);
 	for (let r = 0; r < rows; r++) {
@@ -87,17 +87,17 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 		const probs = measureRecall ? causalSoftmax(grid.scores(), grid) : null;
 		const weight = perHead ? 1 : H;
 		for (let t = 0; t < T; t++) {
+			mask.set(headMask.subarray(t * S, (t + 1) * S), (r * T + t) * ctx.slots);
+			const [from, to] = visibleRange(keyPositions, ctx.queryPositions[t], ctx.window);
+			let kept = 0;
 			let mass = 0;
-			for (let s = 0; s < S; s++) {
-				const keep = headMask[t * S + s];
-				mask[(r * T + t) * ctx.slots + s] = keep;
-				if (!visible(ctx.queryPositions[t], keyPositions[s])) continue;
-				stats.causal += weight;
-				if (keep) {
-					stats.kept += weight;
-					if (probs) mass += probs[t * S + s];
-				}
+			for (let s = from; s < to; s++) {
+				if (!headMask[t * S + s]) continue;
+				kept++;
+				if (probs) mass += probs[t * S + s];
 			}
+			stats.causal += (to - from) * weight;
+			stats.kept += kept * weight;
 			if (probs) {
 				stats.massKept += mass * weight;
 				stats.rows += weight;
