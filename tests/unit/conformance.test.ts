@@ -244,7 +244,8 @@ function recorded(inner: Hooks, detail: boolean) {
 	const evictions: Eviction[] = [];
 	const pruned: Pruned[] = [];
 	const current = () => calls[calls.length - 1];
-	const watched = (ctx: MaskContext): MaskContext => ({ ...ctx, scores: () => (detail ? (current().scores = ctx.scores()) : ctx.scores()) });
+	// Rows are read through the whole block here, so the record holds every score a pattern could read.
+	const watched = (ctx: MaskContext): MaskContext => ({ ...ctx, scoreRows: undefined, scores: () => (detail ? (current().scores = ctx.scores()) : ctx.scores()) });
 	const hooks: Hooks = {
 		...inner,
 		// The engine asks for positions first in every attention call: the call's record starts here.
@@ -479,6 +480,7 @@ function patternMismatches(pattern: AttentionPattern, params: ParamValues, call:
 				for (let t = 0; t < T; t++) out.set(call.scores.subarray((h * T + t) * call.slots, (h * T + t) * call.slots + S), t * S);
 				return out;
 			},
+			scoreRows: (from, to) => grid.scores().slice(from * S, to * S),
 			window: fixture.windows[call.layer]
 		};
 		const expected = applies ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);

@@ -56,3 +56,15 @@ describe('the slots a bias uses', () => {
 		expect(bytesRead).toBe(4 * 4 * 2 * 4);
 	});
 });
+
+describe('logits of a few query rows', () => {
+	it('are exactly those rows of the whole block', async () => {
+		const { attentionScores } = await import('$lib/engine/bias');
+		const [H, Hkv, T, S, d] = [4, 2, 7, 9, 5];
+		const q = Float32Array.from({ length: H * T * d }, (_, i) => Math.sin(i * 1.3));
+		const k = Float32Array.from({ length: Hkv * S * d }, (_, i) => Math.cos(i * 0.7));
+		const all = attentionScores(q, k, H, Hkv, T, S, d);
+		const rows = attentionScores(q, k, H, Hkv, T, S, d, 4, 7);
+		for (let h = 0; h < H; h++) expect(Array.from(rows.subarray(h * 3 * S, (h + 1) * 3 * S))).toEqual(Array.from(all.subarray((h * T + 4) * S, (h * T + 7) * S)));
+	});
+});

@@ -20,6 +20,7 @@ function grid(T: number, scores?: (i: number, j: number) => number, extra: Parti
 		queryPositions: range(T),
 		keyPositions: range(T),
 		scores: () => Float32Array.from({ length: T * T }, (_, n) => (scores ? scores(Math.floor(n / T), n % T) : 0)),
+		scoreRows: (from: number, to: number) => Float32Array.from({ length: (to - from) * T }, (_, n) => (scores ? scores(from + Math.floor(n / T), n % T) : 0)),
 		window: null,
 		...extra
 	};

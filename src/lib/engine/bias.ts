@@ -111,17 +111,21 @@ function causalBias(ctx: LayerContext, bias: Float32Array, B: number): Attention
 	return { bias, B, bytesRead: read * d * 2 * 4, used };
 }
 
-/** Pre-mask logits [H, T, S] from pre-scaled queries [H, T, d] and keys [Hkv, S, d]. */
-export function attentionScores(q: Float32Array, k: Float32Array, H: number, Hkv: number, T: number, S: number, d: number): Float32Array {
-	const scores = new Float32Array(H * T * S);
+/**
+ * Pre-mask logits [H, to − from, S] of query rows [from, to) (all by default) from pre-scaled
+ * queries [H, T, d] and keys [Hkv, S, d].
+ */
+export function attentionScores(q: Float32Array, k: Float32Array, H: number, Hkv: number, T: number, S: number, d: number, from = 0, to = T): Float32Array {
+	const rows = to - from;
+	const scores = new Float32Array(H * rows * S);
 	const group = H / Hkv;
 	for (let h = 0; h < H; h++) {
 		const kv = Math.floor(h / group);
-		for (let t = 0; t < T; t++) {
+		for (let t = from; t < to; t++) {
 			for (let s = 0; s < S; s++) {
 				let dot = 0;
 				for (let c = 0; c < d; c++) dot += q[(h * T + t) * d + c] * k[(kv * S + s) * d + c];
-				scores[(h * T + t) * S + s] = dot;
+				scores[(h * rows + t - from) * S + s] = dot;
 			}
 		}
 	}

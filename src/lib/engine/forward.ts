@@ -163,6 +163,8 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	const maskContext: MaskContext = {
 		...ctx,
 		scores: () => (scores ??= softcapScores(attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d), model.spec.softcap.attention)),
+		scoreRows: (from, to) =>
+			scores ? headRows(scores, H, T, S, from, to) : softcapScores(attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d, from, to), model.spec.softcap.attention),
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
@@ -174,6 +176,13 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	const result = await model.runtime.attend(slots ? onlySlots(feeds, slots, Hkv, d) : feeds, wantsProbs);
 	if (wantsProbs) hooks.observe!(ctx, slots ? scatterColumns(result.probs!, H * T, S, slots) : result.probs!);
 	return { out: result.out, bytesRead };
+}
+
+/** Rows [from, to) of each head's [T, S] logits. */
+function headRows(scores: Float32Array, H: number, T: number, S: number, from: number, to: number): Float32Array {
+	const out = new Float32Array(H * (to - from) * S);
+	for (let h = 0; h < H; h++) out.set(scores.subarray((h * T + from) * S, (h * T + to) * S), h * (to - from) * S);
+	return out;
 }
 
 /** The attention call's inputs over only `slots` of its S key slots. */

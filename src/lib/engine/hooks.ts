@@ -59,6 +59,8 @@ export interface PositionPlan extends PositionBranch {
 export interface MaskContext extends LayerContext {
 	/** Pre-mask, pre-softmax logits [heads, T, slots] (soft-capped where the model caps them), computed on first call. */
 	scores(): Float32Array;
+	/** The same logits for query rows [from, to) only, [heads, to − from, slots]: what a pattern reading a few rows needs. */
+	scoreRows?(from: number, to: number): Float32Array;
 	/** The rotated queries [heads, T, d] (scaled as the logits are, before any soft-cap) and keys [kvHeads, slots, d]. */
 	vectors(): { queries: Float32Array; keys: Float32Array };
 }

@@ -70,6 +70,13 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	// Density and recall count the keys the layer itself lets a query see.
 	const rows = perHead ? H : 1;
 	const mask = new Uint8Array(rows * T * ctx.slots);
+	// Every head's rows come in one block: computed once for all heads.
+	const rowBlocks = new Map<string, Float32Array>();
+	const layerRows = (from: number, to: number) => {
+		const key = `${from}:${to}`;
+		if (!rowBlocks.has(key)) rowBlocks.set(key, ctx.scoreRows!(from, to));
+		return rowBlocks.get(key)!;
+	};
 	for (let r = 0; r < rows; r++) {
 		const keyPositions = ctx.keyPositions[perHead ? Math.floor(r / group) : 0];
 		const S = keyPositions.length;
@@ -81,6 +88,7 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 			queryPositions: ctx.queryPositions,
 			keyPositions,
 			scores: () => headScores(ctx.scores(), r, T, ctx.slots, S),
+			scoreRows: (from, to) => (ctx.scoreRows ? headScores(layerRows(from, to), r, to - from, ctx.slots, S) : headScores(ctx.scores(), r, T, ctx.slots, S).slice(from * S, to * S)),
 			window: ctx.window
 		};
 		const headMask = applies ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);

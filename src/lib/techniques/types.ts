@@ -32,6 +32,8 @@ export interface PatternGrid {
 	keyPositions: Int32Array;
 	/** This head's pre-mask logits [T, S] (scaled as the softmax sees them), computed on demand. */
 	scores(): Float32Array;
+	/** The same logits for query rows [from, to) only, [to − from, S]: cheaper where a pattern reads a few rows. */
+	scoreRows(from: number, to: number): Float32Array;
 	/** The layer's sliding window (a query at i sees keys j > i − window), null where it has none. */
 	window: number | null;
 }

@@ -5,7 +5,7 @@
  * The kernel always keeps the first 30 columns and the 100 most local diagonals, and never
  * fewer than 30 columns and 50 diagonals.
  */
-import { causalSoftmax, maskOf } from './shapes';
+import { causalSoftmax } from './shapes';
 import { range, topK } from '../ranking';
 import type { AttentionPattern } from '../types';
 import { minference } from '../papers';
@@ -33,24 +33,37 @@ export const verticalSlash: AttentionPattern = {
 		const T = grid.queryPositions.length;
 		const S = grid.keyPositions.length;
 		const last = Math.min(p.last_q as number, T);
-		const probs = causalSoftmax(grid.scores(), grid);
+		// Only the estimating rows' logits: the rest of the [T, S] block is never read.
+		const estimating = { ...grid, queryPositions: grid.queryPositions.subarray(T - last) };
+		const probs = causalSoftmax(grid.scoreRows(T - last, T), estimating);
 		const columns = new Float64Array(S);
-		const diagonalScore = new Map<number, number>();
-		for (let t = T - last; t < T; t++) {
+		const maxDelta = grid.queryPositions[T - 1] - grid.keyPositions[0];
+		const diagonalScore = new Float64Array(Math.max(0, maxDelta) + 1);
+		for (let t = 0; t < last; t++) {
+			const query = estimating.queryPositions[t];
 			for (let s = 0; s < S; s++) {
 				const value = probs[t * S + s];
-				if (grid.keyPositions[s] > grid.queryPositions[t]) continue;
+				if (grid.keyPositions[s] > query) continue;
 				columns[s] += value;
-				const delta = grid.queryPositions[t] - grid.keyPositions[s];
-				diagonalScore.set(delta, (diagonalScore.get(delta) ?? 0) + value);
+				const delta = query - grid.keyPositions[s];
+				diagonalScore[delta] += value;
 			}
 		}
 		for (let s = 0; s < Math.min(FORCED_COLUMNS, S); s++) columns[s] = Infinity;
-		const keptColumns = new Set(topK(columns, Math.min(S, Math.max(p.vertical as number, MIN_COLUMNS)), range(0, S)).map((s) => grid.keyPositions[s]));
+		const keptColumns = new Uint8Array(S);
+		for (const s of topK(columns, Math.min(S, Math.max(p.vertical as number, MIN_COLUMNS)), range(0, S))) keptColumns[s] = 1;
 
-		const maxDelta = grid.queryPositions[T - 1] - grid.keyPositions[0];
-		const diagonals = Float64Array.from({ length: Math.max(0, maxDelta) + 1 }, (_, delta) => (delta < FORCED_DIAGONALS ? Infinity : diagonalScore.get(delta) ?? 0));
-		const keptDiagonals = new Set(topK(diagonals, Math.min(diagonals.length, Math.max(p.slash as number, MIN_DIAGONALS)), range(0, diagonals.length)));
-		return maskOf(grid, (i, j) => keptColumns.has(j) || keptDiagonals.has(i - j));
+		const diagonals = diagonalScore.map((score, delta) => (delta < FORCED_DIAGONALS ? Infinity : score));
+		const keptDiagonals = new Uint8Array(diagonals.length);
+		for (const delta of topK(diagonals, Math.min(diagonals.length, Math.max(p.slash as number, MIN_DIAGONALS)), range(0, diagonals.length))) keptDiagonals[delta] = 1;
+		const mask = new Uint8Array(T * S);
+		for (let t = 0; t < T; t++) {
+			const query = grid.queryPositions[t];
+			for (let s = 0; s < S; s++) {
+				const delta = query - grid.keyPositions[s];
+				if (keptColumns[s] || (delta >= 0 && keptDiagonals[delta])) mask[t * S + s] = 1;
+			}
+		}
+		return mask;
 	}
 };
