@@ -48,7 +48,9 @@ describe('capturing one head’s map', () => {
 		const map = collector.result()!;
 		expect(map.positions).toBe(6);
 		expect([map.overview.rows, map.overview.cols, map.overview.q1]).toEqual([2, 2, 6]);
-		expect([map.detail.q0, map.detail.q1, map.detail.rows]).toEqual([6, 6, 0]);
+		// Past any budget, full resolution keeps the prompt's last row: the query that predicted the answer.
+		expect([map.detail.q0, map.detail.q1, map.detail.rows, map.detail.cols]).toEqual([5, 6, 1, 6]);
+		expect(Array.from(map.detail.probs)).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
 	});
 
 	it('on a real model at 600 tokens: the overview is the max of the full-resolution rows it pools, and nothing is T × T', async () => {

@@ -82,8 +82,9 @@ export function cutTile(tile: MapTile, end: number): MapTile {
  */
 export function attentionMapCollector(capture: { layer: number; head: number }, group: number, span: { positions: number; decodeFrom: number }, budget: MapBudget = MAP_BUDGET) {
 	const { positions, decodeFrom } = span;
-	// Full resolution for as many of the last rows as the budget holds, and never fewer than the decode rows.
-	const detailRows = Math.min(positions, Math.max(positions - decodeFrom, Math.floor(budget.detailFloats / Math.max(1, positions))));
+	// Full resolution for as many of the last rows as the budget holds, and never fewer than the
+	// decode rows and the prompt's last row (the query that predicts the answer's first token).
+	const detailRows = Math.min(positions, Math.max(positions - decodeFrom + 1, Math.floor(budget.detailFloats / Math.max(1, positions))));
 	const fresh = () => ({
 		overview: emptyTile(0, positions, 0, positions, Math.max(1, Math.ceil(positions / budget.cells))),
 		detail: emptyTile(positions - detailRows, positions, 0, positions, 1)
