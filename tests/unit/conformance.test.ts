@@ -543,6 +543,7 @@ function readsByLayer(pattern: AttentionPattern, params: ParamValues, n: number,
 				queryPositions: Int32Array.of(n - 1),
 				keyPositions: Int32Array.from({ length: n }, (_, i) => i),
 				scores: () => scores,
+				scoreRows: () => scores,
 				window: windows[layer] ?? null
 			});
 			total += mask.reduce((sum, v, j) => sum + (v && j > n - 1 - window ? 1 : 0), 0);

@@ -22,6 +22,8 @@ export interface GenerateOptions extends PrefillOptions {
 
 export interface Generation {
 	tokens: number[];
+	/** The prefill's logits for its last `lastLogits` rows [rows, vocab], and those rows' positions. */
+	prefill: { logits: Float32Array; positions: Int32Array };
 	timings: { prefillMs: number; decodeMsPerToken: number | null; decodeSteps: number };
 	kv: { residentBytes: number; bytesReadPerStep: number | null; lengths: number[][] };
 }
@@ -48,8 +50,9 @@ export async function generate(engine: Engine, ids: number[], options: GenerateO
 	const seq = engine.sequence(options.hooks);
 	const rng = createRng(options.sampling?.seed ?? 0);
 	const started = performance.now();
-	let logits = await seq.prefill(ids, options);
+	const prefill = { logits: await seq.prefill(ids, options), positions: seq.logitPositions };
 	const prefillMs = performance.now() - started;
+	let logits = prefill.logits.subarray(prefill.logits.length - engine.config.vocabSize);
 
 	const tokens: number[] = [];
 	let decodeMs = 0;
@@ -67,6 +70,7 @@ export async function generate(engine: Engine, ids: number[], options: GenerateO
 	const steps = tokens.length - 1;
 	return {
 		tokens,
+		prefill,
 		timings: { prefillMs, decodeMsPerToken: steps > 0 ? decodeMs / steps : null, decodeSteps: steps },
 		kv: { residentBytes: seq.cache.residentBytes(), bytesReadPerStep: steps > 0 ? bytesRead / steps : null, lengths: seq.cache.lengths() }
 	};

@@ -21,11 +21,13 @@ import { topKeyCollector } from '../probes/top-keys';
 import { composeHooks } from '../engine/compose';
 import type { Hooks } from '../engine/hooks';
 import { pruningReport, tokenCounter, type PruningReport } from '../techniques/prune-hooks';
-import { attentionPatterns, tokenPruners } from '../techniques/registry';
+import { attentionPatterns, positionSchemes, tokenPruners } from '../techniques/registry';
 import { refusals, report, techniqueHooks, type PatternReport, type PatternStats } from './technique-hooks';
 import { tokenizerFor, type Tokenizer } from '../tokenizers';
 import { experimentHash } from './hash';
 import type { Experiment } from './schema';
+import { defaultValues } from '../params/param-spec';
+import type { OptionMeta } from '../params/option';
 
 export interface RunOptions {
 	/** Default: the expected answer's length plus a little, or 32 for free text. */
@@ -115,6 +117,16 @@ export function alignChunk(chunkSize: number, multiple = 1): number {
 	return Math.max(multiple, chunkSize - (chunkSize % multiple));
 }
 
+/**
+ * Whether the experiment's prompt pass is full attention's: only patterns, position schemes and
+ * token pruners change what the prefill computes (KV policies act after it, or in decode).
+ */
+function prefillAsFull(experiment: Experiment): boolean {
+	// The first option of each registry is the default, which leaves the model as it is.
+	const asDefault = (choice: Experiment['attn'], option: OptionMeta) => choice.id === option.id && JSON.stringify(choice.params) === JSON.stringify(defaultValues(option.params));
+	return asDefault(experiment.attn, attentionPatterns[0]) && asDefault(experiment.pos, positionSchemes[0]) && asDefault(experiment.prune, tokenPruners[0]);
+}
+
 export async function runExperiment(engine: Engine, experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
 	const tokenizer = options.tokenizer ?? tokenizerFor(engine.config);
 	if (!tokenizer) throw new RunError(`Model "${experiment.model}" has no tokenizer the lab can use (no tokenizer.json), so its prompts cannot be written.`);
@@ -152,6 +164,8 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const mapCollector = options.capture ? attentionMapCollector(options.capture, heads / kvHeads, span) : null;
 	const generation = await generate(engine, ids, {
 		maxNewTokens,
+		// The analysis compares the last prompt positions' next-token distributions (KL to full).
+		lastLogits: options.analyze ? KL_POSITIONS : 1,
 		hooks: composeHooks(techniques, counter.hooks, ablationHooks(options.maskHeads ?? [], heads), mapCollector?.hooks ?? {}, headStats?.hooks ?? {}, topKeys?.hooks ?? {}, shapes?.hooks ?? {}),
 		chunkSize,
 		onProgress: options.onProgress,
@@ -180,9 +194,13 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 			const logits = await seq.prefill(instance.ids, compared);
 			return { logits, positions: seq.logitPositions };
 		};
-		const full = await prefill({});
-		// Fresh hooks: the run's own hold state (statistics, policy scores) that must not change.
-		const patterned = await prefill(techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: engine.config }));
+		// The run's own prefill gave these logits, unless head ablation or a first pass changed what it read.
+		const patterned =
+			(options.maskHeads ?? []).length === 0 && ids === instance.ids
+				? generation.prefill
+				: // Fresh hooks: the run's own hold state (statistics, policy scores) that must not change.
+					await prefill(techniqueHooks(experiment, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config: engine.config }));
+		const full = prefillAsFull(experiment) ? patterned : await prefill({});
 		analysis = {
 			...headStats.result(),
 			retrieval: copied.length > 0 && ids === instance.ids ? retrievalScores(topKeys.steps, generation.tokens, [...instance.ids, ...generation.tokens], copied) : null,

@@ -35,7 +35,8 @@ export function headPatternCollector(config: ModelConfig) {
 			for (let t = 0; t < T; t++) p.set(probs.subarray((h * T + t) * S, (h * T + t) * S + n), t * n);
 			// Log-probabilities order keys exactly as the logits do, row by row.
 			const scores = () => p.map((v) => (v > 0 ? Math.log(v) : -1e30));
-			const grid = { layer: ctx.layer, head: h, config, phase: 'prefill' as const, queryPositions: ctx.queryPositions, keyPositions: keys, scores, window: ctx.window };
+			const scoreRows = (from: number, to: number) => scores().slice(from * n, to * n);
+			const grid = { layer: ctx.layer, head: h, config, phase: 'prefill' as const, queryPositions: ctx.queryPositions, keyPositions: keys, scores, scoreRows, window: ctx.window };
 			for (const shape of SHAPES) {
 				const mask = shape.mask(defaultValues(shape.params), grid);
 				let kept = 0;
