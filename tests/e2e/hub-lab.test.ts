@@ -63,6 +63,7 @@ test('a hub model: picked, downloaded with progress, run with every view, run ag
 		// Another seed, so the run is computed again rather than read from the result cache.
 		await page.goto(page.url().replace('seed=2', 'seed=3'));
 		await expect(page.getByTestId('lab-model')).toContainText(pinned);
+		// Whether the link ran by itself or waits for Run, its result is computed, not read from the result cache.
 		await runAndSeeEveryView(page);
 		await expect(page.getByTestId('from-cache')).toHaveCount(0);
 

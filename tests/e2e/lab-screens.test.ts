@@ -41,6 +41,9 @@ test('a result computed before comes back from the browser cache with the same n
 	await expect(page.getByTestId('run-summary')).toBeVisible();
 	await expect(page.getByTestId('from-cache')).toHaveCount(0);
 	const first = await page.getByTestId('run-summary').textContent();
+	// Reopened, the same link on the same model reads its result back (Run on a shown result would compute it again).
+	await page.reload();
+	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('from-cache')).toBeVisible();
 	expect(await page.getByTestId('run-summary').textContent()).toBe(first);
@@ -98,9 +101,10 @@ test('a new run cancels the one in progress and only the new result is shown', a
 	await page.getByTestId('model-files').setInputFiles(['tests/fixtures/tiny-gqa/config.json', 'tests/fixtures/tiny-gqa/model.safetensors']);
 	await expect(page.getByTestId('lab-model')).toBeVisible();
 	await page.getByTestId('run').click();
-	await expect(page.getByTestId('run-label')).toHaveText('Restart with these settings');
+	await expect(page.getByTestId('run-label')).toHaveText('Running…');
 	await page.locator('#field-len').fill('128');
 	await page.locator('#field-len').blur();
+	await expect(page.getByTestId('run-label')).toHaveText('Restart with these settings');
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('summary-prompt-tokens')).toHaveText('128');
 	await expect(page.getByTestId('run-label')).toHaveText('Run');

@@ -48,7 +48,7 @@ test('a change marks the result stale; a long run waits for Run with its estimat
 	await expect(page.getByTestId('run-label')).toHaveText('Run');
 	await expect(page.getByTestId('run')).toHaveAttribute('aria-keyshortcuts', 'Control+Enter Meta+Enter');
 	await page.keyboard.press('Control+Enter');
-	await expect(page.getByTestId('run-label')).toHaveText('Restart with these settings');
+	await expect(page.getByTestId('run-label')).toHaveText('Running…');
 	await page.getByRole('button', { name: 'Cancel' }).click();
 	await expect(page.getByTestId('run-error')).toContainText('cancelled');
 	// Cancelled is not retried by itself; a cheap change runs by itself again.

@@ -1,7 +1,7 @@
 /**
  * The page side of runs: the newest job wins, an old job never cancels its successor on the worker,
  * a cancel reaches runs still waiting on the result cache, a job that may not be cancelled runs to
- * its end, and A/B runs come from the cache when they can.
+ * its end, and A/B runs come from the cache when they can (and not when a fresh run is asked for).
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Progress } from '$lib/engine/engine';
@@ -111,7 +111,26 @@ describe('RunController', () => {
 		await settle();
 		expect(calls).toHaveLength(1);
 		calls[0].resolve(result(2));
-		expect(await compared).toEqual({ a: result(1), b: result(2), fromCache: true });
+		const done = await compared;
+		expect(done).toMatchObject({ a: result(1), b: result(2), fromCache: true });
+		// Only B was computed: its time and length feed the estimate of the next run.
+		expect(done!.liveLengths).toHaveLength(1);
+		expect(done!.liveMs).toBeGreaterThanOrEqual(0);
 		expect(cache.get(`null/undefined|${experimentHash(b)}`)).toEqual(result(2));
+	});
+
+	it('computes a cached comparison again when asked for a fresh one, and reads one back without starting a job', async () => {
+		const runs = new RunController();
+		const a = experiment(1);
+		cache.set(`null/undefined|${experimentHash(a)}`, result(1));
+		expect(await runs.cached(a, null, {})).toMatchObject({ a: result(1), b: null, fromCache: true });
+		expect(await runs.cached(a, experiment(1, '&attn=window'), {})).toBeNull();
+		expect(runs.busy).toBe(false);
+		const compared = runs.compare(a, null, {}, { fresh: true });
+		await settle();
+		expect(calls).toHaveLength(1);
+		calls[0].resolve(result(3));
+		expect(await compared).toMatchObject({ a: result(3), fromCache: false });
+		expect(cache.get(`null/undefined|${experimentHash(a)}`)).toEqual(result(3));
 	});
 });

@@ -86,21 +86,25 @@ export class RunController {
 		}
 	}
 
-	/** Runs A and then B, each taken from the result cache when this model ran it before with these options. */
-	compare(a: Experiment, b: Experiment | null, options: RunRequest): Promise<Comparison | undefined> {
+	/**
+	 * Runs A and then B, each taken from the result cache when this model ran it before with these
+	 * options; `fresh` computes them again (and caches the new results), as when Run is pressed on a
+	 * result already shown.
+	 */
+	compare(a: Experiment, b: Experiment | null, options: RunRequest, { fresh = false } = {}): Promise<Comparison | undefined> {
 		return this.start(async (job) => {
 			let liveMs = 0;
 			const liveLengths: number[] = [];
 			const cached = async (experiment: Experiment) => {
 				const key = resultKey(experiment, options);
-				const hit = await cachedResult(key);
+				const hit = fresh ? undefined : await cachedResult(key);
 				if (hit) return { result: hit, cached: true };
 				const started = performance.now();
-				const fresh = await job.run(experiment, options);
+				const computed = await job.run(experiment, options);
 				liveMs += performance.now() - started;
-				liveLengths.push(fresh.promptTokens);
-				await cacheResult(key, fresh);
-				return { result: fresh, cached: false };
+				liveLengths.push(computed.promptTokens);
+				await cacheResult(key, computed);
+				return { result: computed, cached: false };
 			};
 			const first = await cached(a);
 			const second = b ? await cached(b) : null;
