@@ -16,7 +16,7 @@ export const OKABE_ITO = {
 /** KV memory: what stays in the cache, and what a decode step reads of it. */
 export const KV_SERIES = {
 	resident: { label: 'resident', colour: OKABE_ITO.blue, dash: 'none' },
-	read: { label: 'read per step', colour: OKABE_ITO.vermillion, dash: '6 4' }
+	read: { label: 'read / step', colour: OKABE_ITO.vermillion, dash: '6 4' }
 } as const;
 
 /** The two sides of an A/B comparison, wherever runs are told apart by colour. */
