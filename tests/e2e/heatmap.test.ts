@@ -12,11 +12,12 @@ async function labResult(page: Page) {
 	await expect(page.getByTestId('lab-model')).toContainText('lab-rope', { timeout: 60_000 });
 	const verdict = page.getByTestId('run-verdict');
 	const run = page.getByTestId('run');
+	const idle = page.getByTestId('run-label');
 	await expect(async () => {
-		if (!(await verdict.isVisible()) && (await run.isEnabled()) && (await run.textContent())?.trim().startsWith('Run')) await run.click();
+		if (!(await verdict.isVisible()) && (await run.isEnabled()) && (await idle.textContent())?.trim() === 'Run') await run.click();
 		await expect(verdict).toContainText('expected', { timeout: 2_000 });
 	}).toPass({ timeout: 240_000 });
-	await expect(run).toHaveText(/^\s*Run/, { timeout: 240_000 });
+	await expect(idle).toHaveText('Run', { timeout: 240_000 });
 }
 
 async function shoot(page: Page, info: TestInfo, name: string) {
@@ -68,6 +69,14 @@ test('a 2 048-token passkey: the whole map pooled with axes, a colour bar, the p
 	await expect(page).toHaveURL(/view\.scale=linear/);
 	await expect(page.getByTestId('heatmap-view').getByTestId('colour-bar')).toContainText('0.5');
 	await shoot(page, info, 'heatmap-2048-needle-1280x800.png');
+	// Wider, the same map keeps its shape.
+	await heatmap.getByTestId('zoom-reset').click();
+	await page.setViewportSize({ width: 1920, height: 1080 });
+	await expect(heatmap.getByTestId('heatmap-cells')).toHaveText(`each cell: max over ${block} queries × ${block} keys`);
+	const wide = (await canvas.boundingBox())!;
+	expect(Math.abs(wide.width / wide.height - 1)).toBeLessThan(0.02);
+	await heatmap.scrollIntoViewIfNeeded();
+	await shoot(page, info, 'heatmap-2048-1920x1080.png');
 	expect(errors).toEqual([]);
 });
 
@@ -114,7 +123,7 @@ test('A/B: both maps at the same height, one colour bar, one zoom, and B’s hea
 	expect(errors).toEqual([]);
 });
 
-test('in a notebook cell the head grid is plain cells, not buttons that do nothing', async ({ page }) => {
+test('in a notebook cell the head grid is plain cells, not buttons that do nothing', async ({ page }, info) => {
 	test.setTimeout(180_000);
 	const errors = watchErrors(page);
 	await page.goto('/notebooks/01-attention-sinks?fast=1');
@@ -128,5 +137,7 @@ test('in a notebook cell the head grid is plain cells, not buttons that do nothi
 	// The cell's heatmap has its axes and colour bar too.
 	await expect(cell.getByTestId('heatmap').getByTestId('ticks-keys')).toBeVisible();
 	await expect(cell.getByTestId('colour-bar').first()).toBeVisible();
+	await cell.getByTestId('heatmap').scrollIntoViewIfNeeded();
+	await shoot(page, info, 'notebook-cell-heatmap-1280x800.png');
 	expect(errors).toEqual([]);
 });
