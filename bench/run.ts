@@ -4,6 +4,7 @@
 import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib/experiment/index';
 import { benchEngine } from './engine';
 import { benchLinks } from './links';
+import { benchLongContext } from './long-context';
 import { benchTrainer } from './trainer';
 
 function timePerCall(fn: () => void, minMs = 300): number {
@@ -29,3 +30,4 @@ console.table([
 benchLinks();
 await benchEngine();
 await benchTrainer();
+await benchLongContext();

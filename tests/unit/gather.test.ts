@@ -10,10 +10,10 @@ import type { ModelConfig } from '$lib/engine/config';
 
 describe('choosing the slots to read', () => {
 	it('lists the used slots when few enough are used, else says not to gather', () => {
-		expect(Array.from(slotsToRead(Uint8Array.from([1, 0, 0, 1, 0, 0, 0, 1]))!)).toEqual([0, 3, 7]);
+		expect(Array.from(slotsToRead(Uint8Array.from([1, 0, 0, 1, 0, 0, 0, 1]), 0.75)!)).toEqual([0, 3, 7]);
 		// 6 of 8 used is 75 %: still worth it; 7 of 8 is not.
-		expect(Array.from(slotsToRead(Uint8Array.from([1, 1, 1, 0, 1, 1, 1, 0]))!)).toEqual([0, 1, 2, 4, 5, 6]);
-		expect(slotsToRead(Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 0]))).toBeNull();
+		expect(Array.from(slotsToRead(Uint8Array.from([1, 1, 1, 0, 1, 1, 1, 0]), 0.75)!)).toEqual([0, 1, 2, 4, 5, 6]);
+		expect(slotsToRead(Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 0]), 0.75)).toBeNull();
 	});
 
 	it('moves columns and vectors out and back by hand-worked indices', () => {
@@ -43,17 +43,25 @@ describe('the slots a bias uses', () => {
 		}) as LayerContext;
 
 	it('is every causal slot for plain causality, and the window and its sinks for a sinks + window mask', () => {
-		expect(Array.from(attentionBias(ctx([8, 9], null)).used)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+		// Gathering whatever is used (gatherBelow = 1): plain causality at the end of the cache uses every slot.
+		expect(Array.from(attentionBias(ctx([8, 9], null), undefined, undefined, 1).slots!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 		// A layer sliding over 3 keys: queries 8 and 9 see 6–8 and 7–9.
-		expect(Array.from(attentionBias(ctx([8, 9], 3)).used)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+		const sliding = attentionBias(ctx([8, 9], 3), undefined, undefined, 1);
+		expect(Array.from(sliding.slots!)).toEqual([6, 7, 8, 9]);
+		expect(Array.from(sliding.bias)).toEqual([0, 0, 0, -Infinity, -Infinity, 0, 0, 0]);
 		// One sink and a window of two: query 8 sees 0, 7, 8; query 9 sees 0, 8, 9.
 		const mask = new Uint8Array(20);
 		for (const [t, s] of [[0, 0], [0, 7], [0, 8], [1, 0], [1, 8], [1, 9]]) mask[t * 10 + s] = 1;
-		const { used, bias, bytesRead } = attentionBias(ctx([8, 9], null), { mask, perHead: false });
-		expect(Array.from(used)).toEqual([1, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
-		expect(Array.from(bias.subarray(0, 10))).toEqual([0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, 0, 0, -Infinity]);
+		const whole = attentionBias(ctx([8, 9], null), { mask, perHead: false });
+		expect(whole.slots).toBeNull();
+		expect(Array.from(whole.bias.subarray(0, 10))).toEqual([0, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity, 0, 0, -Infinity]);
+		const { slots, bias, bytesRead } = attentionBias(ctx([8, 9], null), { mask, perHead: false }, undefined, 0.75);
+		expect(Array.from(slots!)).toEqual([0, 7, 8, 9]);
+		expect(Array.from(bias)).toEqual([0, 0, 0, -Infinity, 0, -Infinity, 0, 0]);
 		// Four slots of keys and values, 4 floats each, 4 bytes a float.
 		expect(bytesRead).toBe(4 * 4 * 2 * 4);
+		// 4 of 10 slots used: not gathered when only 30 % may be.
+		expect(attentionBias(ctx([8, 9], null), { mask, perHead: false }, undefined, 0.3).slots).toBeNull();
 	});
 });
 

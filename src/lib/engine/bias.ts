@@ -5,6 +5,7 @@
 import { EngineError } from './errors';
 import { sameKeyPositions, type LayerContext } from './hooks';
 import { visibleRange } from './kv-cache';
+import { slotsToRead } from './gather';
 
 /** What an `attentionMask` hook returns: 1/0 per [heads or 1, T, slots]. */
 export interface HookMask {
@@ -21,23 +22,36 @@ export interface DistanceBias {
 }
 
 export interface AttentionBias {
-	/** [B, T, slots]: 0 where a query may attend (or ALiBi's penalty), −∞ where it may not. */
+	/** [B, T, width]: 0 where a query may attend (or ALiBi's penalty), −∞ where it may not. */
 	bias: Float32Array;
 	/** 1 when one row set serves every head, else the number of query heads. */
 	B: number;
 	/** Bytes of keys and values (f32) the call reads from the cache. */
 	bytesRead: number;
-	/** Per slot, 1 where some query of some head may attend to it: the only slots attention must read. */
-	used: Uint8Array;
+	/**
+	 * The key slots the bias covers, ascending (width = their count), when it covers only those some
+	 * query reads; null when it covers every slot (width = slots).
+	 */
+	slots: Int32Array | null;
+}
+
+/** One run of visible slots [start, end) of bias row `row`. */
+interface Run {
+	row: number;
+	start: number;
+	end: number;
 }
 
 /**
- * The additive attention bias [B, T, slots] of one attention call: causality (within the layer's
- * sliding window, when it has one), padding of shorter heads, a hook's mask and a distance
- * penalty, with B = 1 when every head sees the same keys the same way. Also the KV bytes (f32
- * keys and values) the call reads, for the memory-traffic view, and the slots any query reads.
+ * The additive attention bias of one attention call: causality (within the layer's sliding
+ * window, when it has one), padding of shorter heads, a hook's mask and a distance penalty, with
+ * B = 1 when every head sees the same keys the same way. Also the KV bytes (f32 keys and values)
+ * the call reads, for the memory-traffic view.
+ *
+ * With `gatherBelow`, when at most that share of the slots is read by any query, the bias covers
+ * only those slots (see gather.ts): a sparse pattern then never builds a row of every slot.
  */
-export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias): AttentionBias {
+export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?: DistanceBias, gatherBelow?: number): AttentionBias {
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
@@ -47,68 +61,70 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 	}
 	if (distance && distance.slopes.length !== H) throw new EngineError(`A position plan gave ${distance.slopes.length} ALiBi slopes for ${H} attention heads.`);
 	const B = sameKeyPositions(ctx.keyPositions) && !distance && !hookMask?.perHead ? 1 : H;
-	const bias = new Float32Array(B * T * S);
-	if (!hookMask && !distance) return causalBias(ctx, bias, B);
-	bias.fill(-Infinity);
+
+	// The visible runs of each row: causality within the window, then the hook's mask.
+	const runs: Run[] = [];
 	const readByKvHead = new Uint8Array(Hkv * S);
 	for (let b = 0; b < B; b++) {
-		const kvHead = Math.floor(b / group);
-		const keyPos = ctx.keyPositions[kvHead];
+		const kvHead = Math.floor((b * Hkv) / B);
+		const keyPos = ctx.keyPositions[B === 1 ? 0 : kvHead];
 		// With one row set for every head, a slot it reads is read from every KV head.
 		const readRows = B === 1 ? Array.from({ length: Hkv }, (_, h) => h * S) : [kvHead * S];
 		for (let t = 0; t < T; t++) {
-			const qp = ctx.queryPositions[t];
-			const [from, to] = visibleRange(keyPos, qp, ctx.window);
-			const row = (b * T + t) * S;
-			const hookRow = hookMask ? (hookMask.perHead ? b : 0) * T * S + t * S : -1;
-			let visible = 0;
-			for (let s = from; s < to; s++) {
-				if (hookRow >= 0 && hookMask!.mask[hookRow + s] === 0) continue;
-				visible++;
-				bias[row + s] = distance ? -distance.slopes[b] * (distance.query[t] - distance.keys[kvHead][s]) : 0;
-				for (const r of readRows) readByKvHead[r + s] = 1;
+			const row = b * T + t;
+			const [from, to] = visibleRange(keyPos, ctx.queryPositions[t], ctx.window);
+			const count = runs.length;
+			const add = (start: number, end: number) => void runs.push({ row, start, end });
+			if (hookMask) forEachRun(hookMask.mask, ((hookMask.perHead ? b : 0) * T + t) * S, from, to, add);
+			else if (to > from) add(from, to);
+			if (runs.length === count) {
+				const why = hookMask ? 'every key is masked for the query at position' : 'no key is visible from position';
+				throw new EngineError(`Layer ${ctx.layer}: ${why} ${ctx.queryPositions[t]}${hookMask ? '; a pattern must leave each query at least one key' : ''}.`);
 			}
-			if (visible === 0) throw new EngineError(`Layer ${ctx.layer}: every key is masked for the query at position ${qp}; a pattern must leave each query at least one key.`);
+			// KV traffic: a masked or penalised call counts every query's reads, plain causality the last query's.
+			if (hookMask || distance || t === T - 1) for (let r = count; r < runs.length; r++) for (const base of readRows) readByKvHead.fill(1, base + runs[r].start, base + runs[r].end);
 		}
 	}
 	let read = 0;
 	const used = new Uint8Array(S);
-	for (let h = 0; h < Hkv; h++) {
-		for (let s = 0; s < S; s++) {
-			read += readByKvHead[h * S + s];
-			used[s] |= readByKvHead[h * S + s];
+	for (const run of runs) used.fill(1, run.start, run.end);
+	for (const flag of readByKvHead) read += flag;
+
+	const slots = gatherBelow === undefined ? null : slotsToRead(used, gatherBelow);
+	const width = slots ? slots.length : S;
+	const column = slots ? new Int32Array(S) : null;
+	if (slots) slots.forEach((slot, i) => (column![slot] = i));
+	const bias = new Float32Array(B * T * width).fill(-Infinity);
+	for (const { row, start, end } of runs) {
+		// Used slots are contiguous in the gathered layout wherever they were in the cache.
+		const at = row * width + (column ? column[start] : start);
+		if (!distance) bias.fill(0, at, at + end - start);
+		else {
+			const b = Math.floor(row / T);
+			const keys = distance.keys[Math.floor(b / group)];
+			const query = distance.query[row - b * T];
+			for (let s = start; s < end; s++) bias[at + s - start] = -distance.slopes[b] * (query - keys[s]);
 		}
 	}
-	return { bias, B, bytesRead: read * d * 2 * 4, used };
+	return { bias, B, bytesRead: read * d * 2 * 4, slots };
 }
 
 /**
- * The common case, fast: plain causality over each head's keys, within the window. Cache
- * positions only grow (appends are in order and `keep` preserves order), so a row's visible keys
- * are one run of slots.
+ * Calls `run(start, end)` for each run of kept entries (1s) of `mask[base + from … base + to)`,
+ * in order, with indices relative to `base`. Masked stretches are skipped by the engine's own
+ * search (indexOf), so a sparse row costs what it keeps, not its length.
  */
-function causalBias(ctx: LayerContext, bias: Float32Array, B: number): AttentionBias {
-	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
-	const T = ctx.queryPositions.length;
-	const S = ctx.slots;
-	const used = new Uint8Array(S);
-	for (let b = 0; b < B; b++) {
-		const keyPos = ctx.keyPositions[Math.floor((b * Hkv) / H)];
-		for (let t = 0; t < T; t++) {
-			const [from, to] = visibleRange(keyPos, ctx.queryPositions[t], ctx.window);
-			if (to === from) throw new EngineError(`Layer ${ctx.layer}: no key is visible from position ${ctx.queryPositions[t]}.`);
-			bias.fill(-Infinity, (b * T + t) * S, (b * T + t) * S + from);
-			bias.fill(-Infinity, (b * T + t) * S + to, (b * T + t + 1) * S);
-			used.fill(1, from, to);
-		}
+export function forEachRun(mask: Uint8Array, base: number, from: number, to: number, run: (start: number, end: number) => void): void {
+	let s = from;
+	while (s < to) {
+		const at = mask.indexOf(1, base + s);
+		if (at < 0 || at - base >= to) return;
+		let end = at - base;
+		s = end;
+		while (end < to && mask[base + end] !== 0) end++;
+		run(s, end);
+		s = end;
 	}
-	let read = 0;
-	const last = ctx.queryPositions[T - 1];
-	for (const keyPos of ctx.keyPositions) {
-		const [from, to] = visibleRange(keyPos, last, ctx.window);
-		read += to - from;
-	}
-	return { bias, B, bytesRead: read * d * 2 * 4, used };
 }
 
 /**

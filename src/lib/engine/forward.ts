@@ -20,7 +20,7 @@ import type { ModelMemory } from './memory-plan';
 import { callPlan, distanceBias, passLength } from './positions';
 import { rotate } from './rope';
 import { pickRows, type Rows } from './rows';
-import { gatherColumns, gatherSlots, scatterColumns, slotsToRead } from './gather';
+import { gatherColumns, gatherSlots, scatterColumns } from './gather';
 import type { AttentionFeeds, Runtime } from './runtime';
 
 export interface Progress {
@@ -168,11 +168,10 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
-	const { bias, B, bytesRead, used } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx));
+	const { bias, B, bytesRead, slots } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx), GATHER_BELOW);
 	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
 	const wantsProbs = !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true);
 	const feeds = { T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far };
-	const slots = slotsToRead(used);
 	const result = await model.runtime.attend(slots ? onlySlots(feeds, slots, Hkv, d) : feeds, wantsProbs);
 	if (wantsProbs) hooks.observe!(ctx, slots ? scatterColumns(result.probs!, H * T, S, slots) : result.probs!);
 	return { out: result.out, bytesRead };
@@ -185,7 +184,13 @@ function headRows(scores: Float32Array, H: number, T: number, S: number, from: n
 	return out;
 }
 
-/** The attention call's inputs over only `slots` of its S key slots. */
+/**
+ * Attention reads only the key slots some query may see when at most this share of them is read
+ * (gather.ts): below it, copying the used keys costs less than attending over all of them.
+ */
+const GATHER_BELOW = 0.75;
+
+/** The attention call's inputs over only `slots` of its S key slots (the bias covers them already). */
 function onlySlots(feeds: AttentionFeeds, slots: Int32Array, Hkv: number, d: number): AttentionFeeds {
 	const { T, S, B, far } = feeds;
 	const rows = B * T;
@@ -194,7 +199,6 @@ function onlySlots(feeds: AttentionFeeds, slots: Int32Array, Hkv: number, d: num
 		S: slots.length,
 		k: gatherSlots(feeds.k, Hkv, S, d, slots),
 		v: gatherSlots(feeds.v, Hkv, S, d, slots),
-		bias: gatherColumns(feeds.bias, rows, S, slots),
 		far: far && { q: far.q, k: gatherSlots(far.k, Hkv, S, d, slots), near: gatherColumns(far.near, rows, S, slots) }
 	};
 }

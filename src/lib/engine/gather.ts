@@ -5,7 +5,7 @@
  */
 
 /** The slots worth reading, or null when so many are used that gathering would not pay. */
-export function slotsToRead(used: Uint8Array, worthBelow = 0.75): Int32Array | null {
+export function slotsToRead(used: Uint8Array, worthBelow: number): Int32Array | null {
 	let count = 0;
 	for (const flag of used) count += flag;
 	if (count > worthBelow * used.length) return null;

@@ -9,6 +9,7 @@ import type { Experiment } from './schema';
 import type { ParamValues } from '../params/param-spec';
 import { causalSoftmax } from '../techniques/patterns/shapes';
 import { visibleRange } from '../engine/kv-cache';
+import { forEachRun } from '../engine/bias';
 import { policyHooks } from '../techniques/kv-runtime';
 import { pruneHooks } from '../techniques/prune-hooks';
 import { attentionPatterns, kvPolicies, positionSchemes, tokenPruners } from '../techniques/registry';
@@ -69,7 +70,8 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	const perHead = pattern.perHead || !sameKeyPositions(ctx.keyPositions);
 	// Density and recall count the keys the layer itself lets a query see.
 	const rows = perHead ? H : 1;
-	const mask = new Uint8Array(rows * T * ctx.slots);
+	// One row set over every slot is the mask itself; per head (or shorter heads) they are copied in.
+	let mask: Uint8Array | null = null;
 	// Every head's rows come in one block: computed once for all heads.
 	const rowBlocks = new Map<string, Float32Array>();
 	const layerRows = (from: number, to: number) => {
@@ -94,16 +96,17 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 		const headMask = applies ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);
 		const probs = measureRecall ? causalSoftmax(grid.scores(), grid) : null;
 		const weight = perHead ? 1 : H;
+		if (rows === 1 && S === ctx.slots) mask = headMask;
+		mask ??= new Uint8Array(rows * T * ctx.slots);
 		for (let t = 0; t < T; t++) {
-			mask.set(headMask.subarray(t * S, (t + 1) * S), (r * T + t) * ctx.slots);
+			if (mask !== headMask) mask.set(headMask.subarray(t * S, (t + 1) * S), (r * T + t) * ctx.slots);
 			const [from, to] = visibleRange(keyPositions, ctx.queryPositions[t], ctx.window);
 			let kept = 0;
 			let mass = 0;
-			for (let s = from; s < to; s++) {
-				if (!headMask[t * S + s]) continue;
-				kept++;
-				if (probs) mass += probs[t * S + s];
-			}
+			forEachRun(headMask, t * S, from, to, (start, end) => {
+				kept += end - start;
+				if (probs) for (let s = start; s < end; s++) mass += probs[t * S + s];
+			});
 			stats.causal += (to - from) * weight;
 			stats.kept += kept * weight;
 			if (probs) {
@@ -112,7 +115,7 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 			}
 		}
 	}
-	return { mask, perHead };
+	return { mask: mask!, perHead };
 }
 
 export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean; config: ModelConfig }): Hooks {
