@@ -42,6 +42,22 @@ describe('capturing one head’s map', () => {
 		expect(Math.round(detail.probs[2 * 10 + 9] * 100)).toBe(99);
 	});
 
+	it('keeps a zoom the capture asks for at full resolution too, and drops one over the budget', () => {
+		const probs = Float32Array.from({ length: 100 }, (_, i) => i / 100);
+		const run = (region: { q0: number; q1: number; k0: number; k1: number }) => {
+			const collector = attentionMapCollector({ layer: 0, head: 0, region }, 1, { positions: 10, decodeFrom: 8 }, { cells: 3, detailFloats: 30 });
+			collector.hooks.observe!(ctx('prefill', range(10), range(10), 0), probs);
+			return collector.result()!;
+		};
+		const map = run({ q0: 2, q1: 5, k0: 0, k1: 3 });
+		expect(Array.from(map.region!.probs, (p) => (p === N ? N : Math.round(p * 100)))).toEqual([20, 21, 22, 30, 31, 32, 40, 41, 42]);
+		// Drawn from the region's tile, not the 4 × 4 pooled overview.
+		expect(tileFor(map, { q0: 2, q1: 4, k0: 0, k1: 2 })).toBe(map.region);
+		expect(tileFor(map, { q0: 1, q1: 4, k0: 0, k1: 2 })).toBe(map.overview);
+		// 6 × 6 = 36 floats: over the 30 the budget allows.
+		expect(run({ q0: 0, q1: 6, k0: 0, k1: 6 }).region).toBeUndefined();
+	});
+
 	it('cuts the map to the positions that ran when the answer stops early', () => {
 		const collector = attentionMapCollector({ layer: 0, head: 0 }, 1, { positions: 10, decodeFrom: 6 }, { cells: 3, detailFloats: 0 });
 		collector.hooks.observe!(ctx('prefill', range(6), range(6), 0), new Float32Array(36).fill(0.5));
@@ -57,7 +73,8 @@ describe('capturing one head’s map', () => {
 		const model = fixtureModel({ seed: 3 });
 		const engine = await Engine.load(model.config, model.safetensors);
 		const experiment = { ...defaultExperiment(catalog), len: 600 };
-		const r = await runExperiment(engine, experiment, { capture: { layer: 1, head: 3 }, maxNewTokens: 4, chunkSize: 128 });
+		const zoom = { q0: 99, q1: 141, k0: 90, k1: 132 };
+		const r = await runExperiment(engine, experiment, { capture: { layer: 1, head: 3, region: zoom }, maxNewTokens: 4, chunkSize: 128 });
 		await engine.release();
 		const map = r.map!;
 		expect(map.positions).toBe(r.promptTokens + map.decodeRows);
@@ -80,6 +97,16 @@ describe('capturing one head’s map', () => {
 			}
 		}
 		expect(checked).toBeGreaterThan(0);
+		// So is every overview cell inside the zoom the capture kept at full resolution.
+		const region = map.region!;
+		expect([region.q0, region.q1, region.k0, region.k1, region.block]).toEqual([99, 141, 90, 132, 1]);
+		for (let q0 = 99; q0 + overview.block <= 141; q0 += overview.block) {
+			for (let k0 = 90; k0 + overview.block <= 132; k0 += overview.block) {
+				let max = N;
+				for (let q = q0; q < q0 + overview.block; q++) for (let k = k0; k < k0 + overview.block; k++) max = Math.max(max, region.probs[(q - 99) * region.cols + (k - 90)]);
+				expect(overview.probs[(q0 / overview.block) * overview.cols + k0 / overview.block]).toBe(max);
+			}
+		}
 		// The last query's row is a distribution over the keys it saw.
 		const last = detail.probs.subarray((map.positions - 1 - detail.q0) * detail.cols, (map.positions - detail.q0) * detail.cols);
 		expect(last.reduce((a, p) => a + Math.max(0, p), 0)).toBeCloseTo(1, 4);

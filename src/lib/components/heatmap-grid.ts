@@ -14,10 +14,9 @@ export function clipZoom(zoom: Zoom | null, positions: number): Zoom | null {
 }
 
 /** The finest tile holding all of `region`: full resolution where the capture kept it, else the pooled overview. */
-export function tileFor(map: Pick<AttentionMap, 'overview' | 'detail'>, region: Zoom): MapTile {
-	const { detail } = map;
-	const covers = region.q0 >= detail.q0 && region.q1 <= detail.q1 && region.k0 >= detail.k0 && region.k1 <= detail.k1;
-	return covers && detail.rows > 0 && detail.cols > 0 ? detail : map.overview;
+export function tileFor(map: Pick<AttentionMap, 'overview' | 'detail' | 'region'>, region: Zoom): MapTile {
+	const covers = (tile: MapTile) => tile.rows > 0 && tile.cols > 0 && region.q0 >= tile.q0 && region.q1 <= tile.q1 && region.k0 >= tile.k0 && region.k1 <= tile.k1;
+	return [map.detail, map.region].find((tile) => tile && covers(tile)) ?? map.overview;
 }
 
 /**

@@ -12,7 +12,7 @@ import { taskInstance } from '../tasks/instance';
 import { scoreOutput } from '../tasks/score';
 import type { TokenSpan } from '../tasks/types';
 import { ablationHooks, type HeadRef } from '../probes/ablation';
-import { attentionMapCollector, type AttentionMap } from '../probes/attention-map';
+import { attentionMapCollector, type AttentionMap, type MapCapture } from '../probes/attention-map';
 import { headPatternCollector, type HeadPattern } from '../probes/head-patterns';
 import { headStatsCollector, type HeadStats } from '../probes/heads';
 import { meanKlDivergence, meanNextTokenNll } from '../analysis/kl';
@@ -42,8 +42,11 @@ export interface RunOptions {
 	analyze?: boolean;
 	/** Query heads [layer, head] knocked out (they attend only to the first token). */
 	maskHeads?: HeadRef[];
-	/** Keep one head's attention map (pooled over the whole run, full resolution near its end), for the heatmap. */
-	capture?: { layer: number; head: number };
+	/**
+	 * Keep one head's attention map for the heatmap: pooled over the whole run, at full resolution
+	 * near its end and over `region` (a zoom the reader asked to see cell for cell).
+	 */
+	capture?: MapCapture;
 	/** The model's own tokenizer (a hub model's tokenizer.json); the one its config declares by default. */
 	tokenizer?: Tokenizer | null;
 }

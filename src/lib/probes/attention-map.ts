@@ -37,6 +37,8 @@ export interface AttentionMap {
 	overview: MapTile;
 	/** Full resolution (block 1) over the rows it covers. */
 	detail: MapTile;
+	/** Full resolution over the region the capture asked for (a zoom), where it fits the budget. */
+	region?: MapTile;
 	/** Positions this head's KV head still holds at the end of the run (the rest were evicted). */
 	residentKeys?: number[];
 }
@@ -76,18 +78,43 @@ export function cutTile(tile: MapTile, end: number): MapTile {
 	return cut;
 }
 
+/** Queries [q0, q1) × keys [k0, k1), in token positions (the shape of a heatmap's zoom). */
+export interface PositionRegion {
+	q0: number;
+	q1: number;
+	k0: number;
+	k1: number;
+}
+
+/** What to capture: one query head, and optionally a region (a zoom) to keep at full resolution too. */
+export interface MapCapture {
+	layer: number;
+	head: number;
+	region?: PositionRegion | null;
+}
+
+/** The region's full-resolution tile, cut to the map, or null where it is empty or over the budget. */
+function regionTile(region: PositionRegion | null | undefined, positions: number, budget: MapBudget): MapTile | null {
+	if (!region) return null;
+	const clip = (p: number) => Math.min(positions, Math.max(0, Math.round(p)));
+	const [q0, q1, k0, k1] = [clip(region.q0), clip(region.q1), clip(region.k0), clip(region.k1)];
+	if (q1 <= q0 || k1 <= k0 || (q1 - q0) * (k1 - k0) > budget.detailFloats) return null;
+	return emptyTile(q0, q1, k0, k1, 1);
+}
+
 /**
  * Collects the map of `capture` for a run over at most `positions` positions whose decode steps
  * start at `decodeFrom`; `result()` assembles it, or undefined before anything ran.
  */
-export function attentionMapCollector(capture: { layer: number; head: number }, group: number, span: { positions: number; decodeFrom: number }, budget: MapBudget = MAP_BUDGET) {
+export function attentionMapCollector(capture: MapCapture, group: number, span: { positions: number; decodeFrom: number }, budget: MapBudget = MAP_BUDGET) {
 	const { positions, decodeFrom } = span;
 	// Full resolution for as many of the last rows as the budget holds, and never fewer than the
 	// decode rows and the prompt's last row (the query that predicts the answer's first token).
 	const detailRows = Math.min(positions, Math.max(positions - decodeFrom + 1, Math.floor(budget.detailFloats / Math.max(1, positions))));
 	const fresh = () => ({
 		overview: emptyTile(0, positions, 0, positions, Math.max(1, Math.ceil(positions / budget.cells))),
-		detail: emptyTile(positions - detailRows, positions, 0, positions, 1)
+		detail: emptyTile(positions - detailRows, positions, 0, positions, 1),
+		region: regionTile(capture.region, positions, budget)
 	});
 	let tiles: ReturnType<typeof fresh> | null = null;
 	let decodeRows = 0;
@@ -110,6 +137,7 @@ export function attentionMapCollector(capture: { layer: number; head: number }, 
 				const from = (capture.head * T + t) * ctx.slots;
 				addRow(tiles.overview, query, keys, probs, from);
 				addRow(tiles.detail, query, keys, probs, from);
+				if (tiles.region) addRow(tiles.region, query, keys, probs, from);
 				end = Math.max(end, query + 1);
 			}
 			if (ctx.phase === 'decode') decodeRows++;
@@ -117,7 +145,8 @@ export function attentionMapCollector(capture: { layer: number; head: number }, 
 	};
 	function result(): AttentionMap | undefined {
 		if (!tiles || end === 0) return undefined;
-		return { ...capture, positions: end, decodeFrom, decodeRows, overview: cutTile(tiles.overview, end), detail: cutTile(tiles.detail, end) };
+		const region = tiles.region && tiles.region.q0 < end && tiles.region.k0 < end ? { region: cutTile(tiles.region, end) } : {};
+		return { layer: capture.layer, head: capture.head, positions: end, decodeFrom, decodeRows, overview: cutTile(tiles.overview, end), detail: cutTile(tiles.detail, end), ...region };
 	}
 	return { hooks, result };
 }
