@@ -24,6 +24,12 @@ async function shoot(page: Page, info: TestInfo, name: string, testId: string) {
 	await info.attach(name, { path, contentType: 'image/png' });
 }
 
+/** Runs what the page shows, unless it is already running those settings by itself. */
+async function runUnlessRunning(page: Page) {
+	const run = page.getByTestId('run');
+	if (await run.isEnabled()) await run.click();
+}
+
 async function runAndSeeEveryView(page: Page) {
 	await page.getByTestId('run').click();
 	await expect(page.getByTestId('run-summary')).toBeVisible();
@@ -58,6 +64,23 @@ test('a hub model: picked, downloaded with progress, run with every view, run ag
 		await runAndSeeEveryView(page);
 		await shoot(page, info, 'hub-run-1280x800.png', 'run-summary');
 		await shoot(page, info, 'hub-heatmap-1280x800.png', 'heatmap');
+
+		// A/B on the hub model: B keeps sinks and a window; the shared link brings both back.
+		await page.getByTestId('compare').check();
+		await page.locator('#b-slot-attn').selectOption('sink-window');
+		await expect(page).toHaveURL(/&b\.attn=sink-window/);
+		await runUnlessRunning(page);
+		const table = page.getByTestId('ab-difference');
+		const rows = ['Answer correct', 'Attention computed'];
+		for (const row of rows) await expect(table.getByRole('row', { name: new RegExp(row) })).toBeVisible();
+		await expect(page.getByTestId('heatmap')).toHaveCount(2);
+		const shown = await Promise.all(rows.map((row) => table.getByRole('row', { name: new RegExp(row) }).locator('td').allInnerTexts()));
+		const shared = await page.context().newPage();
+		await shared.goto(page.url());
+		await expect(shared.getByTestId('lab-model')).toContainText(pinned);
+		for (const [i, row] of rows.entries()) await expect(shared.getByTestId('ab-difference').getByRole('row', { name: new RegExp(row) }).locator('td')).toHaveText(shown[i]);
+		await shared.close();
+		await page.getByTestId('compare').uncheck();
 
 		await hub.close();
 		// Another seed, so the run is computed again rather than read from the result cache.
