@@ -33,6 +33,8 @@ export interface ViewContext {
 	view: ViewState;
 	/** Changes the view state where it lives (the lab's link); absent, each view keeps its own changes. */
 	onview?: (patch: Partial<ViewState>) => void;
+	/** The tallest the heatmap may be drawn (px), where a page lays views out in fixed panels. */
+	mapHeight?: number;
 	/** Runs the studies a view starts beside the main run (needle grid, head ablation); absent in notebook cells, whose kind says which study they run. */
 	studies?: RunController;
 }
@@ -49,9 +51,9 @@ export interface ResultView {
 const drawn = <P extends Record<string, unknown>>(component: Component<P>, props: (context: ViewContext) => P | null) => ({ component, props });
 
 const DRAWN: Record<ViewId, Pick<ResultView, 'component' | 'props'>> = {
-	heatmap: drawn(HeatmapView, ({ result, resultB, model, view, onview }) =>
+	heatmap: drawn(HeatmapView, ({ result, resultB, model, view, onview, mapHeight }) =>
 		// A map cached before maps were pooled (no overview) is not drawn: the run's other views still are.
-		result?.map?.overview ? { results: resultB?.map?.overview ? [result, resultB] : [result], config: model?.config ?? null, view, onview } : null
+		result?.map?.overview ? { results: resultB?.map?.overview ? [result, resultB] : [result], config: model?.config ?? null, view, onview, maxHeight: mapHeight } : null
 	),
 	heads: drawn(HeadGrid, ({ result, resultB, selected, onselect, model, view, onview }) =>
 		result?.heads ? { heads: result.heads, headsB: resultB?.heads ?? null, selected, onselect, windows: model ? layerWindows(model.config) : [], view, onview } : null
