@@ -115,3 +115,23 @@ test('the timing study runs A and B five times each, fresh, and reports medians,
 	await expect(table).toHaveCount(0);
 	expect(errors).toEqual([]);
 });
+
+test('one run with a sliding window: read and resident part, each labelled on its line, and no B anywhere', async ({ page }, info) => {
+	const errors = watchErrors(page);
+	await page.setViewportSize({ width: 1280, height: 800 });
+	await page.goto('/lab?task=passkey&len=256&depth=0.5&seed=800002&attn=window&attn.window=64');
+	await result(page);
+	await expect(page.getByTestId('run-summary').locator('thead')).toHaveCount(0);
+	await expect(page.getByTestId('kv-resident-b')).toHaveCount(0);
+	const kv = page.getByTestId('kv-chart');
+	// A window reads 64 keys of the cache it holds: the lines part, so there is no "read = resident".
+	await expect(kv.getByTestId('kv-coincide')).toHaveCount(0);
+	const local = kv.getByTestId('kv-chart-local').locator('svg');
+	await expect(local.locator('text', { hasText: /^resident$/ })).toHaveCount(1);
+	await expect(local.locator('text', { hasText: /^read$/ })).toHaveCount(1);
+	await expect(local.locator('text[aria-label^="run "]')).toHaveCount(0);
+	await expect(page.getByTestId('latency').locator('thead th')).toHaveText(['', 'A']);
+	await expect(page.getByTestId('latency').getByRole('button', { name: 'Time this run (5 runs)' })).toBeEnabled();
+	await kv.screenshot({ path: info.outputPath('kv-chart-single-1280.png') });
+	expect(errors).toEqual([]);
+});
