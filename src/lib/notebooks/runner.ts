@@ -3,6 +3,7 @@
  * The same code runs in the browser (through the engine worker) and in Node (tests, CLI).
  */
 import type { HeadRef } from '../probes/ablation';
+import { attentionComputed } from '../experiment/attention-share';
 import { ablationStudy, strongestRetrievalHeads, type AblationRow, type Runner } from '../experiment/ablation-study';
 import type { GridCell } from '../experiment/needle-grid';
 import { costReport, findHardware, findModelPreset, type CostReport } from '../cost';
@@ -39,7 +40,8 @@ export function runMetrics(results: RunResult[]): Record<string, number> {
 	const metrics: Record<string, number> = {
 		accuracy: mean(results.map((r) => (r.correct ? 1 : 0))),
 		partial: mean(results.map((r) => r.partial)),
-		density: mean(results.map((r) => r.attention.density)),
+		// Pruned tokens count too: FastV's pattern is dense, yet it computes less than full attention.
+		density: mean(results.map((r) => attentionComputed(r))),
 		residentKvKiB: mean(results.map((r) => r.kv.residentBytes)) / 1024,
 		flopsSaved: mean(results.map((r) => mean(r.pruning.flopsSaved)))
 	};
