@@ -85,7 +85,7 @@ describe('the "your document" task', () => {
 
 	it('rides in the link: a round trip gives the same experiment, hash and prompt', async () => {
 		const doc = 'Zeile 1: Ünïcode ✓ & ?=#%\n\n  spaced  line 🙂\tend';
-		const experiment: Experiment = { ...defaultExperiment(catalog), task: { id: 'document', params: { doc, question: 'Was steht da?', answer: 'Zeile', template: 'compact' } } };
+		const experiment: Experiment = { ...defaultExperiment(catalog), task: { id: 'document', params: { doc, question: 'Was steht da?', answer: 'Zeile', template: 'compact', chat: false } } };
 		const query = encodeQuery(experiment, catalog);
 		expect(query).toContain('task=document&task.doc=');
 		const decoded = decodeQuery(query, catalog);

@@ -86,7 +86,7 @@ const wanted: [string, string, RegExp[]][] = [
 	['a root-relative link with a query', '[lab](/lab?task=passkey&len=256)', [/<a href="\/lab\?task=passkey&amp;len=256">lab<\/a>/]],
 	['an anchor', '[above](#setup)', [/<a href="#setup">above<\/a>/]],
 	['an https image', '![figure](https://example.com/fig.png)', [/<img src="https:\/\/example.com\/fig.png" alt="figure">/]],
-	['a claim', 'Accuracy is {{a.accuracy >= 50%}}.', [/<span class="claim" data-claim="0" data-cell="a" title="measured by cell a: accuracy >= 50%">50%<\/span>/]]
+	['a claim', 'Accuracy is {{a.accuracy >= 50%}}.', [/<span class="claim" data-claim="0" data-cell="a" title="measured by cell a: accuracy >= 50%">≥ 50%<\/span>/]]
 ];
 
 describe('what notebooks need survives sanitising', () => {
