@@ -73,6 +73,9 @@ test('a hub model: picked, downloaded with progress, run with every view, run ag
 		const table = page.getByTestId('ab-difference');
 		const rows = ['Answer correct', 'Attention computed'];
 		for (const row of rows) await expect(table.getByRole('row', { name: new RegExp(row) })).toBeVisible();
+		// B's own result, not the copy of A shown before B changed: sinks + window compute less.
+		await expect(table.getByRole('row', { name: /Attention computed/ }).locator('td').nth(1)).not.toHaveText('100.0 %');
+		await expect(page.getByTestId('stale')).toHaveCount(0);
 		await expect(page.getByTestId('heatmap')).toHaveCount(2);
 		const shown = await Promise.all(rows.map((row) => table.getByRole('row', { name: new RegExp(row) }).locator('td').allInnerTexts()));
 		const shared = await page.context().newPage();
