@@ -143,3 +143,16 @@ describe('per-layer and per-head mixes', () => {
 		expect(pattern('per-layer').refuse!({ full_layers: [0, 9], sink: 1, window: 2 }, config)).toMatch(/Layer 9 does not exist/);
 	});
 });
+
+describe('sinks + window written as runs', () => {
+	it('is the per-entry test, byte for byte, on keys with gaps and queries past the keys', async () => {
+		const { maskOf, sinkAndWindow, sinkAndWindowMask } = await import('$lib/techniques/patterns/shapes');
+		// Keys after an eviction (gaps), queries inside and beyond them.
+		const keyPositions = Int32Array.from([0, 1, 2, 5, 6, 9, 10, 11, 15, 20]);
+		const queryPositions = Int32Array.from([2, 9, 11, 15, 20, 25]);
+		for (const [sinks, window] of [[0, 1], [0, 3], [2, 3], [4, 8], [3, 100], [20, 2]]) {
+			const grid = { queryPositions, keyPositions };
+			expect(Array.from(sinkAndWindowMask(grid, sinks, window)), `${sinks} + ${window}`).toEqual(Array.from(maskOf(grid, sinkAndWindow(sinks, window))));
+		}
+	});
+});

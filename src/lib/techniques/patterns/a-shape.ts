@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow } from './shapes';
+import { sinkAndWindowMask } from './shapes';
 import type { AttentionPattern } from '../types';
 import { minference } from '../papers';
 
@@ -15,5 +15,5 @@ export const aShape: AttentionPattern = {
 	phases: ['prefill'],
 	// Decoding stays dense.
 	decodeReads: (_p, n) => n,
-	mask: (p, grid) => maskOf(grid, sinkAndWindow(p.init as number, p.local as number))
+	mask: (p, grid) => sinkAndWindowMask(grid, p.init as number, p.local as number)
 };

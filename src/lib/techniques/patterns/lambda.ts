@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
+import { sinkAndWindowReads, sinkAndWindowMask } from './shapes';
 import type { AttentionPattern } from '../types';
 import { lmInfinite } from '../papers';
 
@@ -13,5 +13,5 @@ export const lambdaShape: AttentionPattern = {
 	},
 	perHead: false,
 	decodeReads: (p, n) => sinkAndWindowReads(p.global as number, p.local as number, n),
-	mask: (p, grid) => maskOf(grid, sinkAndWindow(p.global as number, p.local as number))
+	mask: (p, grid) => sinkAndWindowMask(grid, p.global as number, p.local as number)
 };

@@ -3,7 +3,7 @@
  * only sinks + recent tokens. DuoAttention gates KV heads, so heads are named as
  * `layer.kvHead`; each KV head's group of query heads follows it.
  */
-import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
+import { sinkAndWindowReads, sinkAndWindowMask, allKept } from './shapes';
 import type { ModelConfig } from '../../engine/config';
 import type { AttentionPattern } from '../types';
 import type { TextSpec } from '../../params/param-spec';
@@ -56,6 +56,6 @@ export const perHead: AttentionPattern = {
 	mask: (p, grid) => {
 		const kvHead = Math.floor(grid.head / (grid.config.heads / grid.config.kvHeads));
 		const retrieval = parseHeadList(p.retrieval_heads as string).some(([l, h]) => l === grid.layer && h === kvHead);
-		return retrieval ? maskOf(grid, () => true) : maskOf(grid, sinkAndWindow(p.sink as number, p.recent as number));
+		return retrieval ? allKept(grid) : sinkAndWindowMask(grid, p.sink as number, p.recent as number);
 	}
 };

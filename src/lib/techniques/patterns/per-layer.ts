@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
+import { sinkAndWindowReads, sinkAndWindowMask, allKept } from './shapes';
 import type { AttentionPattern } from '../types';
 
 export const perLayer: AttentionPattern = {
@@ -23,5 +23,5 @@ export const perLayer: AttentionPattern = {
 		return bad.length ? `Layer ${bad.join(', ')} does not exist: the model has layers 0–${config.layers - 1}.` : null;
 	},
 	mask: (p, grid) =>
-		(p.full_layers as number[]).includes(grid.layer) ? maskOf(grid, () => true) : maskOf(grid, sinkAndWindow(p.sink as number, p.window as number))
+		(p.full_layers as number[]).includes(grid.layer) ? allKept(grid) : sinkAndWindowMask(grid, p.sink as number, p.window as number)
 };

@@ -1,5 +1,6 @@
 /** Mask builders shared by several patterns. */
 import type { PatternGrid } from '../types';
+import { countAtMost } from '../../engine/kv-cache';
 
 /** A [T, S] mask with `keep(queryPosition, keyPosition)` for each entry. */
 export function maskOf(grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>, keep: (i: number, j: number) => boolean): Uint8Array {
@@ -13,6 +14,26 @@ export function maskOf(grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'
 
 /** The first `sinks` positions plus the last `window` positions up to the query (itself included). */
 export const sinkAndWindow = (sinks: number, window: number) => (i: number, j: number) => j < sinks || i - j < window;
+
+/**
+ * The mask of `sinkAndWindow(sinks, window)`, entry for entry, written as two runs of slots per row
+ * (keys are in ascending positions) instead of a test per entry: at long contexts the test per
+ * entry cost more than the attention the mask saves.
+ */
+export function sinkAndWindowMask(grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>, sinks: number, window: number): Uint8Array {
+	const { queryPositions: q, keyPositions: k } = grid;
+	const S = k.length;
+	const mask = new Uint8Array(q.length * S);
+	const sinkSlots = countAtMost(k, sinks - 1);
+	for (let t = 0; t < q.length; t++) {
+		mask.fill(1, t * S, t * S + sinkSlots);
+		mask.fill(1, t * S + countAtMost(k, q[t] - window), (t + 1) * S);
+	}
+	return mask;
+}
+
+/** Every entry kept. */
+export const allKept = (grid: Pick<PatternGrid, 'queryPositions' | 'keyPositions'>) => new Uint8Array(grid.queryPositions.length * grid.keyPositions.length).fill(1);
 
 /** Keys `sinkAndWindow(sinks, window)` leaves the query at position n − 1. */
 export const sinkAndWindowReads = (sinks: number, window: number, n: number) => Math.min(n, window) + Math.max(0, Math.min(sinks, n - window));

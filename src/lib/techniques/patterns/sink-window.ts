@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow, sinkAndWindowReads } from './shapes';
+import { sinkAndWindowReads, sinkAndWindowMask } from './shapes';
 import type { AttentionPattern } from '../types';
 import { streamingLlm } from '../papers';
 
@@ -13,5 +13,5 @@ export const sinkWindow: AttentionPattern = {
 	},
 	perHead: false,
 	decodeReads: (p, n) => sinkAndWindowReads(p.sink as number, p.window as number, n),
-	mask: (p, grid) => maskOf(grid, sinkAndWindow(p.sink as number, p.window as number))
+	mask: (p, grid) => sinkAndWindowMask(grid, p.sink as number, p.window as number)
 };

@@ -1,4 +1,4 @@
-import { maskOf, sinkAndWindow } from './shapes';
+import { sinkAndWindowMask } from './shapes';
 import type { AttentionPattern } from '../types';
 import { longformer } from '../papers';
 
@@ -10,5 +10,5 @@ export const slidingWindow: AttentionPattern = {
 	params: { window: { kind: 'int', label: 'Window', unit: 'tokens', min: 1, max: 131072, default: 128 } },
 	perHead: false,
 	decodeReads: (p, n) => Math.min(n, p.window as number),
-	mask: (p, grid) => maskOf(grid, sinkAndWindow(0, p.window as number))
+	mask: (p, grid) => sinkAndWindowMask(grid, 0, p.window as number)
 };
