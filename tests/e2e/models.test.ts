@@ -18,7 +18,7 @@ test('a model loaded from files runs in the worker and shows progress and genera
 		(window as unknown as { phases: Set<string> }).phases = seen;
 		// Read from each record's element, which keeps its attributes even when the bar is gone by
 		// the time the observer runs (a fast decode can end within one batch of mutations).
-		const phaseOf = (node: Node) => (node instanceof Element && node.matches('progress') ? node.getAttribute('data-phase') : null);
+		const phaseOf = (node: Node) => (node instanceof Element ? (node.matches('progress') ? node : node.querySelector('progress'))?.getAttribute('data-phase') : null);
 		new MutationObserver((records) => {
 			for (const record of records) {
 				for (const node of [record.target, ...record.addedNodes]) {
