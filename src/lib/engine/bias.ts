@@ -55,19 +55,19 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
 	const T = ctx.queryPositions.length;
 	const S = ctx.slots;
-	const group = H / Hkv;
 	if (hookMask && hookMask.mask.length !== (hookMask.perHead ? H : 1) * T * S) {
 		throw new EngineError(`attentionMask returned ${hookMask.mask.length} entries; expected ${(hookMask.perHead ? H : 1) * T * S}.`);
 	}
 	if (distance && distance.slopes.length !== H) throw new EngineError(`A position plan gave ${distance.slopes.length} ALiBi slopes for ${H} attention heads.`);
 	const B = sameKeyPositions(ctx.keyPositions) && !distance && !hookMask?.perHead ? 1 : H;
+	const kvHeadOf = (b: number) => Math.floor((b * Hkv) / B);
 
 	// The visible runs of each row: causality within the window, then the hook's mask.
 	const runs: Run[] = [];
 	const readByKvHead = new Uint8Array(Hkv * S);
 	for (let b = 0; b < B; b++) {
-		const kvHead = Math.floor((b * Hkv) / B);
-		const keyPos = ctx.keyPositions[B === 1 ? 0 : kvHead];
+		const kvHead = kvHeadOf(b);
+		const keyPos = ctx.keyPositions[kvHead];
 		// With one row set for every head, a slot it reads is read from every KV head.
 		const readRows = B === 1 ? Array.from({ length: Hkv }, (_, h) => h * S) : [kvHead * S];
 		for (let t = 0; t < T; t++) {
@@ -101,7 +101,7 @@ export function attentionBias(ctx: LayerContext, hookMask?: HookMask, distance?:
 		if (!distance) bias.fill(0, at, at + end - start);
 		else {
 			const b = Math.floor(row / T);
-			const keys = distance.keys[Math.floor(b / group)];
+			const keys = distance.keys[kvHeadOf(b)];
 			const query = distance.query[row - b * T];
 			for (let s = start; s < end; s++) bias[at + s - start] = -distance.slopes[b] * (query - keys[s]);
 		}
