@@ -1,11 +1,16 @@
 /**
  * `npm run bench`: benchmarks print ratios measured in the same run, never absolute targets.
  */
+import { availableParallelism } from 'node:os';
+import { useWasmThreads } from '../src/lib/engine/runtime';
 import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib/experiment/index';
 import { benchEngine } from './engine';
 import { benchLinks } from './links';
 import { benchLongContext } from './long-context';
 import { benchTrainer } from './trainer';
+
+// As the CLI runs: a thread per core (onnxruntime's default is half of them).
+useWasmThreads(availableParallelism());
 
 function timePerCall(fn: () => void, minMs = 300): number {
 	for (let i = 0; i < 50; i++) fn();

@@ -25,11 +25,15 @@ async function probeWebGpu(): Promise<Capabilities['webgpu']> {
 	}
 }
 
+/** WASM threads this page or worker can run: one per core (at most 8) where it is cross-origin isolated, else one. */
+export function wasmThreadCount(): number {
+	return globalThis.crossOriginIsolated === true ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) : 1;
+}
+
 export async function probeCapabilities(): Promise<Capabilities> {
-	const isolated = globalThis.crossOriginIsolated === true;
 	return {
-		crossOriginIsolated: isolated,
-		wasmThreads: isolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) : 1,
+		crossOriginIsolated: globalThis.crossOriginIsolated === true,
+		wasmThreads: wasmThreadCount(),
 		webgpu: await probeWebGpu()
 	};
 }

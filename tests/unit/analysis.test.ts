@@ -8,9 +8,11 @@ import { strongestRetrievalHeads } from '$lib/experiment/ablation-study';
 import type { RunResult } from '$lib/experiment/run';
 import { copiedSpans, retrievalScores, summariseRetrieval } from '$lib/analysis/retrieval';
 import { nllPerToken, perplexityByPosition } from '$lib/analysis/perplexity';
-import { parseConfig } from '$lib/engine/config';
+import { parseConfig, type ModelConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
-import type { LayerContext } from '$lib/engine/hooks';
+import { SINK_TOKENS, type Hooks, type LayerContext } from '$lib/engine/hooks';
+import { composeHooks } from '$lib/engine/compose';
+import { techniqueHooks } from '$lib/experiment/technique-hooks';
 import { catalog, defaultExperiment } from '$lib/experiment';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
@@ -79,16 +81,96 @@ describe('retrieval-head score (Wu et al.)', () => {
 });
 
 describe('per-head statistics', () => {
-	it('sink mass, entropy and mean distance of hand-made rows', () => {
-		const collector = headStatsCollector(1, 1, 1, 1);
-		const ctx = { layer: 0, queryPositions: Int32Array.of(0, 1), keyPositions: [Int32Array.of(0, 1)], slots: 2 } as unknown as LayerContext;
-		collector.hooks.observe!(ctx, Float32Array.of(1, 0, 0.25, 0.75));
+	it('averages each row\'s sink mass, entropy and distance over the rows it saw', () => {
+		const collector = headStatsCollector(1, 1);
+		const ctx = { layer: 0, queryPositions: Int32Array.of(0, 1) } as unknown as LayerContext;
+		// Row 0 puts everything on key 0; row 1 puts ¼ on key 0, ¾ on key 1 (mean key position ¾).
+		collector.hooks.observeRowStats!(ctx, { sinkMass: Float32Array.of(1, 1), meanKeyPosition: Float32Array.of(0, 0.75), entropy: Float32Array.of(0, 0.5623351446), topKey: Int32Array.of(0, 1) });
 		const stats = collector.result();
-		expect(stats.sinkMass[0][0]).toBeCloseTo(0.625, 7);
-		// H(0.25, 0.75) = 0.5623351446 nats, averaged with a 0-entropy row.
+		expect(stats.sinkMass[0][0]).toBeCloseTo(1, 7);
 		expect(stats.entropy[0][0]).toBeCloseTo(0.5623351446 / 2, 7);
+		// Distances: 0 − 0 and 1 − ¾.
 		expect(stats.distance[0][0]).toBeCloseTo(0.125, 7);
 	});
+
+	// The engine computes the rows' statistics beside attention; here they are recomputed from the
+	// probabilities of the same call by their definitions, in float64.
+	const definitions = (ctx: LayerContext, probs: Float32Array, heads: number) => {
+		const T = ctx.queryPositions.length;
+		const S = ctx.slots;
+		const group = heads / ctx.keyPositions.length;
+		const rows: { sink: number; mean: number; entropy: number; top: number }[] = [];
+		for (let h = 0; h < heads; h++) {
+			const keys = ctx.keyPositions[Math.floor(h / group)];
+			for (let t = 0; t < T; t++) {
+				let sink = 0;
+				let mean = 0;
+				let entropy = 0;
+				let top = 0;
+				for (let s = 0; s < keys.length; s++) {
+					const p = probs[(h * T + t) * S + s];
+					if (p > probs[(h * T + t) * S + top]) top = s;
+					if (p <= 0) continue;
+					if (keys[s] < SINK_TOKENS) sink += p;
+					mean += p * keys[s];
+					entropy -= p * Math.log(p);
+				}
+				rows.push({ sink, mean, entropy, top: keys[top] });
+			}
+		}
+		return rows;
+	};
+
+	for (const [name, hooks] of [
+		['full attention, GQA', () => ({})],
+		['a sparse pattern (attention reads only the gathered slots)', (config: ModelConfig) => techniqueHooks({ ...defaultExperiment(catalog), attn: { id: 'sink-window', params: { sink: 2, window: 6 } } }, { causal: 0, kept: 0, massKept: 0, rows: 0 }, { config })]
+	] as const) {
+		it(`sink mass, mean key position, entropy and top key of every row match their definitions: ${name}`, async () => {
+			const engine = await Engine.load(fixtureModel({ seed: 7 }).config, fixtureModel({ seed: 7 }).safetensors);
+			let worst = { sink: 0, mean: 0, entropy: 0 };
+			let compared = 0;
+			let otherTopKeys = 0;
+			let expected: ReturnType<typeof definitions> = [];
+			const probe: Hooks = {
+				observe: (ctx, probs) => void (expected = definitions(ctx, probs, engine.config.heads)),
+				observeRowStats: (_ctx, stats) => {
+					expected.forEach((row, i) => {
+						worst = { sink: Math.max(worst.sink, Math.abs(stats.sinkMass[i] - row.sink)), mean: Math.max(worst.mean, Math.abs(stats.meanKeyPosition[i] - row.mean)), entropy: Math.max(worst.entropy, Math.abs(stats.entropy[i] - row.entropy)) };
+						if (stats.topKey[i] !== row.top) otherTopKeys++;
+						compared++;
+					});
+				}
+			};
+			const ids = Array.from({ length: 40 }, (_, i) => (i * 37 + 5) % 256);
+			const seq = engine.sequence(composeHooks(hooks(engine.config), probe));
+			await seq.prefill(ids, { chunkSize: 16 });
+			await seq.step(ids[3]);
+			expect(compared).toBe(engine.config.layers * engine.config.heads * 41);
+			expect(worst.sink).toBeLessThan(1e-6);
+			expect(worst.mean).toBeLessThan(1e-4);
+			expect(worst.entropy).toBeLessThan(1e-4);
+			expect(otherTopKeys).toBe(0);
+			await engine.release();
+		});
+
+		it(`one watched head's probabilities are that head's share of every head's: ${name}`, async () => {
+			const engine = await Engine.load(fixtureModel({ seed: 7 }).config, fixtureModel({ seed: 7 }).safetensors);
+			const ids = Array.from({ length: 40 }, (_, i) => (i * 37 + 5) % 256);
+			const head = 3;
+			const run = async (probe: Hooks) => {
+				const seq = engine.sequence(composeHooks(hooks(engine.config), probe));
+				await seq.prefill(ids, { chunkSize: 16 });
+				await seq.step(ids[3]);
+			};
+			const slices: number[][] = [];
+			await run({ wantsProbabilities: (ctx) => ctx.layer === 1, observe: (ctx, probs) => void slices.push(Array.from(probs.subarray(head * ctx.queryPositions.length * ctx.slots, (head + 1) * ctx.queryPositions.length * ctx.slots))) });
+			const watched: number[][] = [];
+			await run({ watchedHead: (ctx) => (ctx.layer === 1 ? head : null), observeHead: (_ctx, probs) => void watched.push(Array.from(probs)) });
+			expect(watched.length).toBe(4);
+			expect(watched).toEqual(slices);
+			await engine.release();
+		});
+	}
 });
 
 describe('KL to full attention', () => {

@@ -16,11 +16,12 @@ const ctx = (phase: 'prefill' | 'decode', queries: Int32Array, keys: Int32Array,
 describe('capturing one head’s map', () => {
 	it('keeps causal entries by position and one row per decode step (not the revived rows before it)', () => {
 		const collector = attentionMapCollector({ layer: 1, head: 1 }, 2, { positions: 3, decodeFrom: 2 });
-		// Probabilities [heads 4, T, S]: head h, row t, key s → h + 10 t + 100 s (distinct, so misplacement shows).
-		const probs = (T: number, S: number) => Float32Array.from({ length: 4 * T * S }, (_, i) => Math.floor(i / (T * S)) + 10 * (Math.floor(i / S) % T) + 100 * (i % S));
-		expect(collector.hooks.wantsProbabilities!(ctx('prefill', range(2), range(2), 0))).toBe(false);
-		collector.hooks.observe!(ctx('prefill', range(2), range(2)), probs(2, 2));
-		collector.hooks.observe!(ctx('decode', Int32Array.of(1, 2), range(3)), probs(2, 3));
+		// Head 1's probabilities [T, S]: row t, key s → 1 + 10 t + 100 s (distinct, so misplacement shows).
+		const probs = (T: number, S: number) => Float32Array.from({ length: T * S }, (_, i) => 1 + 10 * Math.floor(i / S) + 100 * (i % S));
+		expect(collector.hooks.watchedHead!(ctx('prefill', range(2), range(2), 0))).toBeNull();
+		expect(collector.hooks.watchedHead!(ctx('prefill', range(2), range(2), 1))).toBe(1);
+		collector.hooks.observeHead!(ctx('prefill', range(2), range(2)), probs(2, 2));
+		collector.hooks.observeHead!(ctx('decode', Int32Array.of(1, 2), range(3)), probs(2, 3));
 		const map = collector.result()!;
 		expect([map.positions, map.decodeFrom, map.decodeRows]).toEqual([3, 2, 1]);
 		// Head 1: row 0 sees key 0 (1); row 1 keys 0, 1 (11, 111); the decode row (t = 1 of 2) keys 0–2 (11, 111, 211). Future keys: not computed.
@@ -32,7 +33,7 @@ describe('capturing one head’s map', () => {
 		const collector = attentionMapCollector({ layer: 0, head: 0 }, 1, { positions: 10, decodeFrom: 8 }, { cells: 3, detailFloats: 30 });
 		// p(q, k) = (10 q + k) / 100, one head, the whole prompt in one call.
 		const probs = Float32Array.from({ length: 100 }, (_, i) => i / 100);
-		collector.hooks.observe!(ctx('prefill', range(10), range(10), 0), probs);
+		collector.hooks.observeHead!(ctx('prefill', range(10), range(10), 0), probs);
 		const { overview, detail } = collector.result()!;
 		expect([overview.block, overview.rows, overview.cols]).toEqual([4, 3, 3]);
 		// Cell (r, c) holds max (10 q + k) over q in [4r, 4r + 4), k in [4c, 4c + 4), k ≤ q.
@@ -46,7 +47,7 @@ describe('capturing one head’s map', () => {
 		const probs = Float32Array.from({ length: 100 }, (_, i) => i / 100);
 		const run = (region: { q0: number; q1: number; k0: number; k1: number }) => {
 			const collector = attentionMapCollector({ layer: 0, head: 0, region }, 1, { positions: 10, decodeFrom: 8 }, { cells: 3, detailFloats: 30 });
-			collector.hooks.observe!(ctx('prefill', range(10), range(10), 0), probs);
+			collector.hooks.observeHead!(ctx('prefill', range(10), range(10), 0), probs);
 			return collector.result()!;
 		};
 		const map = run({ q0: 2, q1: 5, k0: 0, k1: 3 });
@@ -60,7 +61,7 @@ describe('capturing one head’s map', () => {
 
 	it('cuts the map to the positions that ran when the answer stops early', () => {
 		const collector = attentionMapCollector({ layer: 0, head: 0 }, 1, { positions: 10, decodeFrom: 6 }, { cells: 3, detailFloats: 0 });
-		collector.hooks.observe!(ctx('prefill', range(6), range(6), 0), new Float32Array(36).fill(0.5));
+		collector.hooks.observeHead!(ctx('prefill', range(6), range(6), 0), new Float32Array(36).fill(0.5));
 		const map = collector.result()!;
 		expect(map.positions).toBe(6);
 		expect([map.overview.rows, map.overview.cols, map.overview.q1]).toEqual([2, 2, 6]);

@@ -28,13 +28,14 @@ function narrow(ctx: LayerContext, hidden: Float32Array, rows: number[]) {
 }
 
 /**
- * - `observe`, `observeScores`: every party runs, in order.
+ * - `observe`, `observeScores`, `observeRowStats`: every party runs, in order.
  * - `attentionMask`: a key stays visible only where every party's mask keeps it.
  * - `evict`: each party in turn, on the cache the previous one left.
  * - `pruneTokens`: each party chooses among the rows the previous ones kept; the rows are
  *   mapped back to the call's.
  * - `positions`: any number of parties, but two plans for one attention call conflict.
  * - `revive`: one party at most (revived rows of two parties would collide).
+ * - `observeHead`: one party at most (a call returns one head's probabilities alone).
  */
 export function composeHooks(...parts: Hooks[]): Hooks {
 	// Parties are called as `p.hook()`, never detached, so hooks written as methods keep their `this`.
@@ -71,6 +72,16 @@ export function composeHooks(...parts: Hooks[]): Hooks {
 			for (const p of observers) if (wants(p, ctx)) p.observe!(ctx, probs);
 		};
 	}
+
+	const watchers = having('observeHead');
+	if (watchers.length > 1) throw new EngineError('Two probes each watch one attention head (observeHead); only one may.');
+	if (watchers.length === 1) {
+		composed.watchedHead = (ctx) => watchers[0].watchedHead?.(ctx) ?? null;
+		composed.observeHead = (ctx, probs) => watchers[0].observeHead!(ctx, probs);
+	}
+
+	const statsObservers = having('observeRowStats');
+	if (statsObservers.length > 0) composed.observeRowStats = (ctx, stats) => statsObservers.forEach((p) => p.observeRowStats!(ctx, stats));
 
 	const evictors = having('evict');
 	if (evictors.length > 0) composed.evict = (ctx) => evictors.forEach((p) => p.evict!(ctx));

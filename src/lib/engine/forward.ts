@@ -14,7 +14,7 @@ import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
 import { embedRows, type Embeddings } from './embeddings';
 import { CancelledError, EngineError } from './errors';
-import { checkKeptRows, type Hooks, type LayerContext, type MaskContext, type PositionPlan } from './hooks';
+import { checkKeptRows, SINK_TOKENS, type Hooks, type LayerContext, type MaskContext, type PositionPlan, type RowStats } from './hooks';
 import type { KvCache } from './kv-cache';
 import type { ModelMemory } from './memory-plan';
 import { callPlan, distanceBias, passLength } from './positions';
@@ -170,11 +170,41 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	hooks.observeScores?.(maskContext);
 	const { bias, B, bytesRead, slots } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx), GATHER_BELOW);
 	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
-	const wantsProbs = !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true);
-	const feeds = { T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far };
-	const result = await model.runtime.attend(slots ? onlySlots(feeds, slots, Hkv, d) : feeds, wantsProbs);
-	if (wantsProbs) hooks.observe!(ctx, slots ? scatterColumns(result.probs!, H * T, S, slots) : result.probs!);
+	const wants = { probs: !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true), head: hooks.observeHead ? (hooks.watchedHead?.(ctx) ?? null) : null };
+	const keyColumns = hooks.observeRowStats ? sinkAndPositionColumns(ctx) : undefined;
+	const feeds = { T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far, keyColumns };
+	const result = await model.runtime.attend(slots ? onlySlots(feeds, slots, Hkv, d) : feeds, wants);
+	const onEverySlot = (probs: Float32Array, rows: number) => (slots ? scatterColumns(probs, rows, S, slots) : probs);
+	if (wants.probs) hooks.observe!(ctx, onEverySlot(result.probs!, H * T));
+	if (result.headProbs) hooks.observeHead!(ctx, onEverySlot(result.headProbs, T));
+	if (result.stats) hooks.observeRowStats!(ctx, rowStats(ctx, result.stats, result.topSlot!, slots));
 	return { out: result.out, bytesRead };
+}
+
+/** Each KV head's slots as [Hkv, slots, 2]: 1 for a sink key (else 0), and the key's position; padding slots are 0, 0. */
+function sinkAndPositionColumns(ctx: LayerContext): Float32Array {
+	const columns = new Float32Array(ctx.keyPositions.length * ctx.slots * 2);
+	ctx.keyPositions.forEach((keys, h) => {
+		for (let s = 0; s < keys.length; s++) {
+			const at = (h * ctx.slots + s) * 2;
+			columns[at] = keys[s] < SINK_TOKENS ? 1 : 0;
+			columns[at + 1] = keys[s];
+		}
+	});
+	return columns;
+}
+
+/** The attention call's statistics [H, T, 3] and top slots [H, T] (of `slots`, where it gathered) as one array per statistic. */
+function rowStats(ctx: LayerContext, stats: Float32Array, topSlot: BigInt64Array, slots: Int32Array | null): RowStats {
+	const rows = topSlot.length;
+	const T = ctx.queryPositions.length;
+	const group = ctx.config.heads / ctx.config.kvHeads;
+	const column = (c: number) => Float32Array.from({ length: rows }, (_, r) => stats[r * 3 + c]);
+	const topKey = Int32Array.from(topSlot, (top, r) => {
+		const slot = slots ? slots[Number(top)] : Number(top);
+		return ctx.keyPositions[Math.floor(Math.floor(r / T) / group)][slot];
+	});
+	return { sinkMass: column(0), meanKeyPosition: column(1), entropy: column(2), topKey };
 }
 
 /** Rows [from, to) of each head's [T, S] logits. */
@@ -192,13 +222,14 @@ const GATHER_BELOW = 0.75;
 
 /** The attention call's inputs over only `slots` of its S key slots (the bias covers them already). */
 function onlySlots(feeds: AttentionFeeds, slots: Int32Array, Hkv: number, d: number): AttentionFeeds {
-	const { T, S, B, far } = feeds;
+	const { T, S, B, far, keyColumns } = feeds;
 	const rows = B * T;
 	return {
 		...feeds,
 		S: slots.length,
 		k: gatherSlots(feeds.k, Hkv, S, d, slots),
 		v: gatherSlots(feeds.v, Hkv, S, d, slots),
+		keyColumns: keyColumns && gatherSlots(keyColumns, Hkv, S, 2, slots),
 		far: far && { q: far.q, k: gatherSlots(far.k, Hkv, S, d, slots), near: gatherColumns(far.near, rows, S, slots) }
 	};
 }

@@ -10,6 +10,10 @@
  *                [logits soft-capped before the bias]
  *   attentionFar: as attention, plus a second (q, k) pair and a `near` selector: scores are
  *                near ? q·k : qFar·kFar — for schemes that give far keys other positions.
+ *   [stats]:     either one, plus key_columns[Hkv,S,2] (1 for a sink key, each key's position)
+ *                → stats[H,T,3]: each row's sink mass, mean key position and entropy;
+ *                  top_slot[H,T,1]: its most attended key slot
+ *   [one head]:  any of them, plus head[1] → head_probs[1,T,S]: that query head's probabilities alone
  *   post(layer): attn[T,H·d], x[T,D] → h = x + [norm](o_proj(attn)) → h + [norm](MLP(norm(h)))
  *   head:        x[T,D] → norm → lm_head → [soft-cap] → logits[T,V]
  */
@@ -104,21 +108,49 @@ function softcap(g: GraphBuilder, x: string, cap: number | null): string {
 	return cap === null ? x : g.op('Mul', [g.op('Tanh', [g.op('Div', [x, g.scalar(cap)])]), g.scalar(cap)]);
 }
 
-/** Repeats each KV head for the query heads of its group: [Hkv, S, d] → [H, S, d]. */
-function expandKv(g: GraphBuilder, x: string, config: ModelConfig): string {
+/** Repeats each KV head for the query heads of its group: [Hkv, S, width] → [H, S, width]. */
+function expandKv(g: GraphBuilder, x: string, config: ModelConfig, width = config.headDim): string {
 	const group = config.heads / config.kvHeads;
 	if (group === 1) return x;
 	const expanded = g.op('Expand', [g.op('Unsqueeze', [x, g.ints([1])]), g.ints([1, group, 1, 1])]);
-	return g.op('Reshape', [expanded, g.ints([config.heads, -1, config.headDim])]);
+	return g.op('Reshape', [expanded, g.ints([config.heads, -1, width])]);
 }
 
-export function attentionGraph(config: ModelConfig, spec: BlockSpec, far: boolean): OnnxModel {
+/**
+ * Masked logits are −∞ in the bias; the statistics multiply probabilities by logits, and 0 · −∞
+ * is NaN, so there they meet a finite floor instead, whose softmax weight is exactly 0 all the same.
+ */
+const MASKED_FLOOR = -1e30;
+
+/**
+ * Each row's most attended slot (the first, on a tie) and its entropy −Σ p ln p, for probs
+ * [H, T, S] whose softmax input was x: lse − Σ p·x, with lse = x − ln p at that slot, so no
+ * logarithm is taken per entry.
+ */
+function topSlotAndEntropy(g: GraphBuilder, probs: string, x: string) {
+	const top = g.op('ArgMax', [x], { axis: -1, keepdims: 1 }, 'top_slot');
+	const at = (t: string) => g.op('GatherElements', [t, top], { axis: -1 });
+	const lse = g.op('Sub', [at(x), g.op('Log', [at(probs)])]);
+	// Σ p·x as one dot product per row, [H, T, 1, S] · [H, T, S, 1]: faster than Mul and ReduceSum.
+	const expected = g.op('MatMul', [g.op('Unsqueeze', [probs, g.ints([2])]), g.op('Unsqueeze', [x, g.ints([3])])]);
+	return { top, entropy: g.op('Sub', [lse, g.op('Squeeze', [expected, g.ints([3])])]) };
+}
+
+/** Which attention graph: with a far branch, with the rows' statistics, with one head's probabilities as an output of its own. */
+export interface AttentionVariant {
+	far: boolean;
+	stats: boolean;
+	oneHead: boolean;
+}
+
+export function attentionGraph(config: ModelConfig, spec: BlockSpec, { far, stats, oneHead }: AttentionVariant): OnnxModel {
 	const { heads, kvHeads, headDim } = config;
-	const g = new GraphBuilder(far ? 'attention_far' : 'attention');
+	const g = new GraphBuilder(`attention${far ? '_far' : ''}${stats ? '_stats' : ''}${oneHead ? '_head' : ''}`);
 	const q = g.input('q', [heads, 'T', headDim]);
 	const k = expandKv(g, g.input('k', [kvHeads, 'S', headDim]), config);
 	const v = expandKv(g, g.input('v', [kvHeads, 'S', headDim]), config);
-	const bias = g.input('bias', ['B', 'T', 'S']);
+	const input = g.input('bias', ['B', 'T', 'S']);
+	const bias = stats ? g.op('Max', [input, g.scalar(MASKED_FLOOR)]) : input;
 	let scores = g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 2, 1] })]);
 	if (far) {
 		const qFar = g.input('q_far', [heads, 'T', headDim]);
@@ -127,11 +159,27 @@ export function attentionGraph(config: ModelConfig, spec: BlockSpec, far: boolea
 		const farScores = g.op('MatMul', [qFar, g.op('Transpose', [kFar], { perm: [0, 2, 1] })]);
 		scores = g.op('Where', [near, scores, farScores]);
 	}
-	const probs = g.op('Softmax', [g.op('Add', [softcap(g, scores, spec.softcap.attention), bias])], { axis: -1 }, 'probs');
-	const out = g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: [1, 0, 2] });
+	const x = g.op('Add', [softcap(g, scores, spec.softcap.attention), bias]);
+	const probs = g.op('Softmax', [x], { axis: -1 }, 'probs');
+	// With the statistics, each value row carries its key's sink flag and position as two more
+	// entries: the sink mass and the mean key position come out of the one MatMul, at almost no cost.
+	const weighted = g.op('MatMul', [probs, stats ? g.op('Concat', [v, expandKv(g, g.input('key_columns', [kvHeads, 'S', 2]), config, 2)], { axis: -1 }) : v]);
+	const values = stats ? g.op('Slice', [weighted, g.ints([0]), g.ints([headDim]), g.ints([-1])]) : weighted;
+	const out = g.op('Transpose', [values], { perm: [1, 0, 2] });
 	g.op('Reshape', [out, g.ints([-1, heads * headDim])], {}, 'out');
 	g.output('out', ['T', heads * headDim]);
 	g.output('probs', [heads, 'T', 'S']);
+	if (stats) {
+		const sinkAndPosition = g.op('Slice', [weighted, g.ints([headDim]), g.ints([headDim + 2]), g.ints([-1])]);
+		const { entropy } = topSlotAndEntropy(g, probs, x);
+		g.op('Concat', [sinkAndPosition, entropy], { axis: -1 }, 'stats');
+		g.output('stats', [heads, 'T', 3]);
+		g.output('top_slot', [heads, 'T', 1], 'int64');
+	}
+	if (oneHead) {
+		g.op('Gather', [probs, g.input('head', [1], 'int64')], { axis: 0 }, 'head_probs');
+		g.output('head_probs', [1, 'T', 'S']);
+	}
 	return g.build();
 }
 

@@ -65,6 +65,21 @@ export interface MaskContext extends LayerContext {
 	vectors(): { queries: Float32Array; keys: Float32Array };
 }
 
+/** Keys at positions below this count as attention sinks in {@link RowStats} (StreamingLLM keeps four). */
+export const SINK_TOKENS = 4;
+
+/** Summaries of each query row's attention, [heads, T] each, computed where attention runs. */
+export interface RowStats {
+	/** The share of the row's attention on keys at positions below {@link SINK_TOKENS}. */
+	sinkMass: Float32Array;
+	/** Σ p·(key position): the row's mean attended position. */
+	meanKeyPosition: Float32Array;
+	/** −Σ p ln p, in nats. */
+	entropy: Float32Array;
+	/** The position of the row's most attended key (the first such slot, on a tie). */
+	topKey: Int32Array;
+}
+
 export interface Hooks {
 	/** Positions for this layer's queries and keys; undefined = the model's own. */
 	positions?(ctx: LayerContext): PositionPlan | undefined;
@@ -82,6 +97,18 @@ export interface Hooks {
 	wantsProbabilities?(ctx: LayerContext): boolean;
 	/** Attention probabilities [heads, T, slots] of this call. Must not keep a reference. */
 	observe?(ctx: LayerContext, probs: Float32Array): void;
+	/**
+	 * The one query head whose probabilities `observeHead` wants in this call, or null: a probe
+	 * that reads one head (the heatmap) then costs a copy of [T, slots], not of every head's.
+	 */
+	watchedHead?(ctx: LayerContext): number | null;
+	/** The watched head's probabilities [T, slots] in this call. Must not keep a reference. */
+	observeHead?(ctx: LayerContext, probs: Float32Array): void;
+	/**
+	 * Each query row's attention summarised ({@link RowStats}): what a probe that needs only these
+	 * asks for, since they cost a little arithmetic where the probabilities cost a copy of [heads, T, slots].
+	 */
+	observeRowStats?(ctx: LayerContext, stats: RowStats): void;
 	/** Called after prefill and after each decode step; may call `cache.keep`. */
 	evict?(ctx: { config: ModelConfig; phase: 'prefill' | 'decode'; step: number; cache: KvCache }): void;
 	/**

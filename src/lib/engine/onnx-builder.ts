@@ -41,8 +41,8 @@ export class GraphBuilder {
 		return name;
 	}
 
-	output(name: string, dims: Dim[]): void {
-		this.outputs.push(valueInfo(name, dims, FLOAT));
+	output(name: string, dims: Dim[], type: 'float' | 'int64' = 'float'): void {
+		this.outputs.push(valueInfo(name, dims, type === 'int64' ? INT64 : FLOAT));
 	}
 
 	/** A float constant, held as external data: `data` must not change until the session exists. */

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
-import { attentionGraph, headGraph, postGraph, preGraph } from './graphs';
+import { attentionGraph, headGraph, postGraph, preGraph, type AttentionVariant } from './graphs';
 import type { GpuDeviceInfo } from './memory-plan';
 import type { OnnxModel } from './onnx-builder';
 import type { HeadWeights, LayerWeights } from './weights';
@@ -28,9 +28,38 @@ export interface AttentionFeeds {
 	B: number;
 	/** A second (query, key) pair, used where `near` [B, T, S] is 0. */
 	far?: { q: Float32Array; k: Float32Array; near: Uint8Array };
+	/** Per KV head and slot [Hkv, S, 2]: 1 for a sink key, and the key's position; given, the call also returns each row's statistics. */
+	keyColumns?: Float32Array;
+}
+
+export interface AttentionResult {
+	/** [T, H·d] */
+	out: Float32Array;
+	/** [H, T, S], when asked for. */
+	probs?: Float32Array;
+	/** [H, T, 3]: each row's sink mass, mean key position and entropy, when the feeds had key columns. */
+	stats?: Float32Array;
+	/** [H, T]: each row's most attended slot, with the statistics. */
+	topSlot?: BigInt64Array;
+	/** [T, S]: the probabilities of the one head asked for. */
+	headProbs?: Float32Array;
+}
+
+/** What an attention call returns beside its output: every head's probabilities, or one head's (they cost memory). */
+export interface AttentionWants {
+	probs: boolean;
+	head: number | null;
 }
 
 const float = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
+
+/**
+ * How many threads onnxruntime's WASM backend runs, set before its first session: its own default
+ * is half the cores, a single thread on a 2-core machine, which leaves a long prefill a third slower.
+ */
+export function useWasmThreads(count: number): void {
+	ort.env.wasm.numThreads = Math.max(1, Math.floor(count));
+}
 
 function session(model: OnnxModel, ep: ExecutionProvider, half: boolean): Promise<Session> {
 	return ort.InferenceSession.create(model.bytes, {
@@ -41,7 +70,9 @@ function session(model: OnnxModel, ep: ExecutionProvider, half: boolean): Promis
 	});
 }
 
-/** How many sessions a model has: each layer's pre and post, the two attention graphs, the head. */
+const attentionKey = ({ far, stats, oneHead }: AttentionVariant) => [far, stats, oneHead].map(Number).join('');
+
+/** How many sessions a model loads: each layer's pre and post, the two attention graphs, the head. */
 const sessionCount = (config: ModelConfig) => 2 * config.layers + 3;
 
 export class Runtime {
@@ -54,8 +85,8 @@ export class Runtime {
 		private readonly config: ModelConfig,
 		private readonly spec: BlockSpec,
 		private readonly ep: ExecutionProvider,
-		private readonly attention: Session,
-		private readonly attentionFar: Session,
+		/** Attention sessions by variant (attentionKey); the plain ones open with the runtime, the rest when first asked for. */
+		private readonly attention: Map<string, Promise<Session>>,
 		private readonly onSession: (done: number, total: number) => void,
 		/** The WebGPU device onnxruntime runs on; null on WASM. */
 		readonly device: GpuDeviceInfo | null
@@ -67,12 +98,21 @@ export class Runtime {
 	 * `onSession` counts sessions as they are created, these and the weights' (`load`).
 	 */
 	static async open(config: ModelConfig, spec: BlockSpec, ep: ExecutionProvider, onSession: (done: number, total: number) => void): Promise<Runtime> {
-		const attention = await session(attentionGraph(config, spec, false), ep, false);
-		const attentionFar = await session(attentionGraph(config, spec, true), ep, false);
+		const attention = new Map<string, Promise<Session>>();
+		for (const far of [false, true]) {
+			const variant = { far, stats: false, oneHead: false };
+			attention.set(attentionKey(variant), Promise.resolve(await session(attentionGraph(config, spec, variant), ep, false)));
+		}
 		onSession(2, sessionCount(config));
 		// onnxruntime sets env.webgpu.device once its WebGPU backend has started, with the adapter's limits.
 		const device = ep === 'webgpu' ? ((await ort.env.webgpu.device) as unknown as GpuDeviceInfo) : null;
-		return new Runtime(config, spec, ep, attention, attentionFar, onSession, device);
+		return new Runtime(config, spec, ep, attention, onSession, device);
+	}
+
+	private attentionSession(variant: AttentionVariant): Promise<Session> {
+		const key = attentionKey(variant);
+		if (!this.attention.has(key)) this.attention.set(key, session(attentionGraph(this.config, this.spec, variant), this.ep, false));
+		return this.attention.get(key)!;
 	}
 
 	/**
@@ -102,10 +142,10 @@ export class Runtime {
 		return { q: out.q.data as Float32Array, k: out.k.data as Float32Array, v: out.v.data as Float32Array };
 	}
 
-	/** The attention output [T, H·d], and the probabilities [H, T, S] when asked for (they cost memory). */
-	async attend(feeds: AttentionFeeds, withProbabilities: boolean): Promise<{ out: Float32Array; probs?: Float32Array }> {
+	/** The attention output, the probabilities asked for, and the rows' statistics when the feeds ask. */
+	async attend(feeds: AttentionFeeds, wants: AttentionWants): Promise<AttentionResult> {
 		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
-		const { T, S, B, far } = feeds;
+		const { T, S, B, far, keyColumns } = feeds;
 		const inputs: Record<string, ort.Tensor> = {
 			q: float(feeds.q, [H, T, d]),
 			k: float(feeds.k, [Hkv, S, d]),
@@ -117,8 +157,15 @@ export class Runtime {
 			inputs.k_far = float(far.k, [Hkv, S, d]);
 			inputs.near = new ort.Tensor('bool', far.near, [B, T, S]);
 		}
-		const result = await (far ? this.attentionFar : this.attention).run(inputs, withProbabilities ? ['out', 'probs'] : ['out']);
-		return { out: result.out.data as Float32Array, probs: result.probs?.data as Float32Array | undefined };
+		if (keyColumns) inputs.key_columns = float(keyColumns, [Hkv, S, 2]);
+		const oneHead = !wants.probs && wants.head !== null;
+		if (oneHead) inputs.head = new ort.Tensor('int64', BigInt64Array.of(BigInt(wants.head!)), [1]);
+		const outputs = ['out', ...(wants.probs ? ['probs'] : []), ...(keyColumns ? ['stats', 'top_slot'] : []), ...(oneHead ? ['head_probs'] : [])];
+		const result = await (await this.attentionSession({ far: !!far, stats: !!keyColumns, oneHead })).run(inputs, outputs);
+		const data = <A>(name: string) => result[name]?.data as A | undefined;
+		const probs = data<Float32Array>('probs');
+		const headProbs = oneHead ? data<Float32Array>('head_probs') : probs && wants.head !== null ? probs.subarray(wants.head * T * S, (wants.head + 1) * T * S) : undefined;
+		return { out: data<Float32Array>('out')!, probs, stats: data('stats'), topSlot: data('top_slot'), headProbs };
 	}
 
 	/** The rest of the block after attention: attn [T, H·d] and the block's input x [T, D] → its output [T, D]. */
@@ -137,6 +184,7 @@ export class Runtime {
 	}
 
 	async release(): Promise<void> {
-		for (const session of [...this.preSessions, ...this.postSessions, this.attention, this.attentionFar, ...(this.head ? [this.head] : [])]) await session.release();
+		const attention = await Promise.all(this.attention.values());
+		for (const session of [...this.preSessions, ...this.postSessions, ...attention, ...(this.head ? [this.head] : [])]) await session.release();
 	}
 }

@@ -147,8 +147,8 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	const chunkSize = alignChunk(planMemory(engine.config, instance.ids.length, maxNewTokens, options.chunkSize, engine.memory), pattern?.chunkMultiple?.(experiment.attn.params));
 	const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
 	const { layers, heads, kvHeads } = engine.config;
-	const headStats = options.analyze ? headStatsCollector(layers, heads, heads / kvHeads) : null;
-	const topKeys = options.analyze ? topKeyCollector(layers, heads, heads / kvHeads) : null;
+	const headStats = options.analyze ? headStatsCollector(layers, heads) : null;
+	const topKeys = options.analyze ? topKeyCollector(layers, heads) : null;
 	// Shape fitting costs a few masks per head: only for prompts a classroom projector shows whole.
 	const shapes = options.analyze && instance.ids.length <= 1024 ? headPatternCollector(engine.config) : null;
 	const techniques = techniqueHooks(experiment, stats, { measureRecall: options.measureRecall, config: engine.config });

@@ -58,14 +58,28 @@ export function emptyTile(q0: number, q1: number, k0: number, k1: number, block:
 	return { q0, q1, k0, k1, block, rows, cols, probs: new Float32Array(rows * cols).fill(NOT_COMPUTED) };
 }
 
-/** Folds one query row's probabilities (`keys[s]` → `probs[from + s]`) into the tile; only causal keys count. */
-function addRow(tile: MapTile, query: number, keys: Int32Array, probs: Float32Array, from: number) {
+/**
+ * Which cell column each key slot falls in for `tile` (−1 outside it), worked out once per call
+ * since every row of the call shares the keys.
+ */
+function columnsOf(tile: MapTile, keys: Int32Array): Int32Array {
+	return Int32Array.from(keys, (k) => (k < tile.k0 || k >= tile.k1 ? -1 : Math.floor((k - tile.k0) / tile.block)));
+}
+
+/**
+ * Folds one query row's probabilities (`keys[s]` → `probs[from + s]`) into the tile; only causal
+ * keys count, and with keys in ascending order (no eviction reordered them) the row stops at the query.
+ */
+function addRow(tile: MapTile, columns: Int32Array, query: number, keys: Int32Array, ascending: boolean, probs: Float32Array, from: number) {
 	if (query < tile.q0 || query >= tile.q1) return;
 	const row = Math.floor((query - tile.q0) / tile.block) * tile.cols;
 	for (let s = 0; s < keys.length; s++) {
-		const k = keys[s];
-		if (k > query || k < tile.k0 || k >= tile.k1) continue;
-		const at = row + Math.floor((k - tile.k0) / tile.block);
+		if (keys[s] > query) {
+			if (ascending) return;
+			continue;
+		}
+		if (columns[s] < 0) continue;
+		const at = row + columns[s];
 		const p = probs[from + s];
 		if (p > tile.probs[at]) tile.probs[at] = p;
 	}
@@ -120,8 +134,8 @@ export function attentionMapCollector(capture: MapCapture, group: number, span: 
 	let decodeRows = 0;
 	let end = 0;
 	const hooks: Hooks = {
-		wantsProbabilities: (ctx) => ctx.layer === capture.layer,
-		observe: (ctx, probs) => {
+		watchedHead: (ctx) => (ctx.layer === capture.layer ? capture.head : null),
+		observeHead: (ctx, probs) => {
 			const T = ctx.queryPositions.length;
 			const keys = ctx.keyPositions[Math.floor(capture.head / group)];
 			if (ctx.phase === 'prefill' && ctx.rowOffset === 0) {
@@ -132,12 +146,12 @@ export function attentionMapCollector(capture: MapCapture, group: number, span: 
 			if (!tiles) return;
 			// A decode call's earlier rows are revived tokens (LazyLLM): only its last row is the new token's.
 			const first = ctx.phase === 'decode' ? T - 1 : 0;
+			const ascending = keys.every((k, s) => s === 0 || k > keys[s - 1]);
+			const shown = [tiles.overview, tiles.detail, ...(tiles.region ? [tiles.region] : [])].map((tile) => ({ tile, columns: columnsOf(tile, keys) }));
 			for (let t = first; t < T; t++) {
 				const query = ctx.queryPositions[t];
-				const from = (capture.head * T + t) * ctx.slots;
-				addRow(tiles.overview, query, keys, probs, from);
-				addRow(tiles.detail, query, keys, probs, from);
-				if (tiles.region) addRow(tiles.region, query, keys, probs, from);
+				const from = t * ctx.slots;
+				for (const { tile, columns } of shown) addRow(tile, columns, query, keys, ascending, probs, from);
 				end = Math.max(end, query + 1);
 			}
 			if (ctx.phase === 'decode') decodeRows++;

@@ -11,6 +11,10 @@ import { BrowserCache } from '../hub/browser-cache';
 import { openCachedModel } from '../hub/model';
 import { modelTokenizer, tokenizerFor, type Tokenizer } from '../tokenizers';
 import type { EngineApi, ModelSource } from './protocol';
+import { useWasmThreads } from '../engine/runtime';
+import { wasmThreadCount } from '../capabilities';
+
+useWasmThreads(wasmThreadCount());
 
 let engine: Engine | null = null;
 /** The loaded model's tokenizer: a hub model brings its own, the lab models declare bytes. */
