@@ -1,19 +1,27 @@
 /**
- * Long contexts (issue 25), on the shipped lab model: each figure is a ratio measured in this run.
+ * Long contexts (issue 25), on the shipped lab model and on a SmolLM2-135M-shaped one: each figure
+ * is a ratio measured in this run.
  * - sparsity: a pattern's prefill time over full attention's, beside the share of entries it keeps;
  * - analyses: what a run with every default view's data (heatmap capture, head statistics,
  *   retrieval scores, recall, KL to full) adds to the same run without them, over the bare prefill;
+ * - eviction: a decode step with a small KV budget over one with the whole cache;
  * - compute limit: the bare prefill over the time onnxruntime needs for the same FLOPs in one large MatMul.
  */
 import * as ort from 'onnxruntime-web';
 import { loadModelDir } from '../src/cli/model-dir';
 import type { ModelConfig } from '../src/lib/engine/config';
-import type { Engine } from '../src/lib/engine/engine';
 import { GraphBuilder } from '../src/lib/engine/onnx-builder';
 import { prefillFlops } from '../src/lib/cost/analytic';
 import { catalog, decodeQuery } from '../src/lib/experiment/index';
-import { alignChunk, planMemory, runExperiment } from '../src/lib/experiment/run';
+import { alignChunk, planMemory, runExperiment, type RunOptions, type RunResult } from '../src/lib/experiment/run';
 import { report, techniqueHooks, type PatternStats } from '../src/lib/experiment/technique-hooks';
+import { Engine } from '../src/lib/engine/engine';
+import { composeHooks } from '../src/lib/engine/compose';
+import type { Hooks } from '../src/lib/engine/hooks';
+import { attentionMapCollector } from '../src/lib/probes/attention-map';
+import { headStatsCollector } from '../src/lib/probes/heads';
+import { topKeyCollector } from '../src/lib/probes/top-keys';
+import { realShapeModels } from './real-shapes';
 import { median } from './timing';
 
 const PATTERNS = [
@@ -55,29 +63,73 @@ async function timedPrefill(engine: Engine, ids: number[], chunkSize: number, qu
 	return { ms, density: report(stats).density };
 }
 
-export async function benchLongContext(lengths = [4096, 16384]) {
-	const engine = await loadModelDir('static/models/lab-rope');
-	const rate = await matmulRate();
-	const rows: Record<string, string | number>[] = [];
-	for (const T of lengths) {
-		const ids = Array.from({ length: T }, (_, i) => 32 + ((i * 7919) % 90));
-		const chunkSize = alignChunk(planMemory(engine.config, T, 8, undefined, engine.memory), 64);
-		const { ms: bare } = await timedPrefill(engine, ids, chunkSize, null);
-		const ideal = (enginePrefillFlops(engine.config, T) / rate) * 1000;
-		rows.push({ tokens: T, measure: `bare prefill (chunks of ${chunkSize}) / MatMul time for its FLOPs`, ratio: +(bare / ideal).toFixed(2), target: '≤ 1.4', note: `${Math.round(bare)} ms vs ${Math.round(ideal)} ms at ${(rate / 1e9).toFixed(1)} GFLOP/s` });
-		for (const pattern of PATTERNS) {
-			const { ms, density } = await timedPrefill(engine, ids, chunkSize, pattern.query);
-			rows.push({ tokens: T, measure: `${pattern.name} prefill / full`, ratio: +(ms / bare).toFixed(2), target: pattern.target && T >= 16384 ? `≤ ${pattern.target}` : '≈ density', note: `density ${density.toFixed(3)}` });
-		}
-		const run = (analyze: boolean) => {
-			const experiment = decodeQuery(`task=passkey&len=${T}`, catalog).experiment;
-			return median(1, () => runExperiment(engine, experiment, analyze ? { analyze: true, capture: { layer: 0, head: 0 } } : {}));
-		};
-		const plain = await run(false);
-		const analyzed = await run(true);
-		rows.push({ tokens: T, measure: 'what the default views add / bare prefill', ratio: +((analyzed - plain) / bare).toFixed(2), target: '≤ 0.25', note: `run ${Math.round(plain)} ms, with analyses ${Math.round(analyzed)} ms` });
+/** The median prefill time with these hooks' probes (no techniques), for a model without a tokenizer. */
+async function probedPrefill(engine: Engine, ids: number[], chunkSize: number, probes: () => Hooks) {
+	return median(1, () => engine.sequence(probes()).prefill(ids, { chunkSize, lastLogits: 64 }));
+}
+
+/** Every default view's probes, composed as a run with analyses composes them (experiment/run.ts). */
+function viewProbes(config: ModelConfig, T: number): Hooks {
+	const { layers, heads, kvHeads } = config;
+	const map = attentionMapCollector({ layer: 0, head: 0 }, heads / kvHeads, { positions: T, decodeFrom: T });
+	return composeHooks(map.hooks, headStatsCollector(layers, heads).hooks, topKeyCollector(layers, heads).hooks);
+}
+
+type Row = Record<string, string | number>;
+
+/** Bare prefill against the MatMul rate, and each pattern's prefill against full attention's. */
+async function prefillRows(engine: Engine, T: number, rate: number, patterns: typeof PATTERNS) {
+	const ids = Array.from({ length: T }, (_, i) => 32 + ((i * 7919) % 90));
+	const chunkSize = alignChunk(planMemory(engine.config, T, 8, undefined, engine.memory), 64);
+	const { ms: bare } = await timedPrefill(engine, ids, chunkSize, null);
+	const ideal = (enginePrefillFlops(engine.config, T) / rate) * 1000;
+	const rows: Row[] = [{ tokens: T, measure: `bare prefill (chunks of ${chunkSize}) / MatMul time for its FLOPs`, ratio: +(bare / ideal).toFixed(2), target: '≤ 1.4', note: `${Math.round(bare)} ms vs ${Math.round(ideal)} ms at ${(rate / 1e9).toFixed(1)} GFLOP/s` }];
+	for (const pattern of patterns) {
+		const { ms, density } = await timedPrefill(engine, ids, chunkSize, pattern.query);
+		rows.push({ tokens: T, measure: `${pattern.name} prefill / full`, ratio: +(ms / bare).toFixed(2), target: pattern.target && T >= 16384 ? `≤ ${pattern.target}` : '≈ density', note: `density ${density.toFixed(3)}` });
 	}
-	await engine.release();
-	console.log('Long contexts on the lab model (WASM EP): ratios measured in this run.');
+	return { rows, bare, ids, chunkSize };
+}
+
+/** The lab model as the lab runs it: patterns, every default view's data, and decode under KV eviction. */
+async function labModelRows(engine: Engine, T: number, rate: number): Promise<Row[]> {
+	const { rows, bare } = await prefillRows(engine, T, rate, PATTERNS);
+	const run = async (query: string, options: RunOptions = {}) => {
+		const experiment = decodeQuery(`task=passkey&len=${T}&${query}`, catalog).experiment;
+		const results: RunResult[] = [];
+		const ms = await median(1, async () => void results.push(await runExperiment(engine, experiment, options)));
+		return { ms, result: results[results.length - 1] };
+	};
+	const plain = await run('');
+	const analyzed = await run('', { analyze: true, capture: { layer: 0, head: 0 } });
+	rows.push({ tokens: T, measure: 'what the default views add / bare prefill', ratio: +((analyzed.ms - plain.ms) / bare).toFixed(2), target: '≤ 0.25', note: `run ${Math.round(plain.ms)} ms, with analyses ${Math.round(analyzed.ms)} ms` });
+	const kept = 1024;
+	const evicting = await run(`kv=streaming-llm&kv.tokens=${kept}`, { maxNewTokens: 16 });
+	const full = await run('', { maxNewTokens: 16 });
+	const perToken = (r: RunResult) => r.timings.decodeMsPerToken ?? NaN;
+	rows.push({ tokens: T, measure: `decode step, StreamingLLM keeping ${kept} / full cache`, ratio: +(perToken(evicting.result) / perToken(full.result)).toFixed(2), target: `≈ ${(kept / T).toFixed(2)} (entries kept)`, note: `${perToken(evicting.result).toFixed(1)} vs ${perToken(full.result).toFixed(1)} ms/token` });
+	return rows;
+}
+
+/** A model without a tokenizer (a real checkpoint's shape, random weights): the engine with the views' probes. */
+async function shapeRows(engine: Engine, T: number, rate: number): Promise<Row[]> {
+	const { rows, bare, ids, chunkSize } = await prefillRows(engine, T, rate, PATTERNS.slice(0, 1));
+	const probed = await probedPrefill(engine, ids, chunkSize, () => viewProbes(engine.config, T));
+	rows.push({ tokens: T, measure: 'what the default views add / bare prefill', ratio: +((probed - bare) / bare).toFixed(2), target: '≤ 0.25', note: `${Math.round(bare)} ms bare, ${Math.round(probed)} ms with the views' probes` });
+	return rows;
+}
+
+export async function benchLongContext(lengths = [4096, 16384]) {
+	const rate = await matmulRate();
+	const lab = await loadModelDir('static/models/lab-rope');
+	const rows: Row[] = [];
+	for (const T of lengths) rows.push(...(await labModelRows(lab, T, rate)).map((row) => ({ model: 'lab-rope', ...row })));
+	await lab.release();
+	// SmolLM2-135M's widths, heads and vocabulary at 4 of its 30 layers (bench/real-shapes.ts).
+	const [smol] = realShapeModels(4);
+	const shaped = await Engine.load(smol.config, smol.safetensors);
+	rows.push(...(await shapeRows(shaped, 2048, rate)).map((row) => ({ model: 'SmolLM2-135M shape', ...row })));
+	await shaped.release();
+	console.log('Long contexts (WASM EP): ratios measured in this run, each beside its target.');
 	console.table(rows);
 }

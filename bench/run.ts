@@ -6,6 +6,7 @@ import { useWasmThreads } from '../src/lib/engine/runtime';
 import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib/experiment/index';
 import { benchEngine } from './engine';
 import { benchLinks } from './links';
+import { benchBrowser } from './browser';
 import { benchLongContext } from './long-context';
 import { benchTrainer } from './trainer';
 
@@ -36,3 +37,4 @@ benchLinks();
 await benchEngine();
 await benchTrainer();
 await benchLongContext();
+await benchBrowser();

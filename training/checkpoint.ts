@@ -61,7 +61,7 @@ export function hfConfig(s: ModelShape, trainedLength: number) {
 		hidden_act: 'silu',
 		bos_token_id: 256,
 		eos_token_id: 257,
-		position_encoding: 'rope',
+		position_encoding: s.positionEncoding ?? 'rope',
 		tokenizer: 'bytes',
 		torch_dtype: 'float32'
 	};

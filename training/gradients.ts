@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { sampleSequence, type DataSpec } from './corpus';
-import { forward, initParams, loss, ropeTables, type ModelShape, type Params } from './model';
+import { forward, initParams, loss, positionTables, type ModelShape, type Params } from './model';
 import { tf } from './tf';
 
 export interface BatchPart {
@@ -39,10 +39,10 @@ export function batchTensors(seeds: number[], length: number, data: DataSpec) {
 	};
 }
 
-const tables = new Map<number, ReturnType<typeof ropeTables>>();
+const tables = new Map<number, ReturnType<typeof positionTables>>();
 
 export function partGradients(shape: ModelShape, params: Params, part: BatchPart): PartGradients {
-	if (!tables.has(part.length)) tables.set(part.length, ropeTables(shape, part.length));
+	if (!tables.has(part.length)) tables.set(part.length, positionTables(shape, part.length));
 	const batch = batchTensors(part.seeds, part.length, part.data);
 	const result = tf.tidy(() => {
 		const { value, grads } = tf.variableGrads(() => loss(forward(shape, params, batch.ids, tables.get(part.length)!), batch.targets, batch.weights, shape.vocab) as import('@tensorflow/tfjs').Scalar);

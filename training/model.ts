@@ -1,9 +1,10 @@
 /**
- * The lab model in TensorFlow.js: a Llama-style decoder (RMSNorm, RoPE in the rotate-half
- * layout, SwiGLU, grouped-query attention, tied embeddings) whose weights carry Hugging Face
- * names and layouts, so export is a plain copy into safetensors.
+ * The lab model in TensorFlow.js: a Llama-style decoder (RMSNorm, SwiGLU, grouped-query
+ * attention, tied embeddings) whose weights carry Hugging Face names and layouts, so export is a
+ * plain copy into safetensors. Positions: RoPE in the rotate-half layout, ALiBi, or none (NoPE).
  */
 import type { GradSaveFunc, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs';
+import { alibiSlopes } from '../src/lib/engine/rope';
 import { createRng } from '../src/lib/random';
 import { tf } from './tf';
 
@@ -16,7 +17,11 @@ export interface ModelShape {
 	vocab: number;
 	ropeTheta: number;
 	rmsNormEps: number;
+	/** Default 'rope'. */
+	positionEncoding?: PositionEncoding;
 }
+
+export type PositionEncoding = 'rope' | 'alibi' | 'none';
 
 export type Params = Map<string, Variable>;
 
@@ -85,7 +90,21 @@ function rope(x: Tensor, cos: Tensor, sin: Tensor, hd: number): Tensor {
 	return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(x2), x1], -1), sin));
 }
 
-export function ropeTables(s: ModelShape, T: number): { cos: Tensor; sin: Tensor } {
+/** What a forward pass of T tokens adds for positions: RoPE's cos and sin [T, hd], or ALiBi's bias [T, T] per head. */
+export interface PositionTables {
+	rope?: { cos: Tensor; sin: Tensor };
+	alibi?: Tensor[];
+}
+
+export function positionTables(s: ModelShape, T: number): PositionTables {
+	const encoding = s.positionEncoding ?? 'rope';
+	if (encoding === 'rope') return { rope: ropeTables(s, T) };
+	// ALiBi as the engine applies it: head h's logit for query i and key j ≤ i gets −slope_h·(i − j).
+	if (encoding === 'alibi') return { alibi: alibiSlopes(s.heads).map((slope) => tf.tensor(Float32Array.from({ length: T * T }, (_, n) => -slope * Math.max(0, Math.floor(n / T) - (n % T))), [T, T])) };
+	return {};
+}
+
+function ropeTables(s: ModelShape, T: number): { cos: Tensor; sin: Tensor } {
 	const hd = s.hidden / s.heads;
 	const cos = new Float32Array(T * hd);
 	const sin = new Float32Array(T * hd);
@@ -100,7 +119,7 @@ export function ropeTables(s: ModelShape, T: number): { cos: Tensor; sin: Tensor
 }
 
 /** Logits [B·T, vocab] for ids [B, T] (int32). */
-export function forward(s: ModelShape, params: Params, ids: Tensor, tables: { cos: Tensor; sin: Tensor }): Tensor {
+export function forward(s: ModelShape, params: Params, ids: Tensor, tables: PositionTables): Tensor {
 	const [B, T] = ids.shape as [number, number];
 	const hd = s.hidden / s.heads;
 	const group = s.heads / s.kvHeads;
@@ -111,18 +130,20 @@ export function forward(s: ModelShape, params: Params, ids: Tensor, tables: { co
 	const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
 	const bias = tf.mul(tf.sub(1, mask), -1e9);
 	const heads = (t: Tensor, n: number) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, n, hd]), [0, 2, 1, 3]), [B * n, T, hd]);
+	const rotated = (t: Tensor) => (tables.rope ? rope(t, tables.rope.cos, tables.rope.sin, hd) : t);
 	for (let l = 0; l < s.layers; l++) {
 		const p = `model.layers.${l}.`;
 		const h = rmsNorm(x, w(`${p}input_layernorm.weight`), s.rmsNormEps);
-		const q = slices(rope(heads(linear(h, w(`${p}self_attn.q_proj.weight`)), s.heads), tables.cos, tables.sin, hd));
-		const kT = slices(tf.transpose(rope(heads(linear(h, w(`${p}self_attn.k_proj.weight`)), s.kvHeads), tables.cos, tables.sin, hd), [0, 2, 1]));
+		const q = slices(rotated(heads(linear(h, w(`${p}self_attn.q_proj.weight`)), s.heads)));
+		const kT = slices(tf.transpose(rotated(heads(linear(h, w(`${p}self_attn.k_proj.weight`)), s.kvHeads)), [0, 2, 1]));
 		const v = slices(heads(linear(h, w(`${p}self_attn.v_proj.weight`)), s.kvHeads));
 		// One (batch, head) at a time, so that only small tensors are split and stacked; query head
 		// h reads KV head ⌊h / group⌋ (HF repeat_kv).
 		const attn = tf.stack(
 			q.map((qi, i) => {
 				const kv = Math.floor(i / s.heads) * s.kvHeads + Math.floor((i % s.heads) / group);
-				const scores = tf.add(tf.div(matMul2d(qi, kT[kv]), Math.sqrt(hd)), bias);
+				const scaled = tf.div(matMul2d(qi, kT[kv]), Math.sqrt(hd));
+				const scores = tf.add(tables.alibi ? tf.add(scaled, tables.alibi[i % s.heads]) : scaled, bias);
 				return matMul2d(tf.softmax(scores), v[kv]);
 			})
 		);

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { deriveSeed } from '../src/lib/random';
 import { DEFAULT_MIX, type DataSpec } from './corpus';
 import { exportModel, loadCheckpoint, saveCheckpoint, type Moments, type TrainState } from './checkpoint';
-import { forward, initParams, ropeTables, type ModelShape, type Params } from './model';
+import { forward, initParams, positionTables, type ModelShape, type Params } from './model';
 import { GradientWorker, batchTensors, combineParts, partGradients, type PartGradients } from './gradients';
 import { tf, useWasm } from './tf';
 
@@ -31,7 +31,8 @@ const configSchema = z.strictObject({
 		intermediate: z.number().int().positive(),
 		vocab: z.number().int().positive(),
 		ropeTheta: z.number().positive(),
-		rmsNormEps: z.number().positive()
+		rmsNormEps: z.number().positive(),
+		positionEncoding: z.enum(['rope', 'alibi', 'none']).optional()
 	}),
 	length: z.number().int().min(16),
 	/**
@@ -107,7 +108,7 @@ function evaluate(config: TrainConfig, shape: ModelShape, params: Params): { ans
 	const length = config.length;
 	const seeds = Array.from({ length: config.evalSequences }, (_, i) => deriveSeed(config.seed, `eval/${i}`));
 	const batch = batchTensors(seeds, length, { mix: config.mix, ranges: config.ranges });
-	const predictions = tf.tidy(() => tf.argMax(forward(shape, params, batch.ids, ropeTables(shape, length)), -1)).dataSync();
+	const predictions = tf.tidy(() => tf.argMax(forward(shape, params, batch.ids, positionTables(shape, length)), -1)).dataSync();
 	let right = 0;
 	let total = 0;
 	let exact = 0;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModelDir } from '../../src/cli/model-dir';
 import { exportModel } from '../../training/checkpoint';
 import { sampleSequence, type TaskRanges } from '../../training/corpus';
-import { forward, ropeTables } from '../../training/model';
+import { forward, positionTables, type PositionEncoding } from '../../training/model';
 import { tf } from '../../training/tf';
 import { phaseAt, readConfig, train, type TrainConfig } from '../../training/train';
 import { combineParts, partGradients } from '../../training/gradients';
@@ -105,12 +105,32 @@ describe('training', () => {
 		// In a batch of two, so that each sequence is seen to read its own keys and values.
 		const other = sampleSequence(40, 10).tokens.slice(0, 40);
 		const batch = tf.tensor2d([...other, ...ids], [2, 40], 'int32');
-		const trainer = tf.tidy(() => forward(straight.shape, straight.params, batch, ropeTables(straight.shape, 40)).dataSync()).slice(40 * config.model.vocab);
+		const trainer = tf.tidy(() => forward(straight.shape, straight.params, batch, positionTables(straight.shape, 40)).dataSync()).slice(40 * config.model.vocab);
 		const ours = await engine.sequence().prefill(ids, { allLogits: true });
 		let max = 0;
 		for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - trainer[i]));
 		expect(max).toBeLessThan(1e-4);
 	}, 120_000);
+
+	for (const positionEncoding of ['alibi', 'none'] as PositionEncoding[]) {
+		it(`exports a model with ${positionEncoding} positions that the engine runs as the trainer does`, async () => {
+			const shape = { ...config.model, positionEncoding };
+			const params = initParams(shape, 12);
+			// Larger weights than initialisation gives, so that positions visibly change the logits.
+			for (const variable of params.values()) variable.assign(tf.mul(variable, 4));
+			const exportDir = mkdtempSync(join(tmpdir(), 'export-'));
+			exportModel(exportDir, shape, params, config.length);
+			const engine = await loadModelDir(exportDir);
+			expect(engine.config.positionEncoding).toBe(positionEncoding);
+			const ids = sampleSequence(40, 9).tokens.slice(0, 40);
+			const trainer = tf.tidy(() => forward(shape, params, tf.tensor2d(ids, [1, 40], 'int32'), positionTables(shape, 40)).dataSync());
+			const ours = await engine.sequence().prefill(ids, { allLogits: true });
+			let max = 0;
+			for (let i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - trainer[i]));
+			expect(max).toBeLessThan(1e-3);
+			await engine.release();
+		});
+	}
 
 	it('splits a batch into parts whose combined gradients are the whole batch\'s', () => {
 		const params = initParams(config.model, 11);
