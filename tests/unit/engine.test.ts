@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { Runtime } from '$lib/engine/runtime';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
-import type { LayerContext } from '$lib/engine/hooks';
+import type { LayerContext, MaskContext } from '$lib/engine/hooks';
+import { composeHooks } from '$lib/engine/compose';
 import { referenceForward } from '$lib/engine/reference';
 import { parseSafetensors } from '$lib/engine/safetensors';
 import { loadWeights } from '$lib/engine/weights';
@@ -215,5 +217,40 @@ describe('stories260k (a real pretrained Llama nobody here trained)', () => {
 		expect(maxAbsDiff(chunked, reference)).toBeLessThan(1e-4);
 		// A trained model is not random: greedy text from BOS repeats far less than chance.
 		expect(new Set(ids).size).toBeGreaterThan(10);
+	});
+});
+
+describe('logits computed ahead for a mask', () => {
+	it('gives the rows a mask asks for ahead as the engine computes them itself, and covers every party’s rows', async () => {
+		const model = fixtureModel({ seed: 4 });
+		const engine = await Engine.load(model.config, model.safetensors);
+		let worst = 0;
+		let compared = 0;
+		const ahead = (from: number, to: number) => ({
+			scoreRowsAhead: (ctx: LayerContext) => (ctx.phase === 'prefill' ? { from: ctx.queryPositions.length - from, to: ctx.queryPositions.length - to } : null)
+		});
+		const reader = {
+			attentionMask: (ctx: MaskContext) => {
+				if (ctx.phase !== 'prefill') return undefined;
+				const T = ctx.queryPositions.length;
+				// Rows T − 5 … T − 1 of each head, ahead (onnxruntime) and from the engine's own logits.
+				const rows = ctx.scoreRows!(T - 5, T);
+				const all = ctx.scores();
+				for (let h = 0; h < engine.config.heads; h++) {
+					for (let t = 0; t < 5; t++) worst = Math.max(worst, maxAbsDiff(rows.subarray((h * 5 + t) * ctx.slots, (h * 5 + t + 1) * ctx.slots), all.subarray((h * T + T - 5 + t) * ctx.slots, (h * T + T - 4 + t) * ctx.slots)));
+				}
+				compared++;
+				return undefined;
+			}
+		};
+		const computedAhead = vi.spyOn(Runtime.prototype, 'scores');
+		// Two parties, rows [T − 5, T − 2) and [T − 3, T): together the five rows the mask reads.
+		await engine.sequence(composeHooks(ahead(5, 2), ahead(3, 0), reader)).prefill(PROMPT, { chunkSize: 8 });
+		const calls = engine.config.layers * Math.ceil(PROMPT.length / 8);
+		expect(compared).toBe(calls);
+		expect(computedAhead).toHaveBeenCalledTimes(calls);
+		computedAhead.mockRestore();
+		expect(worst).toBeLessThan(1e-5);
+		await engine.release();
 	});
 });

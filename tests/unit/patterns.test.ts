@@ -1,3 +1,4 @@
+import { topK } from '$lib/techniques/ranking';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '$lib/engine/config';
 import type { MaskContext } from '$lib/engine/hooks';
@@ -153,6 +154,21 @@ describe('sinks + window written as runs', () => {
 		for (const [sinks, window] of [[0, 1], [0, 3], [2, 3], [4, 8], [3, 100], [20, 2]]) {
 			const grid = { queryPositions, keyPositions };
 			expect(Array.from(sinkAndWindowMask(grid, sinks, window)), `${sinks} + ${window}`).toEqual(Array.from(maskOf(grid, sinkAndWindow(sinks, window))));
+		}
+	});
+});
+
+describe('picking the highest scores', () => {
+	it('picks what sorting every candidate by score (ties to the earlier index) and cutting at k picks', () => {
+		const rng = createRng(9);
+		for (let trial = 0; trial < 200; trial++) {
+			const n = rng.int(0, 60);
+			// Few distinct values, and forced entries (+∞), so that ties are common.
+			const scores = Array.from({ length: n }, () => (rng.next() < 0.1 ? Infinity : rng.int(0, 5)));
+			const candidates = Array.from({ length: n }, (_, i) => i).filter(() => rng.next() < 0.8);
+			const k = rng.int(0, n + 3);
+			const bySorting = [...candidates].sort((a, b) => (scores[a] === scores[b] ? a - b : scores[b] - scores[a])).slice(0, k).sort((a, b) => a - b);
+			expect(topK(scores, k, candidates)).toEqual(bySorting);
 		}
 	});
 });

@@ -30,6 +30,7 @@ function narrow(ctx: LayerContext, hidden: Float32Array, rows: number[]) {
 /**
  * - `observe`, `observeScores`, `observeRowStats`: every party runs, in order.
  * - `attentionMask`: a key stays visible only where every party's mask keeps it.
+ * - `scoreRowsAhead`: the rows that cover every party's.
  * - `evict`: each party in turn, on the cache the previous one left.
  * - `pruneTokens`: each party chooses among the rows the previous ones kept; the rows are
  *   mapped back to the call's.
@@ -55,6 +56,15 @@ export function composeHooks(...parts: Hooks[]): Hooks {
 
 	const scoreObservers = having('observeScores');
 	if (scoreObservers.length > 0) composed.observeScores = (ctx) => scoreObservers.forEach((p) => p.observeScores!(ctx));
+
+	const aheadOf = having('scoreRowsAhead');
+	if (aheadOf.length > 0) {
+		// One block of rows that covers every party's.
+		composed.scoreRowsAhead = (ctx) =>
+			aheadOf
+				.map((p) => p.scoreRowsAhead!(ctx))
+				.reduce<{ from: number; to: number } | null>((all, rows) => (!rows ? all : !all ? rows : { from: Math.min(all.from, rows.from), to: Math.max(all.to, rows.to) }), null);
+	}
 
 	const maskers = having('attentionMask');
 	if (maskers.length > 0) {

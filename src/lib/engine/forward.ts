@@ -160,11 +160,15 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	const plan = callPlan(native, hooks.positions?.(ctx));
 	const vectors = attentionVectors(model.config, seq.cache.layers[ctx.layer], ctx, q, plan, native.invFreq, model.spec.layers[ctx.layer].scoreDivisor);
 	let scores: Float32Array | undefined;
+	const wanted = hooks.scoreRowsAhead?.(ctx);
+	const ahead = wanted && { ...wanted, scores: await model.runtime.scores(headRows(vectors.q, H, T, d, wanted.from, wanted.to), vectors.k) };
 	const maskContext: MaskContext = {
 		...ctx,
-		scores: () => (scores ??= softcapScores(attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d), model.spec.softcap.attention)),
-		scoreRows: (from, to) =>
-			scores ? headRows(scores, H, T, S, from, to) : softcapScores(attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d, from, to), model.spec.softcap.attention),
+		scores: () => (scores ??= ahead && ahead.from === 0 && ahead.to === T ? ahead.scores : softcapScores(attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d), model.spec.softcap.attention)),
+		scoreRows: (from, to) => {
+			if (ahead && from >= ahead.from && to <= ahead.to) return headRows(ahead.scores, H, ahead.to - ahead.from, S, from - ahead.from, to - ahead.from);
+			return scores ? headRows(scores, H, T, S, from, to) : softcapScores(attentionScores(vectors.q, vectors.k, H, Hkv, T, S, d, from, to), model.spec.softcap.attention);
+		},
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
@@ -207,7 +211,7 @@ function rowStats(ctx: LayerContext, stats: Float32Array, topSlot: BigInt64Array
 	return { sinkMass: column(0), meanKeyPosition: column(1), entropy: column(2), topKey };
 }
 
-/** Rows [from, to) of each head's [T, S] logits. */
+/** Rows [from, to) of each head's [T, S] block (logits, or queries with S = d). */
 function headRows(scores: Float32Array, H: number, T: number, S: number, from: number, to: number): Float32Array {
 	const out = new Float32Array(H * (to - from) * S);
 	for (let h = 0; h < H; h++) out.set(scores.subarray((h * T + from) * S, (h * T + to) * S), h * (to - from) * S);

@@ -14,6 +14,7 @@
  *                → stats[H,T,3]: each row's sink mass, mean key position and entropy;
  *                  top_slot[H,T,1]: its most attended key slot
  *   [one head]:  any of them, plus head[1] → head_probs[1,T,S]: that query head's probabilities alone
+ *   scores:      q[H,R,d], k[Hkv,S,d] → [soft-capped] logits[H,R,S] of R query rows, for masks that read them
  *   post(layer): attn[T,H·d], x[T,D] → h = x + [norm](o_proj(attn)) → h + [norm](MLP(norm(h)))
  *   head:        x[T,D] → norm → lm_head → [soft-cap] → logits[T,V]
  */
@@ -180,6 +181,16 @@ export function attentionGraph(config: ModelConfig, spec: BlockSpec, { far, stat
 		g.op('Gather', [probs, g.input('head', [1], 'int64')], { axis: 0 }, 'head_probs');
 		g.output('head_probs', [1, 'T', 'S']);
 	}
+	return g.build();
+}
+
+/** Pre-mask logits [H, R, S] of R query rows q [H, R, d] (rotated, pre-scaled) against keys [Hkv, S, d], soft-capped where the model caps them. */
+export function scoresGraph(config: ModelConfig, spec: BlockSpec): OnnxModel {
+	const g = new GraphBuilder('scores');
+	const q = g.input('q', [config.heads, 'R', config.headDim]);
+	const k = expandKv(g, g.input('k', [config.kvHeads, 'S', config.headDim]), config);
+	g.op('Identity', [softcap(g, g.op('MatMul', [q, g.op('Transpose', [k], { perm: [0, 2, 1] })]), spec.softcap.attention)], {}, 'scores');
+	g.output('scores', [config.heads, 'R', 'S']);
 	return g.build();
 }
 

@@ -89,6 +89,12 @@ export interface Hooks {
 	 */
 	observeScores?(ctx: MaskContext): void;
 	/**
+	 * Query rows [from, to) of this call whose logits the hooks will read (`scoreRows`, or `scores`
+	 * when they are every row): the engine computes them before the hooks run, in onnxruntime as
+	 * attention computes its own, rather than in JavaScript.
+	 */
+	scoreRowsAhead?(ctx: LayerContext): { from: number; to: number } | null;
+	/**
 	 * Which keys each query may see, as 1/0 per [heads or 1, T, slots] (one row set shared by all
 	 * heads when the first dimension is 1). Combined with causality and padding by the engine.
 	 */

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-web';
 import type { BlockSpec } from './block';
 import type { ModelConfig } from './config';
-import { attentionGraph, headGraph, postGraph, preGraph, type AttentionVariant } from './graphs';
+import { attentionGraph, headGraph, postGraph, preGraph, scoresGraph, type AttentionVariant } from './graphs';
 import type { GpuDeviceInfo } from './memory-plan';
 import type { OnnxModel } from './onnx-builder';
 import type { HeadWeights, LayerWeights } from './weights';
@@ -79,6 +79,8 @@ export class Runtime {
 	private readonly preSessions: Session[] = [];
 	private readonly postSessions: Session[] = [];
 	private head: Session | null = null;
+	/** Made when a mask first reads logits ahead (scores). */
+	private scoresSession: Promise<Session> | null = null;
 	private created = 2;
 
 	private constructor(
@@ -168,6 +170,14 @@ export class Runtime {
 		return { out: data<Float32Array>('out')!, probs, stats: data('stats'), topSlot: data('top_slot'), headProbs };
 	}
 
+	/** Pre-mask logits [H, R, S] of queries [H, R, d] (rotated, pre-scaled) against keys [Hkv, S, d]. */
+	async scores(q: Float32Array, k: Float32Array): Promise<Float32Array> {
+		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;
+		this.scoresSession ??= session(scoresGraph(this.config, this.spec), this.ep, false);
+		const out = await (await this.scoresSession).run({ q: float(q, [H, q.length / (H * d), d]), k: float(k, [Hkv, k.length / (Hkv * d), d]) });
+		return out.scores.data as Float32Array;
+	}
+
 	/** The rest of the block after attention: attn [T, H·d] and the block's input x [T, D] → its output [T, D]. */
 	async post(layer: number, attn: Float32Array, x: Float32Array): Promise<Float32Array> {
 		const { hiddenSize: D } = this.config;
@@ -184,7 +194,7 @@ export class Runtime {
 	}
 
 	async release(): Promise<void> {
-		const attention = await Promise.all(this.attention.values());
+		const attention = await Promise.all([...this.attention.values(), ...(this.scoresSession ? [this.scoresSession] : [])]);
 		for (const session of [...this.preSessions, ...this.postSessions, ...attention, ...(this.head ? [this.head] : [])]) await session.release();
 	}
 }

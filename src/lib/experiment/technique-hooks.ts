@@ -128,6 +128,14 @@ export function techniqueHooks(experiment: Experiment, stats: PatternStats, opti
 	// Full attention leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.
 	if (!pattern.keepsAll || options.measureRecall) {
 		hooks.attentionMask = (ctx) => patternMask(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
+		const { logitRows } = pattern;
+		if (logitRows) {
+			hooks.scoreRowsAhead = (ctx) => {
+				if (pattern.phases && !pattern.phases.includes(ctx.phase)) return null;
+				const T = ctx.queryPositions.length;
+				return { from: T - logitRows(experiment.attn.params, T), to: T };
+			};
+		}
 	}
 	hooks.positions = (ctx) => scheme.plan(experiment.pos.params, ctx.config, ctx);
 	return composeHooks(hooks, policyHooks(policy, experiment.kv.params, options.config, experiment.seed), pruneHooks(pruner, experiment.prune.params, options.config));

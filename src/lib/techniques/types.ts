@@ -47,6 +47,11 @@ export interface AttentionPattern extends TechniqueMeta {
 	/** True when the mask can differ between heads or depends on the scores. */
 	perHead: boolean;
 	/**
+	 * How many of a call's last T query rows the mask reads the logits of (`scores` when all T,
+	 * else `scoreRows`): the engine then computes them ahead, in onnxruntime, not in JavaScript.
+	 */
+	logitRows?(params: ParamValues, T: number): number;
+	/**
 	 * Keys a decode query reads per query head, averaged over the heads of `layer` (over every
 	 * layer's when none is named), when the cache holds all n tokens (the KV chart's read series,
 	 * held per layer to a sliding layer's window). The conformance suite checks it against the mask.

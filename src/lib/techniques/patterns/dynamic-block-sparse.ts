@@ -18,6 +18,7 @@ export const dynamicBlockSparse: AttentionPattern = {
 		blocks: { kind: 'int', label: 'Key blocks per query block', description: 'MInference keeps 100.', min: 1, max: 4096, default: 4 }
 	},
 	perHead: true,
+	logitRows: (_p, T) => T,
 	chunkMultiple: (p) => p.block as number,
 	phases: ['prefill'],
 	// Decoding stays dense.

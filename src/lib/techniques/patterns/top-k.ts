@@ -3,8 +3,8 @@
  * attends to the `k` middle keys with the highest q·k. TokenSelect selects the same way but
  * shares one selection across a layer's heads by soft voting; here each head selects its own.
  */
-import { maskOf, sinkAndWindowReads } from './shapes';
-import { range, topK as highest } from '../ranking';
+import { sinkAndWindowReads } from './shapes';
+import { topK as highest } from '../ranking';
 import type { AttentionPattern } from '../types';
 
 export const topK: AttentionPattern = {
@@ -18,6 +18,7 @@ export const topK: AttentionPattern = {
 		local: { kind: 'int', label: 'Recent tokens', description: 'TokenSelect uses 512.', min: 0, max: 131072, default: 16 }
 	},
 	perHead: true,
+	logitRows: (_p, T) => T,
 	decodeReads: (p, n) => Math.min(n, sinkAndWindowReads(p.init as number, p.local as number, n) + (p.k as number)),
 	mask: (p, grid) => {
 		const { queryPositions: q, keyPositions: k } = grid;
@@ -25,12 +26,18 @@ export const topK: AttentionPattern = {
 		const scores = grid.scores();
 		const init = p.init as number;
 		const local = p.local as number;
-		const fixed = (i: number, j: number) => j < init || i - j < local;
-		const chosen = Array.from(q, (position, t) => {
-			const eligible = (s: number) => k[s] <= position && !fixed(position, k[s]);
-			return new Set(highest(scores.subarray(t * S, (t + 1) * S), p.k as number, range(0, S).filter(eligible)).map((s) => k[s]));
+		const mask = new Uint8Array(q.length * S);
+		const eligible: number[] = [];
+		q.forEach((position, t) => {
+			const row = t * S;
+			eligible.length = 0;
+			for (let s = 0; s < S; s++) {
+				// The first `init` and the last `local` tokens are always kept; the rest are chosen.
+				if (k[s] < init || position - k[s] < local) mask[row + s] = 1;
+				else if (k[s] <= position) eligible.push(s);
+			}
+			for (const s of highest(scores.subarray(row, row + S), p.k as number, eligible)) mask[row + s] = 1;
 		});
-		const rowOf = new Map(Array.from(q, (position, t) => [position, t]));
-		return maskOf(grid, (i, j) => fixed(i, j) || chosen[rowOf.get(i)!].has(j));
+		return mask;
 	}
 };

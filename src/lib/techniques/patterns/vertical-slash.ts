@@ -27,6 +27,7 @@ export const verticalSlash: AttentionPattern = {
 	},
 	perHead: true,
 	phases: ['prefill'],
+	logitRows: (p, T) => Math.min(p.last_q as number, T),
 	// Decoding stays dense.
 	decodeReads: (_p, n) => n,
 	mask: (p, grid) => {
@@ -56,12 +57,18 @@ export const verticalSlash: AttentionPattern = {
 		const diagonals = diagonalScore.map((score, delta) => (delta < FORCED_DIAGONALS ? Infinity : score));
 		const keptDiagonals = new Uint8Array(diagonals.length);
 		for (const delta of topK(diagonals, Math.min(diagonals.length, Math.max(p.slash as number, MIN_DIAGONALS)), range(0, diagonals.length))) keptDiagonals[delta] = 1;
+		// Each row is the kept columns plus, for each kept diagonal, the one key at that distance.
+		const deltas = keptDiagonals.reduce<number[]>((kept, flag, delta) => (flag ? [...kept, delta] : kept), []);
+		const first = grid.keyPositions.reduce((a, b) => Math.min(a, b));
+		const slotOf = new Int32Array(grid.keyPositions.reduce((a, b) => Math.max(a, b)) - first + 1).fill(-1);
+		grid.keyPositions.forEach((position, s) => (slotOf[position - first] = s));
 		const mask = new Uint8Array(T * S);
 		for (let t = 0; t < T; t++) {
+			mask.set(keptColumns, t * S);
 			const query = grid.queryPositions[t];
-			for (let s = 0; s < S; s++) {
-				const delta = query - grid.keyPositions[s];
-				if (keptColumns[s] || (delta >= 0 && keptDiagonals[delta])) mask[t * S + s] = 1;
+			for (const delta of deltas) {
+				const at = query - delta - first;
+				if (at >= 0 && at < slotOf.length && slotOf[at] >= 0) mask[t * S + slotOf[at]] = 1;
 			}
 		}
 		return mask;
