@@ -29,7 +29,9 @@ const PATTERNS = [
 	{ name: 'window 512', query: 'attn=window&attn.window=512', target: null },
 	{ name: 'Λ-shape', query: 'attn=lambda', target: null },
 	{ name: 'block-sparse', query: 'attn=block-sparse', target: null },
-	{ name: 'vertical-slash', query: 'attn=vertical-slash', target: null }
+	{ name: 'vertical-slash', query: 'attn=vertical-slash', target: null },
+	{ name: 'dynamic block-sparse', query: 'attn=dynamic-block-sparse', target: null },
+	{ name: 'top-k', query: 'attn=top-k', target: null }
 ];
 
 /** The cost model's prefill FLOPs, less the LM head over all but the last row, which the engine never computes. */

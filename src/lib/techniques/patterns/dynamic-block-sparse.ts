@@ -3,7 +3,6 @@
  * query block keeps the key blocks with the highest pooled score q̄·k̄. Because the score is
  * bilinear, q̄·k̄ equals the mean of the block's q·k logits, which is how it is computed here.
  */
-import { maskOf } from './shapes';
 import { range, topK } from '../ranking';
 import type { AttentionPattern } from '../types';
 import { minference } from '../papers';
@@ -29,8 +28,8 @@ export const dynamicBlockSparse: AttentionPattern = {
 		const S = grid.keyPositions.length;
 		const scores = grid.scores();
 		const qBlock = (t: number) => Math.floor(grid.queryPositions[t] / b);
-		const kBlock = (s: number) => Math.floor(grid.keyPositions[s] / b);
-		const keyBlocks = kBlock(S - 1) + 1;
+		const kBlock = Int32Array.from(grid.keyPositions, (position) => Math.floor(position / b));
+		const keyBlocks = kBlock[S - 1] + 1;
 		const sums = new Map<number, Float64Array>();
 		const counts = new Map<number, Float64Array>();
 		for (let t = 0; t < T; t++) {
@@ -42,18 +41,23 @@ export const dynamicBlockSparse: AttentionPattern = {
 			const sum = sums.get(qb)!;
 			const count = counts.get(qb)!;
 			for (let s = 0; s < S; s++) {
-				sum[kBlock(s)] += scores[t * S + s];
-				count[kBlock(s)]++;
+				sum[kBlock[s]] += scores[t * S + s];
+				count[kBlock[s]]++;
 			}
 		}
-		const kept = new Map<number, Set<number>>();
+		// Per query block, its queries' mask row: 1 on every slot of a key block it keeps.
+		const rows = new Map<number, Uint8Array>();
 		for (const [qb, sum] of sums) {
 			const mean = sum.map((value, kb) => value / (counts.get(qb)![kb] || 1));
 			// On a sliding layer, only the blocks every query of the block can see compete (the window
 			// of its first query): a block wholly outside it would leave that query nothing.
 			const firstVisible = grid.window === null ? 0 : Math.floor((qb * b + b - grid.window) / b);
-			kept.set(qb, new Set(topK(mean, p.blocks as number, range(0, keyBlocks).filter((kb) => kb <= qb && kb >= firstVisible && counts.get(qb)![kb] > 0))));
+			const flags = new Uint8Array(keyBlocks);
+			for (const kb of topK(mean, p.blocks as number, range(0, keyBlocks).filter((kb) => kb <= qb && kb >= firstVisible && counts.get(qb)![kb] > 0))) flags[kb] = 1;
+			rows.set(qb, Uint8Array.from(kBlock, (kb) => flags[kb]));
 		}
-		return maskOf(grid, (i, j) => kept.get(Math.floor(i / b))!.has(Math.floor(j / b)));
+		const mask = new Uint8Array(T * S);
+		for (let t = 0; t < T; t++) mask.set(rows.get(qBlock(t))!, t * S);
+		return mask;
 	}
 };
