@@ -12,9 +12,12 @@ import { loadModelDir, loadModelDirForRuns, readConfig, type LoadedModel } from 
 import { hubEngine, loadHubModel, type HubFlags } from './hub';
 import { isHubId } from '../lib/hub/model-id';
 import { kvBytesPerToken, parameterCount, parseConfig, type ModelConfig } from '../lib/engine/config';
-import { FIELDS, catalog, decodeEntries, decodeObject, decodeQuery, quote, type Decoded, type Experiment } from '../lib/experiment/index';
+import { FIELDS, catalog, decodeEntries, decodeObject, decodeQuery, encodeQuery, quote, type Decoded, type Experiment } from '../lib/experiment/index';
 import { readParam } from '../lib/params/param-spec';
 import { runExperiment } from '../lib/experiment/run';
+import { decodeSweep, sweepHash, type SweepSpec } from '../lib/sweep/spec';
+import { sweepPoints, type SweepPoint } from '../lib/sweep/points';
+import { measuresOf, summarise, type CurvePoint, type PointMeasures } from '../lib/sweep/summary';
 import type { HeadRef } from '../lib/probes/ablation';
 import { parseNotebook } from '../lib/notebooks/notebook';
 import { checkNotebook } from '../lib/notebooks/check';
@@ -30,7 +33,7 @@ export class UsageError extends Error {
 }
 
 /** Errors the libraries throw about their input: reported as bad input, without a stack. */
-const INPUT_ERRORS = ['UsageError', 'ModelDirError', 'ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'ModelFilesError', 'TaskError', 'RunError', 'EngineError', 'HubError', 'TokenizerError'];
+const INPUT_ERRORS = ['UsageError', 'SweepError', 'ModelDirError', 'ConfigError', 'NotebookError', 'CellError', 'ClaimError', 'WeightsError', 'SafetensorsError', 'ModelFilesError', 'TaskError', 'RunError', 'EngineError', 'HubError', 'TokenizerError'];
 
 /** A grid larger than this needs --max-runs: 10^6 runs took minutes to even start. */
 export const DEFAULT_MAX_RUNS = 1000;
@@ -143,15 +146,12 @@ interface RunFlags extends HubFlags {
 	maskHeads?: HeadRef[];
 }
 
-async function run(io: Io, text: string | undefined, flags: RunFlags) {
+/** Runs experiments on the models they name (or on --model-dir's), loading each model once. */
+function runner(io: Io, flags: Omit<RunFlags, 'grid' | 'maxRuns'>) {
 	const model = flags.modelDir === undefined ? undefined : modelDirName(flags.modelDir);
-	let experiments: Iterable<Experiment>;
-	if (flags.grid !== undefined) experiments = gridExperiments(flags.grid, text ?? '', flags.maxRuns);
-	else if (text !== undefined) experiments = [strict(parseExperiment(text))];
-	else throw new UsageError(`run needs an experiment (a URL query or JSON) or --grid; see 'longscope run --help'.`);
 	// A hub model is loaded once per id, and its runs name the commit it resolved to, so they reproduce.
 	const engines = new Map<string, LoadedModel>();
-	for (const decoded of experiments) {
+	return async (decoded: Experiment) => {
 		const experiment = model ? { ...decoded, model } : decoded;
 		const hub = model === undefined && isHubId(experiment.model);
 		const source = flags.modelDir ?? (hub ? experiment.model : join(flags.models, experiment.model));
@@ -161,7 +161,7 @@ async function run(io: Io, text: string | undefined, flags: RunFlags) {
 			if (flags.maskHeads) checkHeads(flags.maskHeads, loaded.engine.config, experiment.model);
 			engines.set(source, loaded);
 		}
-		const result = await runExperiment(loaded.engine, { ...experiment, model: loaded.model }, {
+		return runExperiment(loaded.engine, { ...experiment, model: loaded.model }, {
 			tokenizer: loaded.tokenizer,
 			maxNewTokens: flags.maxNewTokens,
 			chunkSize: flags.chunk,
@@ -169,9 +169,47 @@ async function run(io: Io, text: string | undefined, flags: RunFlags) {
 			analyze: flags.analyze,
 			maskHeads: flags.maskHeads
 		});
-		const line = { ...result, needleSpans: undefined };
+	};
+}
+
+async function run(io: Io, text: string | undefined, flags: RunFlags) {
+	let experiments: Iterable<Experiment>;
+	if (flags.grid !== undefined) experiments = gridExperiments(flags.grid, text ?? '', flags.maxRuns);
+	else if (text !== undefined) experiments = [strict(parseExperiment(text))];
+	else throw new UsageError(`run needs an experiment (a URL query or JSON) or --grid; see 'longscope run --help'.`);
+	const runOne = runner(io, flags);
+	for (const experiment of experiments) {
+		const line = { ...(await runOne(experiment)), needleSpans: undefined };
 		io.out(`${flags.grid !== undefined ? JSON.stringify(line) : JSON.stringify(line, null, 2)}\n`);
 	}
+}
+
+type SweepFlags = Omit<RunFlags, 'grid' | 'maxRuns' | 'maskHeads'>;
+
+/** Every run of a sweep as a JSON line on stdout, then its curves as a table on stderr. */
+async function sweep(io: Io, text: string, flags: SweepFlags) {
+	const spec = decodeSweep(text, catalog);
+	const points = sweepPoints(spec, catalog);
+	const runOne = runner(io, flags);
+	const measured: { point: SweepPoint; measures: PointMeasures }[] = [];
+	const sweepId = sweepHash(spec);
+	for (const point of points) {
+		const result = await runOne(point.experiment);
+		const measures = measuresOf(result);
+		measured.push({ point, measures });
+		const { series, x, y, seed } = point;
+		io.out(`${JSON.stringify({ sweep: sweepId, series, x, y, seed, experiment: encodeQuery(point.experiment, catalog), hash: result.hash, expected: result.expected, output: result.output, ...measures })}\n`);
+	}
+	io.err(curveTable(spec, summarise(measured)));
+}
+
+/** The curves as a fixed-width table: one row per technique, y and x. */
+function curveTable(spec: SweepSpec, curves: CurvePoint[]): string {
+	const number = (v: number | null, digits = 3) => (v === null ? '-' : String(+v.toFixed(digits)));
+	const header = [spec.series ? spec.series.slot : '', ...(spec.y ? [spec.y.knob] : []), spec.x.knob, 'runs', 'accuracy [95 % interval]', 'answer share', 'KL to full', 'recall', 'density', 'KV bytes/step', 'prefill ms'];
+	const rows = curves.map((c) => [c.series ?? '', ...(spec.y ? [number(c.y)] : []), number(c.x, 6), String(c.runs), `${number(c.accuracy, 2)} [${number(c.low, 2)}, ${number(c.high, 2)}]`, number(c.partial), number(c.klToFull, 4), number(c.recall), number(c.density), number(c.kvBytesPerStep, 0), number(c.prefillMs, 0)]);
+	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+	return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 /** Downloads a hub model into the cache and prints its pinned id (the one a link should name). */
@@ -239,6 +277,18 @@ async function notebook(io: Io, path: string, flags: { models: string }): Promis
 	return checks.every((c) => c.holds);
 }
 
+/** The options of every command that runs experiments: where models are, and what each run measures. */
+function withRunOptions(command: Command): Command {
+	return command
+		.option('--models <dir>', 'directory holding one directory per model', 'static/models')
+		.option('--model-dir <dir>', "one model's directory; its name becomes the experiment's model")
+		.addOption(countOption('--max-new-tokens <n>', 'most tokens to generate'))
+		.addOption(countOption('--chunk <n>', 'prefill chunk, in tokens'))
+		.option('--recall', "also measure the pattern's attention-mass recall")
+		.option('--analyze', 'also gather per-head statistics, retrieval scores and the KL to full attention')
+		.addOption(cacheDirOption());
+}
+
 const cacheDirOption = () =>
 	new Option('--cache-dir <dir>', 'where hub models are kept (default: $XDG_CACHE_HOME/longscope or ~/.cache/longscope); HF_ENDPOINT and HF_TOKEN are read from the environment');
 
@@ -254,6 +304,7 @@ export function buildProgram(io: Io, status = { exitCode: 0 }): Command {
 Examples:
   longscope run 'model=lab-rope&task=passkey&len=512&depth=0.5&seed=7'
   longscope run --grid '{"len":[256,512],"depth":[0,0.5,1]}' 'task=passkey'
+  longscope sweep 'task=passkey&len=256&kv=snapkv&sweep.x=kv.ratio:0.25,0.5,0.75&sweep.series=kv:snapkv,h2o&sweep.seeds=1..3'
   longscope download hf:HuggingFaceTB/SmolLM2-135M
   longscope info static/models/lab-rope
   longscope cost --model llama-3-8b --tokens 131072 --kv-dtype fp16 --hardware h100
@@ -262,21 +313,23 @@ Examples:
 Bad input exits with code 2 and one line on stderr; a notebook whose claims fail exits with 3.`
 		);
 
-	program
-		.command('run')
-		.description('Run one experiment and print its result as JSON, or a grid of experiments as one JSON line per run.')
-		.argument('[experiment]', 'the experiment as a URL query or JSON; with --grid, the base experiment as a URL query')
-		.option('--grid <json>', 'JSON object: parameter → non-empty list of values; runs every combination')
-		.addOption(countOption('--max-runs <n>', 'most runs a grid may make').default(DEFAULT_MAX_RUNS))
-		.option('--models <dir>', 'directory holding one directory per model', 'static/models')
-		.option('--model-dir <dir>', "one model's directory; its name becomes the experiment's model")
-		.addOption(countOption('--max-new-tokens <n>', 'most tokens to generate'))
-		.addOption(countOption('--chunk <n>', 'prefill chunk, in tokens'))
-		.option('--recall', "also measure the pattern's attention-mass recall")
-		.option('--analyze', 'also gather per-head statistics, retrieval scores and the KL to full attention')
+	withRunOptions(
+		program
+			.command('run')
+			.description('Run one experiment and print its result as JSON, or a grid of experiments as one JSON line per run.')
+			.argument('[experiment]', 'the experiment as a URL query or JSON; with --grid, the base experiment as a URL query')
+			.option('--grid <json>', 'JSON object: parameter → non-empty list of values; runs every combination')
+			.addOption(countOption('--max-runs <n>', 'most runs a grid may make').default(DEFAULT_MAX_RUNS))
+	)
 		.option('--mask-heads <heads>', 'query heads to knock out, as layer.head, comma-separated (e.g. 1.0,2.3)', parseHeads)
-		.addOption(cacheDirOption())
 		.action((text: string | undefined, flags: RunFlags) => run(io, text, flags));
+
+	withRunOptions(
+		program
+			.command('sweep')
+			.description("Run a sweep (the lab's sweep link: an experiment plus sweep.x, sweep.y, sweep.series, sweep.seeds): one JSON line per run on stdout, its curves as a table on stderr.")
+			.argument('<sweep>', "the sweep as a URL query, e.g. 'task=passkey&len=256&kv=snapkv&sweep.x=kv.ratio:0.25,0.5,0.75&sweep.series=kv:snapkv,h2o&sweep.seeds=1..3'")
+	).action((text: string, flags: SweepFlags) => sweep(io, text, flags));
 
 	program
 		.command('download')

@@ -22,8 +22,13 @@ export function runIdentity(experiment: Experiment): Omit<Experiment, 'views' | 
 	return identity;
 }
 
+/** SHA-256 of a value's canonical JSON: the same for the same content, whatever its key order. */
+export function contentHash(value: unknown): string {
+	return bytesToHex(sha256(utf8ToBytes(canonical(value))));
+}
+
 export function experimentHash(experiment: Experiment): string {
-	return bytesToHex(sha256(utf8ToBytes(canonical(runIdentity(experiment)))));
+	return contentHash(runIdentity(experiment));
 }
 
 /**
@@ -32,5 +37,5 @@ export function experimentHash(experiment: Experiment): string {
  */
 export function comparisonHash(a: Experiment, b: Experiment | null): string {
 	if (!b) return experimentHash(a);
-	return bytesToHex(sha256(utf8ToBytes(canonical({ a: runIdentity(a), b: runIdentity(b) }))));
+	return contentHash({ a: runIdentity(a), b: runIdentity(b) });
 }
