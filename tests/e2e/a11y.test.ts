@@ -47,3 +47,11 @@ for (const path of notebooks) {
 		expect(await violations(page)).toEqual([]);
 	});
 }
+
+test('/sweep with its curves on screen has no serious accessibility violations', async ({ page }) => {
+	await open(page, '/sweep?model=lab-rope&task=passkey&len=128&sweep.x=depth:0,1&sweep.seeds=1');
+	await page.getByTestId('run-sweep').click();
+	await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-done', '2', { timeout: 120_000 });
+	await expect(page.getByTestId('sweep-chart')).toBeVisible();
+	expect(await violations(page)).toEqual([]);
+});

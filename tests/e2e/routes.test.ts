@@ -4,6 +4,7 @@ import { watchErrors } from './console';
 const ROUTES = [
 	{ path: '/', heading: 'Longscope' },
 	{ path: '/lab', heading: 'Lab' },
+	{ path: '/sweep', heading: 'Sweep' },
 	{ path: '/models', heading: 'Models' },
 	{ path: '/techniques', heading: 'Techniques' },
 	{ path: '/notebooks/01-attention-sinks', heading: 'Attention sinks and streaming' },
@@ -60,7 +61,7 @@ test('the nav fits a 390 px phone: every link on screen, nothing scrolls sideway
 	await page.setViewportSize({ width: 390, height: 800 });
 	await page.goto('/techniques');
 	const nav = page.getByRole('navigation', { name: 'Main' });
-	await expect(nav.getByRole('link')).toHaveCount(4);
+	await expect(nav.getByRole('link')).toHaveCount(5);
 	for (const link of await nav.getByRole('link').all()) {
 		const box = (await link.boundingBox())!;
 		expect(box.x + box.width).toBeLessThanOrEqual(390);
