@@ -1,7 +1,7 @@
 /**
  * A live cell: an experiment in the lab's URL form, the views it shows, and what it measures.
- * One shape serves four kinds of cell: a run over a few seeds, a needle grid, a retrieval-head
- * ablation, and a cost estimate for a model and hardware preset.
+ * One shape serves five kinds of cell: a run over a few seeds, a needle grid, a retrieval-head
+ * ablation, a cost estimate for a model and hardware preset, and a sweep.
  */
 import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -23,6 +23,8 @@ export const cellSchema = z.strictObject({
 	grid: z.strictObject({ lengths: z.array(z.number().int().positive()).min(1), depths: z.array(z.number().min(0).max(1)).min(1) }).optional(),
 	/** Mask this many of the strongest retrieval heads, and as many random heads, over `seeds`. */
 	ablate: z.number().int().min(1).optional(),
+	/** A sweep of the experiment: its sweep keys (`sweep.x=kv.ratio:0.25,0.5&sweep.series=kv:snapkv,h2o`, lib/sweep/spec.ts); `seeds` seeds per point. */
+	sweep: z.string().optional(),
 	cost: z
 		.strictObject({
 			model: z.string(),
@@ -34,10 +36,10 @@ export const cellSchema = z.strictObject({
 });
 
 export type CellSpec = z.infer<typeof cellSchema>;
-export type CellKind = 'run' | 'grid' | 'ablation' | 'cost';
+export type CellKind = 'run' | 'grid' | 'ablation' | 'cost' | 'sweep';
 
 export function cellKind(spec: CellSpec): CellKind {
-	return spec.cost ? 'cost' : spec.grid ? 'grid' : spec.ablate ? 'ablation' : 'run';
+	return spec.cost ? 'cost' : spec.grid ? 'grid' : spec.ablate ? 'ablation' : spec.sweep ? 'sweep' : 'run';
 }
 
 export function cellExperiment(spec: CellSpec): { experiment: Experiment; problems: string[] } {
@@ -50,7 +52,8 @@ const KIND_VIEWS: Record<CellKind, ViewId[]> = {
 	run: ['heatmap', 'heads', 'kv'],
 	grid: ['needle'],
 	ablation: ['heads', 'retrieval'],
-	cost: ['kv', 'latency']
+	cost: ['kv', 'latency'],
+	sweep: ['kv']
 };
 
 /** The experiment a cell's "Open in lab" link opens: never with every view switched off. */
@@ -75,5 +78,6 @@ export const CELL_METRICS: Record<CellKind, string> = {
 	run: 'accuracy, partial, density, recall, klToFull, nll, residentKvKiB, kvReadKiB, flopsSaved, retrievalHeads, sinkMass',
 	grid: 'accuracy, accuracy@<length>',
 	ablation: 'accuracy, retrievalMasked, randomMasked, retrievalHeads',
-	cost: 'residentKvGiB@<tokens>, kvReadGiB@<tokens>, msPerToken@<tokens>, ttftSeconds@<tokens>, concurrency@<tokens>'
+	cost: 'residentKvGiB@<tokens>, kvReadGiB@<tokens>, msPerToken@<tokens>, ttftSeconds@<tokens>, concurrency@<tokens>',
+	sweep: 'accuracy, accuracy@<series>, accuracy@<series>@<x>, partial@<series>@<x> (without a series: accuracy@<x>, partial@<x>)'
 };

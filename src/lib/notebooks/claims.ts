@@ -16,7 +16,7 @@ export interface Claim {
 	text: string;
 }
 
-export const CLAIM_PATTERN = /\{\{\s*([a-z][a-z0-9-]*)\.([a-zA-Z][\w@.]*)\s*(==|<=|>=|<|>|~)\s*(-?[\d.]+(?:e-?\d+)?)\s*(%|[^}]*?)\s*\}\}/;
+export const CLAIM_PATTERN = /\{\{\s*([a-z][a-z0-9-]*)\.([a-zA-Z][\w@.-]*)\s*(==|<=|>=|<|>|~)\s*(-?[\d.]+(?:e-?\d+)?)\s*(%|[^}]*?)\s*\}\}/;
 
 /** Units are what the metric is measured in, shown as written; only `%` scales (to a fraction). */
 const UNITS = ['%', '', 'KiB', 'MiB', 'GiB', 'ms', 's', '×', 'tokens', 'heads'];

@@ -11,6 +11,10 @@ import { policyTokens } from '../cost/policy';
 import type { Experiment } from '../experiment/schema';
 import type { RunResult } from '../experiment/run';
 import { cellExperiment, cellKind, type CellSpec } from './cell';
+import { catalog } from '../experiment/index';
+import { decodeSweep, type SweepSpec } from '../sweep/spec';
+import { sweepPoints } from '../sweep/points';
+import { measuresOf, summarise, type CurvePoint } from '../sweep/summary';
 
 export interface CellBackend {
 	run: Runner;
@@ -27,6 +31,7 @@ export interface CellOutcome {
 	ablation?: AblationRow[];
 	retrievalHeads?: { layer: number; head: number; score: number }[];
 	cost?: CostReport[];
+	curves?: { spec: SweepSpec; points: CurvePoint[] };
 }
 
 export class CellError extends Error {
@@ -95,6 +100,18 @@ export function costCell(spec: NonNullable<CellSpec['cost']>, experiment: Experi
 	return { reports, metrics };
 }
 
+/** A sweep's curves as named numbers: overall, per technique, and per technique and x. */
+export function sweepMetrics(curves: CurvePoint[]): Record<string, number> {
+	const at = (c: CurvePoint) => [...(c.series === null ? [] : [c.series]), ...(c.y === null ? [] : [c.y]), c.x].join('@');
+	const metrics: Record<string, number> = { accuracy: mean(curves.map((c) => c.accuracy)) };
+	for (const series of new Set(curves.flatMap((c) => (c.series === null ? [] : [c.series])))) metrics[`accuracy@${series}`] = mean(curves.filter((c) => c.series === series).map((c) => c.accuracy));
+	for (const c of curves) {
+		metrics[`accuracy@${at(c)}`] = c.accuracy;
+		metrics[`partial@${at(c)}`] = c.partial;
+	}
+	return metrics;
+}
+
 /** `fast` runs one seed and a one-row grid: for smoke tests, not for checking claims. */
 export async function runCell(spec: CellSpec, backend: CellBackend, options: { fast?: boolean; capture?: { layer: number; head: number } } = {}): Promise<CellOutcome> {
 	const { experiment, problems } = cellExperiment(spec);
@@ -117,6 +134,18 @@ export async function runCell(spec: CellSpec, backend: CellBackend, options: { f
 			const chosen: HeadRef[] = found.slice(0, spec.ablate).map((h) => [h.layer, h.head]);
 			const rows = await ablationStudy(backend.run, experiment, chosen, backend.shape(), seeds, spec.ablate);
 			return { experiment, metrics: ablationMetrics(rows, found.length), result: probes[0], ablation: rows, retrievalHeads: found };
+		}
+		case 'sweep': {
+			let sweep: SweepSpec;
+			try {
+				sweep = decodeSweep(`${spec.experiment}&${spec.sweep}&sweep.seeds=${experiment.seed}..${experiment.seed + seeds - 1}`, catalog);
+			} catch (error) {
+				throw new CellError(`Cell "${spec.id}": ${error instanceof Error ? error.message : String(error)}`);
+			}
+			const measured = [];
+			for (const point of sweepPoints(sweep, catalog)) measured.push({ point, measures: measuresOf(await backend.run(point.experiment, { analyze: spec.analyze, measureRecall: spec.recall })) });
+			const curves = summarise(measured);
+			return { experiment, metrics: sweepMetrics(curves), curves: { spec: sweep, points: curves } };
 		}
 		case 'run': {
 			const results: RunResult[] = [];
