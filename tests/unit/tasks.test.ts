@@ -221,3 +221,13 @@ describe('scoring', () => {
 		expect(scoreOutput(all, output)).toEqual({ scored: true, correct, partial });
 	});
 });
+
+describe('key–value retrieval with short ids', () => {
+	it('takes 2-digit keys, and refuses a prompt longer than its 256 distinct keys can fill instead of looking for a 257th', () => {
+		const short = gen('kv-retrieval', { len: 256, depth: 0.5, chars: 2 });
+		expect(short.completion).toMatch(/^[0-9a-f]{2}"$/);
+		expect(() => gen('kv-retrieval', { len: 8192, depth: 0.5, chars: 2 })).toThrow(TaskError);
+		expect(() => gen('kv-retrieval', { len: 8192, depth: 0.5, chars: 2 })).toThrow(/only 256 distinct keys/);
+	});
+});
+

@@ -7,10 +7,10 @@ import { createRng, deriveSeed, type Rng } from '../random';
 import type { Tokenizer } from '../tokenizers/types';
 import { assembleHaystack, instanceOf } from './haystack';
 import { checkParams } from './params';
-import type { TaskDefinition, TaskParams } from './types';
+import { TaskError, type TaskDefinition, type TaskParams } from './types';
 
 const params = {
-	chars: { kind: 'int', label: 'Id length', unit: 'hex digits', description: 'Length of each key and value.', min: 4, max: 32, default: 8 }
+	chars: { kind: 'int', label: 'Id length', unit: 'hex digits', description: 'Length of each key and value.', min: 2, max: 32, default: 8 }
 } as const;
 
 export function hexId(rng: Rng, chars: number): string {
@@ -49,6 +49,8 @@ export const kvRetrieval: TaskDefinition = {
 					const fill = createRng(deriveSeed(seed, 'kv-filler'));
 					const used = new Set([key]);
 					return () => {
+						// Short ids run out: 2 hex digits name 256 keys, fewer than a long prompt's pairs.
+						if (used.size >= 16 ** chars) throw new TaskError(`Key–value retrieval with ${chars}-digit keys has only ${16 ** chars} distinct keys, too few to fill ${p.len} tokens: use longer keys (task.chars) or a shorter prompt.`);
 						let other = hexId(fill, chars);
 						while (used.has(other)) other = hexId(fill, chars);
 						used.add(other);
