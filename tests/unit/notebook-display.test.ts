@@ -43,6 +43,8 @@ describe('metric names', () => {
 		expect(describeMetric('residentKvGiB@131072', 16)).toEqual({ label: 'KV cache resident at 131,072 tokens', value: '16.0 GiB' });
 		expect(describeMetric('klToFull', 0.5312)).toEqual({ label: 'KL divergence from full attention', value: '0.531 nats' });
 		expect(describeMetric('concurrency@8192', 59).value).toBe('59');
+		// A sweep's point: its technique and knob value, not a length.
+		expect(describeMetric('accuracy@streaming-llm@0.25', 0.75)).toEqual({ label: 'Answers right (streaming-llm, 0.25)', value: '75.0 %' });
 	});
 
 	it.each(files)('%s: every metric a claim names has a readable label', (file) => {

@@ -43,11 +43,15 @@ function format(unit: Unit, value: number): string {
 	}
 }
 
-/** A metric key (`accuracy`, `residentKvGiB@131072`) as a label and a value with its unit. */
+/**
+ * A metric key (`accuracy`, `residentKvGiB@131072`, a sweep's `accuracy@snapkv@0.25`) as a label
+ * and a value with its unit. One whole number after `@` is a length in tokens; anything else names
+ * a sweep's point.
+ */
 export function describeMetric(key: string, value: number): { label: string; value: string } {
-	const [name, at] = key.split('@');
+	const [name, ...at] = key.split('@');
 	const known = METRICS[name];
-	const where = at ? ` at ${Number(at).toLocaleString('en-US')} tokens` : '';
+	const where = at.length === 1 && /^\d+$/.test(at[0]) ? ` at ${Number(at[0]).toLocaleString('en-US')} tokens` : at.length > 0 ? ` (${at.join(', ')})` : '';
 	if (!known) return { label: `${name}${where}`, value: Number.isInteger(value) ? String(value) : value.toFixed(3) };
 	return { label: `${known.label}${where}`, value: format(known.unit, value) };
 }
