@@ -108,6 +108,9 @@ describe('curves', () => {
 		expect(rows[1]).toMatch(/^snapkv\s+0\.25\s+2\s+/);
 		const curves = summarise(lines.map((line, i) => ({ point: points[i], measures: line })));
 		expect(curves.map((c) => [c.series, c.x, c.runs])).toEqual(['snapkv', 'h2o', 'streaming-llm'].flatMap((s) => [[s, 0.25, 2], [s, 0.5, 2]]));
+		// The answer share's band is its range over the two seeds; KL and recall were not measured.
+		const pair = lines.slice(0, 2).map((line) => line.partial);
+		expect(curves[0].range).toEqual({ partial: [Math.min(...pair), Math.max(...pair)] });
 	}, 120_000);
 
 	it('the CLI refuses a bad sweep with one line and exit code 2', async () => {

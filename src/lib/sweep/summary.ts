@@ -1,7 +1,7 @@
 /**
  * A sweep's runs folded into its curves: per technique and knob values, the mean of each measure
- * over the seeds, and for accuracy a 95 % Wilson interval (seeds are few, and accuracy sits at 0
- * or 1 often, where a normal interval says nonsense).
+ * over the seeds, for accuracy a 95 % Wilson interval (seeds are few, and accuracy sits at 0 or 1
+ * often, where a normal interval says nonsense), and for the other measures their range over the seeds.
  */
 import type { RunResult } from '../experiment/run';
 import type { SweepPoint } from './points';
@@ -30,6 +30,9 @@ export function measuresOf(result: RunResult): PointMeasures {
 	};
 }
 
+/** The measures a curve draws with a band over the seeds. */
+export const BANDED = ['partial', 'klToFull', 'recall'] as const;
+
 /** One point of a curve: the means of its runs' measures, and their accuracy. */
 export interface CurvePoint extends Omit<PointMeasures, 'correct'> {
 	series: string | null;
@@ -40,6 +43,8 @@ export interface CurvePoint extends Omit<PointMeasures, 'correct'> {
 	/** 95 % Wilson interval of the accuracy over the runs. */
 	low: number;
 	high: number;
+	/** The lowest and highest value over the runs, of each measure in {@link BANDED} that the runs measured. */
+	range: Partial<Record<(typeof BANDED)[number], [number, number]>>;
 }
 
 /** The 95 % Wilson score interval of `successes` out of `n`. */
@@ -71,10 +76,17 @@ export function summarise(points: { point: SweepPoint; measures: PointMeasures }
 		const m = group.map((g) => g.measures);
 		const correct = m.filter((r) => r.correct).length;
 		const [low, high] = wilson(correct, m.length);
+		const range = Object.fromEntries(
+			BANDED.flatMap((name) => {
+				const values = m.map((r) => r[name]).filter((v): v is number => v !== null);
+				return values.length ? [[name, [Math.min(...values), Math.max(...values)]]] : [];
+			})
+		);
 		return {
 			series,
 			x,
 			y,
+			range,
 			runs: m.length,
 			accuracy: correct / m.length,
 			low,
