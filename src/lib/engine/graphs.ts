@@ -124,17 +124,17 @@ function expandKv(g: GraphBuilder, x: string, config: ModelConfig, width = confi
 const MASKED_FLOOR = -1e30;
 
 /**
- * Each row's most attended slot (the first, on a tie) and its entropy −Σ p ln p, for probs
- * [H, T, S] whose softmax input was x: lse − Σ p·x, with lse = x − ln p at that slot, so no
+ * Each row's entropy −Σ p ln p, for probs [H, T, S] whose softmax input was x: lse − Σ p·x, with
+ * lse = x − ln p at the row's most attended slot (the first, on a tie; named `top_slot`), so no
  * logarithm is taken per entry.
  */
-function topSlotAndEntropy(g: GraphBuilder, probs: string, x: string) {
+function rowEntropy(g: GraphBuilder, probs: string, x: string): string {
 	const top = g.op('ArgMax', [x], { axis: -1, keepdims: 1 }, 'top_slot');
 	const at = (t: string) => g.op('GatherElements', [t, top], { axis: -1 });
 	const lse = g.op('Sub', [at(x), g.op('Log', [at(probs)])]);
 	// Σ p·x as one dot product per row, [H, T, 1, S] · [H, T, S, 1]: faster than Mul and ReduceSum.
 	const expected = g.op('MatMul', [g.op('Unsqueeze', [probs, g.ints([2])]), g.op('Unsqueeze', [x, g.ints([3])])]);
-	return { top, entropy: g.op('Sub', [lse, g.op('Squeeze', [expected, g.ints([3])])]) };
+	return g.op('Sub', [lse, g.op('Squeeze', [expected, g.ints([3])])]);
 }
 
 /** Which attention graph: with a far branch, with the rows' statistics, with one head's probabilities as an output of its own. */
@@ -172,8 +172,7 @@ export function attentionGraph(config: ModelConfig, spec: BlockSpec, { far, stat
 	g.output('probs', [heads, 'T', 'S']);
 	if (stats) {
 		const sinkAndPosition = g.op('Slice', [weighted, g.ints([headDim]), g.ints([headDim + 2]), g.ints([-1])]);
-		const { entropy } = topSlotAndEntropy(g, probs, x);
-		g.op('Concat', [sinkAndPosition, entropy], { axis: -1 }, 'stats');
+		g.op('Concat', [sinkAndPosition, rowEntropy(g, probs, x)], { axis: -1 }, 'stats');
 		g.output('stats', [heads, 'T', 3]);
 		g.output('top_slot', [heads, 'T', 1], 'int64');
 	}
