@@ -47,6 +47,11 @@ export function cellExperiment(spec: CellSpec): { experiment: Experiment; proble
 	return { experiment: decoded.experiment, problems: decoded.problems.map((p) => p.message) };
 }
 
+/** A sweep cell's sweep link query: its experiment's query, its sweep keys, and its seeds. */
+export function cellSweepQuery(spec: CellSpec, experimentQuery: string, seed: number, seeds: number): string {
+	return `${experimentQuery}&${spec.sweep}&sweep.seeds=${seed}..${seed + seeds - 1}`;
+}
+
 /** The views that show what a kind of cell measures, for a lab link whose experiment names none. */
 const KIND_VIEWS: Record<CellKind, ViewId[]> = {
 	run: ['heatmap', 'heads', 'kv'],

@@ -10,7 +10,7 @@ import { costReport, findHardware, findModelPreset, type CostReport } from '../c
 import { policyTokens } from '../cost/policy';
 import type { Experiment } from '../experiment/schema';
 import type { RunResult } from '../experiment/run';
-import { cellExperiment, cellKind, type CellSpec } from './cell';
+import { cellExperiment, cellKind, cellSweepQuery, type CellSpec } from './cell';
 import { catalog } from '../experiment/index';
 import { decodeSweep, type SweepSpec } from '../sweep/spec';
 import { sweepPoints } from '../sweep/points';
@@ -138,7 +138,7 @@ export async function runCell(spec: CellSpec, backend: CellBackend, options: { f
 		case 'sweep': {
 			let sweep: SweepSpec;
 			try {
-				sweep = decodeSweep(`${spec.experiment}&${spec.sweep}&sweep.seeds=${experiment.seed}..${experiment.seed + seeds - 1}`, catalog);
+				sweep = decodeSweep(cellSweepQuery(spec, spec.experiment, experiment.seed, seeds), catalog);
 			} catch (error) {
 				throw new CellError(`Cell "${spec.id}": ${error instanceof Error ? error.message : String(error)}`);
 			}
