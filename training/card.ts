@@ -5,10 +5,10 @@
  * passkey samples at the trained length, and per-head sink mass.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { summariseRetrieval } from '../src/lib/analysis/retrieval';
-import { parameterCount } from '../src/lib/engine/config';
+import { parameterCount, type ModelConfig } from '../src/lib/engine/config';
 import { loadModelDir } from '../src/cli/model-dir';
 import { catalog, defaultExperiment } from '../src/lib/experiment/index';
 import { runExperiment } from '../src/lib/experiment/run';
@@ -61,12 +61,14 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 		return name;
 	});
 
+	const name = basename(resolve(dir));
+	const positions = positionWords(config);
 	const evalPath = join(dir, 'eval.json');
 	const evaluation = existsSync(evalPath) ? (JSON.parse(readFileSync(evalPath, 'utf8')) as { cells: EvalCell[]; samplesPerCell: number }) : null;
-	const training = readTraining(dir, runDir);
+	const training = readTraining(dir, runDir, name);
 	const card = {
-		name: 'lab-rope',
-		architecture: { type: 'Llama-style decoder (RMSNorm, RoPE rotate-half, SwiGLU, GQA, tied embeddings)', ...config },
+		name,
+		architecture: { type: `Llama-style decoder (RMSNorm, ${positions.short}, SwiGLU, GQA, tied embeddings)`, ...config },
 		parameters: parameterCount(config),
 		tokenizer: 'bytes (UTF-8 bytes + BOS/EOS/PAD)',
 		training,
@@ -79,18 +81,18 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 	};
 	writeFileSync(join(dir, 'card.json'), JSON.stringify(card, null, 1) + '\n');
 	const lines = [
-		'# lab-rope — the Longscope lab model',
+		`# ${name} — a Longscope lab model (${positions.short})`,
 		'',
 		`A ${card.parameters.toLocaleString('en-US')}-parameter byte-level Llama-style decoder trained by us on CPU with TensorFlow.js`,
 		'on sequences from `src/lib/tasks` (passkey, multi-key needle, key–value, variable tracking, lines) and generated prose.',
 		'',
-		`- Architecture: ${config.layers} layers, hidden ${config.hiddenSize}, ${config.heads} query heads / ${config.kvHeads} KV heads of ${config.headDim}, SwiGLU ${config.intermediateSize}, RoPE θ ${config.ropeTheta}, trained context ${trained} bytes.`,
-		training ? `- Training: ${training.steps} steps, ${training.tokens.toLocaleString('en-US')} tokens, ${training.wallMinutes} min of wall time on a 2-core CPU machine; recipe and seed in ${training.config}.` : '- Training: see training/configs/lab-rope.json.',
+		`- Architecture: ${config.layers} layers, hidden ${config.hiddenSize}, ${config.heads} query heads / ${config.kvHeads} KV heads of ${config.headDim}, SwiGLU ${config.intermediateSize}, ${positions.long}, trained context ${trained} bytes.`,
+		training ? `- Training: ${training.steps} steps, ${training.tokens.toLocaleString('en-US')} tokens, ${training.wallMinutes} min of wall time on a 2-core CPU machine; recipe and seed in ${training.config}.` : `- Training: see training/configs/${name}.json.`,
 		...statusLines(evaluation?.cells ?? [], trained, training),
 		`- Passkey at the trained length (engine, ${samples} held-out samples over depths): ${correct}/${samples}.`,
 		`- Retrieval heads (score > 0.1, Wu et al.): ${heads.length ? heads.map((h) => `L${h.layer}H${h.head} (${h.score.toFixed(2)})`).join(', ') : 'none found'}.`,
 		'',
-		'## Evaluation (measured by the engine: full attention, the model\'s own RoPE)',
+		`## Evaluation (measured by the engine: full attention, the model's own positions: ${positions.short})`,
 		'',
 		'Each task at the lab\'s default parameters (first column), held-out seeds, needle depths 0–1. "does not fit": the prompt needs more tokens than that length (four niah keys need 384).',
 		'',
@@ -104,6 +106,13 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 	];
 	writeFileSync(join(dir, 'README.md'), lines.join('\n'));
 	return card;
+}
+
+/** How the card names the model's position encoding, briefly and with its settings. */
+function positionWords(config: ModelConfig): { short: string; long: string } {
+	if (config.positionEncoding === 'alibi') return { short: 'ALiBi', long: 'ALiBi (linear distance biases, Press et al. slopes)' };
+	if (config.positionEncoding === 'none') return { short: 'NoPE', long: 'no position encoding (NoPE: the causal mask alone)' };
+	return { short: 'RoPE', long: `RoPE θ ${config.ropeTheta} (rotate-half)` };
 }
 
 /** Accuracy at the trained length that the lab model is trained to reach. */
@@ -126,12 +135,12 @@ function statusLines(cells: EvalCell[], trained: number, training: TrainingRecor
 }
 
 /** The record exported with the weights; else the run's current state (which may be ahead of them). */
-function readTraining(dir: string, runDir: string | null): TrainingRecord | null {
+function readTraining(dir: string, runDir: string | null, name: string): TrainingRecord | null {
 	const exported = join(dir, 'training.json');
 	if (existsSync(exported)) return JSON.parse(readFileSync(exported, 'utf8')) as TrainingRecord;
 	if (!runDir || !existsSync(join(runDir, 'state.json'))) return null;
 	const state = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8'));
-	return { steps: state.step, tokens: state.tokens, wallMinutes: Math.round(state.wallMs / 60000), finalLoss: state.log.at(-1)?.loss, config: 'training/configs/lab-rope.json' };
+	return { steps: state.step, tokens: state.tokens, wallMinutes: Math.round(state.wallMs / 60000), finalLoss: state.log.at(-1)?.loss, config: `training/configs/${name}.json` };
 }
 
 async function main() {

@@ -1,7 +1,7 @@
 /**
  * `npm run eval:model -- <model dir> [--samples N]`: the model card's evaluation table, measured
  * by the engine (not the trainer): accuracy per task at 0.5×, 1×, 2× and 4× the trained length,
- * over depths 0–1, with full attention and the model's own RoPE. Writes `eval.json` next to the
+ * over depths 0–1, with full attention and the model's own position encoding. Writes `eval.json` next to the
  * model and prints a markdown table.
  */
 import { writeFileSync } from 'node:fs';
@@ -82,7 +82,7 @@ async function main() {
 	const started = Date.now();
 	const cells = await evaluateModel(engine, Number(values.samples), (c) => process.stderr.write(`${c.task} len ${c.length} depth ${c.depth}: ${c.correct}/${c.total}\n`));
 	const table = markdownTable(cells);
-	writeFileSync(join(dir, 'eval.json'), JSON.stringify({ measuredBy: 'longscope engine (onnxruntime-web, WASM)', attention: 'full', positions: 'native RoPE', samplesPerCell: Number(values.samples), tasks: Object.fromEntries(EVAL_TASKS.map((task) => [task, evalParams(task)])), wallSeconds: Math.round((Date.now() - started) / 1000), cells }, null, 1) + '\n');
+	writeFileSync(join(dir, 'eval.json'), JSON.stringify({ measuredBy: 'longscope engine (onnxruntime-web, WASM)', attention: 'full', positions: `the model's own (${engine.config.positionEncoding})`, samplesPerCell: Number(values.samples), tasks: Object.fromEntries(EVAL_TASKS.map((task) => [task, evalParams(task)])), wallSeconds: Math.round((Date.now() - started) / 1000), cells }, null, 1) + '\n');
 	console.log(table);
 }
 

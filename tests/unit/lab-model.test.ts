@@ -6,28 +6,32 @@ import { catalog, defaultExperiment } from '$lib/experiment/index';
 import { defaultValues } from '$lib/params/param-spec';
 import { runExperiment } from '$lib/experiment/run';
 
-const DIR = 'static/models/lab-rope';
+/** Every model the lab ships (static/models/index.json). */
+const SHIPPED: { id: string }[] = JSON.parse(readFileSync('static/models/index.json', 'utf8'));
 /** Held out: training draws its seeds from a hashed stream; eval:model uses 900 000 + i. */
 const SEEDS = [700_001, 700_002, 700_003, 700_004, 700_005, 700_006];
 const DEPTHS = [0, 0.2, 0.4, 0.6, 0.8, 1];
 
-describe('the shipped lab model', async () => {
-	const engine = await loadModelDir(DIR);
-	const card = JSON.parse(readFileSync(join(DIR, 'card.json'), 'utf8'));
+describe.each(SHIPPED)('the shipped lab model $id', async ({ id }) => {
+	const dir = join('static/models', id);
+	const engine = await loadModelDir(dir);
+	const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8'));
 
 	it('answers fixed-seed passkey prompts at its training length, needle at every depth', async () => {
 		const answers = [];
 		for (const [i, seed] of SEEDS.entries()) {
-			const experiment = { ...defaultExperiment(catalog), model: 'lab-rope', task: { id: 'passkey', params: defaultValues(catalog.task.find((t) => t.id === 'passkey')!.params) }, len: engine.config.maxPositions, depth: DEPTHS[i], seed };
+			const experiment = { ...defaultExperiment(catalog), model: id, task: { id: 'passkey', params: defaultValues(catalog.task.find((t) => t.id === 'passkey')!.params) }, len: engine.config.maxPositions, depth: DEPTHS[i], seed };
 			const result = await runExperiment(engine, experiment, {});
 			answers.push({ seed, expected: result.expected, output: result.output.trim(), correct: result.correct });
 		}
 		expect(answers.filter((a) => !a.correct)).toEqual([]);
 	}, 60_000);
 
-	it('has a model card that lists its retrieval heads and describes these weights', () => {
+	it('has a model card that names it, lists its retrieval heads and describes these weights', () => {
+		expect(card.name).toBe(id);
+		expect(card.architecture.positionEncoding).toBe(engine.config.positionEncoding);
 		expect(card.retrievalHeads.length).toBeGreaterThan(0);
-		const training = JSON.parse(readFileSync(join(DIR, 'training.json'), 'utf8'));
+		const training = JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8'));
 		expect(card.training.steps).toBe(training.steps);
 		expect(card.passkeyAtTrainedLength.correct).toBeGreaterThan(0);
 	});
