@@ -206,8 +206,8 @@ async function sweep(io: Io, text: string, flags: SweepFlags) {
 /** The curves as a fixed-width table: one row per technique, y and x. */
 function curveTable(spec: SweepSpec, curves: CurvePoint[]): string {
 	const number = (v: number | null, digits = 3) => (v === null ? '-' : String(+v.toFixed(digits)));
-	const header = [spec.series ? spec.series.slot : '', ...(spec.y ? [spec.y.knob] : []), spec.x.knob, 'runs', 'accuracy [95 % interval]', 'answer share', 'KL to full', 'recall', 'density', 'KV bytes/step', 'prefill ms'];
-	const rows = curves.map((c) => [c.series ?? '', ...(spec.y ? [number(c.y)] : []), number(c.x, 6), String(c.runs), `${number(c.accuracy, 2)} [${number(c.low, 2)}, ${number(c.high, 2)}]`, number(c.partial), number(c.klToFull, 4), number(c.recall), number(c.density), number(c.kvBytesPerStep, 0), number(c.prefillMs, 0)]);
+	const header = [spec.series ? spec.series.slot : '', ...(spec.y ? [spec.y.knob] : []), spec.x.knob, 'runs', 'accuracy [95 % interval]', 'answer share', 'KL to full', 'recall', 'density', 'KV bytes/step', 'prefill ms', 'NLL'];
+	const rows = curves.map((c) => [c.series ?? '', ...(spec.y ? [number(c.y)] : []), number(c.x, 6), String(c.runs), `${number(c.accuracy, 2)} [${number(c.low, 2)}, ${number(c.high, 2)}]`, number(c.partial), number(c.klToFull, 4), number(c.recall), number(c.density), number(c.kvBytesPerStep, 0), number(c.prefillMs, 0), number(c.nll)]);
 	const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 	return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -42,6 +42,8 @@ describe('sweep links', () => {
 		['sweep.x=len:128&sweep.seeds=a,b', /no seed/],
 		['sweep.x=len:128&sweep.series=kv:nope', /"nope" is no KV-cache policy/],
 		['sweep.x=len:128&sweep.y=len:256', /same knob/],
+		['sweep.x=len:128&sweep.series=model:tiny-gqa,../etc', /model "\.\.\/etc"/],
+		['sweep.x=len:128&sweep.series=model:tiny-gqa,tiny-gqa', /a model twice/],
 		['sweep.x=len:128&sweep.z=1', /not a sweep setting/],
 		['len=abc&sweep.x=depth:0', /len/],
 		[`sweep.x=depth:${Array.from({ length: 50 }, (_, i) => i / 50).join(',')}&sweep.y=len:${Array.from({ length: 21 }, (_, i) => 128 + i).join(',')}`, new RegExp(`more than the ${MAX_SWEEP_RUNS}`)]
@@ -66,6 +68,20 @@ describe('sweep links', () => {
 		expect(points[0].experiment.kv.params.window).toBe(8);
 		const budgeted = sweepPoints(decodeSweep('kv=snapkv&kv.tokens=40&sweep.x=len:128&sweep.series=kv:snapkv,h2o', catalog), catalog);
 		expect(budgeted.map((p) => p.experiment.kv.params.tokens)).toEqual([40, 40]);
+	});
+
+	it('runs a series of models: one line per model, every other setting the same', () => {
+		const spec = decodeSweep('model=tiny-gqa&task=passkey&pos=self-extend&sweep.x=len:128,256&sweep.series=model:tiny-gqa,tiny-llama3', catalog);
+		expect(spec.series).toEqual({ slot: 'model', ids: ['tiny-gqa', 'tiny-llama3'] });
+		expect(decodeSweep(encodeSweep(spec, catalog), catalog)).toEqual(spec);
+		const points = sweepPoints(spec, catalog);
+		expect(points.map((p) => [p.series, p.experiment.model, p.experiment.len])).toEqual([
+			['tiny-gqa', 'tiny-gqa', 128],
+			['tiny-gqa', 'tiny-gqa', 256],
+			['tiny-llama3', 'tiny-llama3', 128],
+			['tiny-llama3', 'tiny-llama3', 256]
+		]);
+		expect(new Set(points.map((p) => JSON.stringify({ ...p.experiment, model: '', len: 0 }))).size).toBe(1);
 	});
 });
 

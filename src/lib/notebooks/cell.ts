@@ -84,5 +84,5 @@ export const CELL_METRICS: Record<CellKind, string> = {
 	grid: 'accuracy, accuracy@<length>',
 	ablation: 'accuracy, retrievalMasked, randomMasked, retrievalHeads',
 	cost: 'residentKvGiB@<tokens>, kvReadGiB@<tokens>, msPerToken@<tokens>, ttftSeconds@<tokens>, concurrency@<tokens>',
-	sweep: 'accuracy, accuracy@<series>, accuracy@<series>@<x>, partial@<series>@<x> (without a series: accuracy@<x>, partial@<x>)'
+	sweep: 'accuracy, accuracy@<series>, accuracy@<series>@<x>, partial@<series>@<x>, nll@<series>@<x> (analysed; without a series: accuracy@<x>, partial@<x>, nll@<x>)'
 };

@@ -108,6 +108,7 @@ export function sweepMetrics(curves: CurvePoint[]): Record<string, number> {
 	for (const c of curves) {
 		metrics[`accuracy@${at(c)}`] = c.accuracy;
 		metrics[`partial@${at(c)}`] = c.partial;
+		if (c.nll !== null) metrics[`nll@${at(c)}`] = c.nll;
 	}
 	return metrics;
 }

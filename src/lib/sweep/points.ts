@@ -1,5 +1,5 @@
 /**
- * The runs of a sweep: one experiment per technique of the series, value of y, value of x and
+ * The runs of a sweep: one experiment per technique (or model) of the series, value of y, value of x and
  * seed, in that order, each a complete experiment that opens in the lab on its own.
  */
 import { decodeQuery, defaultOption, encodeQuery, findOption, type Catalog, type Experiment, type Slot } from '../experiment/index';
@@ -7,7 +7,7 @@ import { defaultValues } from '../params/param-spec';
 import { SweepError, type SweepSpec } from './spec';
 
 export interface SweepPoint {
-	/** The series' technique id, or null without a series. */
+	/** The series' technique or model id, or null without a series. */
 	series: string | null;
 	x: number;
 	y: number | null;
@@ -37,7 +37,8 @@ function turned(experiment: Experiment, knob: string, value: number): Experiment
 export function sweepPoints(spec: SweepSpec, catalog: Catalog): SweepPoint[] {
 	const points: SweepPoint[] = [];
 	for (const series of spec.series?.ids ?? [null]) {
-		const base = series === null ? spec.base : withTechnique(spec.base, spec.series!.slot, series, catalog);
+		const slot = spec.series?.slot;
+		const base = series === null ? spec.base : slot === 'model' ? { ...spec.base, model: series } : withTechnique(spec.base, slot!, series, catalog);
 		for (const y of spec.y?.values ?? [null]) {
 			for (const x of spec.x.values) {
 				for (const seed of spec.seeds) {

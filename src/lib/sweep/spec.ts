@@ -6,7 +6,8 @@
  *
  *   sweep.x=kv.ratio:0.25,0.5,0.75   the knob along x and its values (required)
  *   sweep.y=len:256,512              a second knob (optional)
- *   sweep.series=kv:snapkv,h2o,tova  one line per technique of a slot (optional)
+ *   sweep.series=kv:snapkv,h2o,tova  one line per technique of a slot (optional), or
+ *   sweep.series=model:lab-rope,lab-alibi  one line per model
  *   sweep.seeds=1..5                 seeds each point runs with (optional; a list or a range)
  *
  * A knob is `len`, `depth`, or `<slot>.<setting>` of a numeric setting that every technique the
@@ -20,8 +21,11 @@ export interface Axis {
 	values: number[];
 }
 
+/** What a series varies: a technique slot, or the model. */
+export type SeriesSlot = Slot | 'model';
+
 export interface Series {
-	slot: Slot;
+	slot: SeriesSlot;
 	ids: string[];
 }
 
@@ -85,14 +89,19 @@ function readAxis(key: string, text: string, base: Experiment, series: Series | 
 
 function readSeries(text: string, catalog: Catalog): Series {
 	const [slot, list = ''] = text.split(':');
-	if (!(SLOTS as readonly string[]).includes(slot)) throw new SweepError(`${KEYS.series} must be <slot>:<ids>, e.g. kv:snapkv,h2o (slots: ${SLOTS.join(', ')}); it is ${quote(text)}.`);
+	const isModel = slot === 'model';
+	if (!isModel && !(SLOTS as readonly string[]).includes(slot)) throw new SweepError(`${KEYS.series} must be <slot>:<ids>, e.g. kv:snapkv,h2o (slots: ${SLOTS.join(', ')}, or model); it is ${quote(text)}.`);
+	const what = isModel ? 'model' : SLOT_NAMES[slot as Slot];
 	const ids = list.split(',').filter((id) => id !== '');
-	if (ids.length === 0 || ids.length > MAX_VALUES) throw new SweepError(`${KEYS.series} needs 1 to ${MAX_VALUES} ${SLOT_NAMES[slot as Slot]} ids after the colon.`);
+	if (ids.length === 0 || ids.length > MAX_VALUES) throw new SweepError(`${KEYS.series} needs 1 to ${MAX_VALUES} ${what} ids after the colon.`);
 	for (const id of ids) {
-		if (!findOption(catalog, slot as Slot, id)) throw new SweepError(`${KEYS.series}: ${quote(id)} is no ${SLOT_NAMES[slot as Slot]} (there are ${catalog[slot as Slot].map((o) => o.id).join(', ')}).`);
+		if (isModel) {
+			const read = readParam(FIELDS.model, id);
+			if (!read.ok) throw new SweepError(`${KEYS.series}: model ${quote(id)} ${read.reason}.`);
+		} else if (!findOption(catalog, slot as Slot, id)) throw new SweepError(`${KEYS.series}: ${quote(id)} is no ${what} (there are ${catalog[slot as Slot].map((o) => o.id).join(', ')}).`);
 	}
-	if (new Set(ids).size < ids.length) throw new SweepError(`${KEYS.series} lists a technique twice.`);
-	return { slot: slot as Slot, ids };
+	if (new Set(ids).size < ids.length) throw new SweepError(`${KEYS.series} lists ${isModel ? 'a model' : 'a technique'} twice.`);
+	return { slot: slot as SeriesSlot, ids };
 }
 
 function readSeeds(text: string): number[] {

@@ -16,6 +16,8 @@ export interface PointMeasures {
 	density: number;
 	kvBytesPerStep: number | null;
 	prefillMs: number;
+	/** Mean NLL (nats) of the prompt's own last tokens (analysed runs only). */
+	nll: number | null;
 }
 
 export function measuresOf(result: RunResult): PointMeasures {
@@ -26,12 +28,13 @@ export function measuresOf(result: RunResult): PointMeasures {
 		recall: result.attention.recall,
 		density: result.attention.density,
 		kvBytesPerStep: result.kv.bytesReadPerStep,
-		prefillMs: result.timings.prefillMs
+		prefillMs: result.timings.prefillMs,
+		nll: result.heads?.nll ?? null
 	};
 }
 
 /** The measures a curve draws with a band over the seeds. */
-export const BANDED = ['partial', 'klToFull', 'recall'] as const;
+export const BANDED = ['partial', 'klToFull', 'recall', 'nll'] as const;
 
 /** One point of a curve: the means of its runs' measures, and their accuracy. */
 export interface CurvePoint extends Omit<PointMeasures, 'correct'> {
@@ -96,7 +99,8 @@ export function summarise(points: { point: SweepPoint; measures: PointMeasures }
 			recall: meanOf(m.map((r) => r.recall)),
 			density: mean(m.map((r) => r.density)),
 			kvBytesPerStep: meanOf(m.map((r) => r.kvBytesPerStep)),
-			prefillMs: mean(m.map((r) => r.prefillMs))
+			prefillMs: mean(m.map((r) => r.prefillMs)),
+			nll: meanOf(m.map((r) => r.nll))
 		};
 	});
 }
