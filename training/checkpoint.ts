@@ -9,7 +9,21 @@ export interface TrainState {
 	step: number;
 	tokens: number;
 	wallMs: number;
-	log: { step: number; loss: number; answerAccuracy?: number; exactMatch?: number }[];
+	log: {
+		step: number;
+		loss: number;
+		answerAccuracy?: number;
+		exactMatch?: number;
+		/** Best head's attention mass from answer positions onto their keys, and that head [layer, head]. */
+		keyMass?: number;
+		keyMassHead?: [number, number];
+		/** The same onto the key's value. */
+		valueMass?: number;
+		valueMassHead?: [number, number];
+		/** Best head's attention onto the previous token. */
+		previousToken?: number;
+		previousTokenHead?: [number, number];
+	}[];
 }
 
 export interface Moments {
@@ -30,6 +44,13 @@ export function saveCheckpoint(dir: string, params: Params, moments: Moments, st
 	}
 	writeAtomically(join(dir, 'checkpoint.safetensors'), writeSafetensors(tensors));
 	writeAtomically(join(dir, 'state.json'), JSON.stringify(state, null, 1));
+}
+
+/** The weights alone of another run's latest checkpoint (a successor starts from them with fresh moments). */
+export function loadWeights(dir: string, params: Params): void {
+	if (!existsSync(join(dir, 'checkpoint.safetensors'))) throw new Error(`no checkpoint to start from in ${dir}`);
+	const file = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))));
+	for (const [name, variable] of params) variable.assign(tf.tensor(file.read(name), variable.shape));
 }
 
 /** Restores into existing variables; returns null when there is no checkpoint. */

@@ -7,7 +7,7 @@ import { createRng, deriveSeed, type Rng } from '../src/lib/random';
 import { findTask } from '../src/lib/tasks/registry';
 import { TaskError } from '../src/lib/tasks/types';
 import { essaySentence } from '../src/lib/tasks/text';
-import { hexId, kvText } from '../src/lib/tasks/kv-retrieval';
+import { kvText } from '../src/lib/tasks/kv-retrieval';
 import { byteTokenizer } from '../src/lib/tokenizers/byte';
 
 export interface Mix {
@@ -43,6 +43,14 @@ export interface Sequence {
 	tokens: number[];
 	/** Loss weight of predicting tokens[i + 1] from tokens[0..i]. */
 	weights: number[];
+	/** Key–value questions: the position that predicts an answer's first token, and the positions of the pair it must find. */
+	lookups?: Lookup[];
+}
+
+export interface Lookup {
+	from: number;
+	key: number[];
+	value: number[];
 }
 
 const ANSWER_WEIGHT = 4;
@@ -65,31 +73,55 @@ function repeatedWords(length: number, rng: Rng, alphabet: string, [shortest, lo
 }
 
 /**
+ * Key and value alphabets of the many-question key–value forms: the lab's hex ids, and Zoology's
+ * curriculum start, keys and values from disjoint byte ranges (a value never looks like a key).
+ */
+const KV_ALPHABETS: Record<string, { keys: string; values: string }> = {
+	'kv-questions': { keys: '0123456789abcdef', values: '0123456789abcdef' },
+	'kv-questions-disjoint': { keys: 'abcdefghijklmnopqrstuvwxyz', values: '0123456789' }
+};
+
+const randomId = (rng: Rng, alphabet: string, size: number) => Array.from({ length: size }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('');
+
+/**
  * The key–value task asked many times over one object (multi-query associative recall, as in
  * Zoology): every question is a retrieval to learn from, where the lab's form has one per sequence.
- * Keys and values of 4–8 hex digits (range `chars`), 2–8 pairs (range `pairs`; fewer where they
- * would fill more than 60 % of the length), then questions on random keys until the length is full.
+ * Keys and values of 4–8 characters (range `chars`), 2–8 unique keys (range `pairs`; fewer where
+ * they would fill more than 60 % of the length, or where the alphabet has too few keys), then
+ * questions on random keys until the length is full.
  */
-function kvQuestions(length: number, rng: Rng, answerWeight: number, ranges: Record<string, [number, number]> = {}): Sequence {
+function kvQuestions(length: number, rng: Rng, answerWeight: number, alphabets: { keys: string; values: string }, ranges: Record<string, [number, number]> = {}): Sequence {
 	const [shortest, longest] = ranges.chars ?? [4, 8];
 	const [fewest, most] = ranges.pairs ?? [2, 8];
 	const size = rng.int(shortest, longest);
 	const pairs = new Map<string, string>();
 	const pairLength = kvText.pair('', '').length + 2 * size;
 	const fits = Math.floor((0.6 * length - kvText.head.length - kvText.end.length) / pairLength);
-	const count = Math.max(1, Math.min(rng.int(fewest, most), fits));
-	while (pairs.size < count) pairs.set(hexId(rng, size), hexId(rng, size));
-	const entries = [...pairs];
-	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(kvText.head + entries.map(([key, value]) => kvText.pair(key, value)).join('') + kvText.end)];
+	const count = Math.max(1, Math.min(rng.int(fewest, most), fits, alphabets.keys.length ** size));
+	while (pairs.size < count) pairs.set(randomId(rng, alphabets.keys, size), randomId(rng, alphabets.values, size));
+	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(kvText.head)];
+	const at = new Map<string, Omit<Lookup, 'from'>>();
+	const span = (start: number) => Array.from({ length: size }, (_, i) => start + i);
+	for (const [key, value] of pairs) {
+		const pair = kvText.pair(key, value);
+		// The value's quote comes after the key's: where the key and value are equal, lastIndexOf finds the value.
+		at.set(key, { key: span(tokens.length + pair.indexOf(key)), value: span(tokens.length + pair.lastIndexOf(value)) });
+		tokens.push(...byteTokenizer.encode(pair));
+	}
+	tokens.push(...byteTokenizer.encode(kvText.end));
 	const weights: number[] = new Array(tokens.length - 1).fill(1);
+	const lookups: Lookup[] = [];
+	const entries = [...pairs];
 	while (tokens.length <= length) {
 		const [key, value] = entries[rng.int(0, entries.length - 1)];
 		const question = byteTokenizer.encode(kvText.question(key));
 		const answer = byteTokenizer.encode(kvText.answer(value));
-		tokens.push(...question, ...answer);
+		tokens.push(...question);
+		if (tokens.length - 1 < length) lookups.push({ from: tokens.length - 1, ...at.get(key)! });
+		tokens.push(...answer);
 		weights.push(...question.map(() => 1), ...answer.map(() => answerWeight));
 	}
-	return { tokens: tokens.slice(0, length + 1), weights: weights.slice(0, length) };
+	return { tokens: tokens.slice(0, length + 1), weights: weights.slice(0, length), lookups };
 }
 
 function prose(length: number, rng: Rng): Sequence {
@@ -109,7 +141,7 @@ export function sampleSequence(length: number, seed: number, data: DataSpec = { 
 		if (task === 'copy') return repeatedWords(length, rng, 'abcdefghijklmnopqrstuvwxyz0123456789', ranges?.copy?.letters);
 		// Digits only: repeats within a word are common, so copying needs more than the last token.
 		if (task === 'copy-digits') return repeatedWords(length, rng, '0123456789', ranges?.['copy-digits']?.letters);
-		if (task === 'kv-questions') return kvQuestions(length, rng, answerWeight, ranges?.['kv-questions']);
+		if (task in KV_ALPHABETS) return kvQuestions(length, rng, answerWeight, KV_ALPHABETS[task], ranges?.[task]);
 		const definition = findTask(task)!;
 		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);
 		try {

@@ -35,7 +35,8 @@ export function batchTensors(seeds: number[], length: number, data: DataSpec) {
 		weights: tf.tensor1d(weights),
 		weightSum: weights.reduce((a, b) => a + b, 0),
 		answer: Float32Array.from(weights, (w) => (w > 1 ? 1 : 0)),
-		targetList: targets
+		targetList: targets,
+		lookups: sequences.map((s) => s.lookups ?? [])
 	};
 }
 

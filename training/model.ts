@@ -79,8 +79,8 @@ export const matMul2d = tf.customGrad(((a: Tensor, b: Tensor, save: GradSaveFunc
 	};
 }) as never) as (a: Tensor, b: Tensor) => Tensor;
 
-/** The rank-2 slices of a [n, …] tensor along its first axis. */
-const slices = (t: Tensor) => tf.split(t, t.shape[0], 0).map((x) => tf.reshape(x, t.shape.slice(1)));
+/** The rank-2 slices of a [n, …] tensor along its first axis (TF.js has no gradient for a split into one part). */
+const slices = (t: Tensor) => (t.shape[0] === 1 ? [t] : tf.split(t, t.shape[0], 0)).map((x) => tf.reshape(x, t.shape.slice(1)));
 
 /** x W^T for a Hugging Face [out, in] weight. */
 const linear = (x: Tensor, w: Tensor) => matMul2d(x, tf.transpose(w));
@@ -118,8 +118,8 @@ function ropeTables(s: ModelShape, T: number): { cos: Tensor; sin: Tensor } {
 	return { cos: tf.tensor(cos, [T, hd]), sin: tf.tensor(sin, [T, hd]) };
 }
 
-/** Logits [B·T, vocab] for ids [B, T] (int32). */
-export function forward(s: ModelShape, params: Params, ids: Tensor, tables: PositionTables): Tensor {
+/** Logits [B·T, vocab] for ids [B, T] (int32); `attentions`, when given, receives each layer's probabilities [B·heads, T, T]. */
+export function forward(s: ModelShape, params: Params, ids: Tensor, tables: PositionTables, attentions?: Tensor[]): Tensor {
 	const [B, T] = ids.shape as [number, number];
 	const hd = s.hidden / s.heads;
 	const group = s.heads / s.kvHeads;
@@ -130,6 +130,8 @@ export function forward(s: ModelShape, params: Params, ids: Tensor, tables: Posi
 	const mask = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
 	const bias = tf.mul(tf.sub(1, mask), -1e9);
 	const heads = (t: Tensor, n: number) => tf.reshape(tf.transpose(tf.reshape(t, [B, T, n, hd]), [0, 2, 1, 3]), [B * n, T, hd]);
+	// Query head h reads KV head ⌊h / group⌋ (HF repeat_kv); i counts (batch, head) pairs.
+	const kvOf = (i: number) => Math.floor(i / s.heads) * s.kvHeads + Math.floor((i % s.heads) / group);
 	const rotated = (t: Tensor) => (tables.rope ? rope(t, tables.rope.cos, tables.rope.sin, hd) : t);
 	for (let l = 0; l < s.layers; l++) {
 		const p = `model.layers.${l}.`;
@@ -137,16 +139,13 @@ export function forward(s: ModelShape, params: Params, ids: Tensor, tables: Posi
 		const q = slices(rotated(heads(linear(h, w(`${p}self_attn.q_proj.weight`)), s.heads)));
 		const kT = slices(tf.transpose(rotated(heads(linear(h, w(`${p}self_attn.k_proj.weight`)), s.kvHeads)), [0, 2, 1]));
 		const v = slices(heads(linear(h, w(`${p}self_attn.v_proj.weight`)), s.kvHeads));
-		// One (batch, head) at a time, so that only small tensors are split and stacked; query head
-		// h reads KV head ⌊h / group⌋ (HF repeat_kv).
-		const attn = tf.stack(
-			q.map((qi, i) => {
-				const kv = Math.floor(i / s.heads) * s.kvHeads + Math.floor((i % s.heads) / group);
-				const scaled = tf.div(matMul2d(qi, kT[kv]), Math.sqrt(hd));
-				const scores = tf.add(tables.alibi ? tf.add(scaled, tables.alibi[i % s.heads]) : scaled, bias);
-				return matMul2d(tf.softmax(scores), v[kv]);
-			})
-		);
+		// One (batch, head) at a time, so that only small tensors are split and stacked.
+		const probs = q.map((qi, i) => {
+			const scaled = tf.div(matMul2d(qi, kT[kvOf(i)]), Math.sqrt(hd));
+			return tf.softmax(tf.add(tables.alibi ? tf.add(scaled, tables.alibi[i % s.heads]) : scaled, bias));
+		});
+		attentions?.push(tf.stack(probs));
+		const attn = tf.stack(probs.map((prob, i) => matMul2d(prob, v[kvOf(i)])));
 		const merged = tf.reshape(tf.transpose(tf.reshape(attn, [B, s.heads, T, hd]), [0, 2, 1, 3]), [B * T, s.heads * hd]);
 		x = tf.add(x, linear(merged, w(`${p}self_attn.o_proj.weight`)));
 		const m = rmsNorm(x, w(`${p}post_attention_layernorm.weight`), s.rmsNormEps);

@@ -6,15 +6,17 @@
  * directory holds the latest checkpoint; starting again continues from it with the same data.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { deriveSeed } from '../src/lib/random';
 import { DEFAULT_MIX, type DataSpec } from './corpus';
-import { exportModel, loadCheckpoint, saveCheckpoint, type Moments, type TrainState } from './checkpoint';
+import { exportModel, loadCheckpoint, loadWeights, saveCheckpoint, type Moments, type TrainState } from './checkpoint';
 import { forward, initParams, positionTables, type ModelShape, type Params } from './model';
-import { GradientWorker, batchTensors, combineParts, partGradients, type PartGradients } from './gradients';
+import { GradientWorker, batchTensors, combineParts, partGradients, type BatchPart, type PartGradients } from './gradients';
+import { retrievalProgress } from './progress';
 import { tf, useWasm } from './tf';
+import type { Tensor } from '@tensorflow/tfjs';
 
 const mixSchema = z.record(z.string(), z.number().nonnegative());
 
@@ -44,6 +46,8 @@ const configSchema = z.strictObject({
 			z.strictObject({
 				until: z.number().int(),
 				length: z.number().int().min(16),
+				/** Sequences per step (default: the config's batch); short phases afford more. */
+				batch: z.number().int().positive().optional(),
 				mix: mixSchema.optional(),
 				/** Loss weight of answer tokens (default 4). */
 				answerWeight: z.number().gt(1).optional(),
@@ -52,7 +56,19 @@ const configSchema = z.strictObject({
 				/** A phase with its own peak learning rate runs its own warmup + cosine cycle (a warm restart). */
 				lr: z.number().positive().optional(),
 				/** Where that cycle's cosine ends (default: `until`); lets a later phase cut a cycle short without changing the steps already run. */
-				cycleUntil: z.number().int().optional()
+				cycleUntil: z.number().int().optional(),
+				/**
+				 * Sequences of another length in every step besides the phase's own batch, so that a
+				 * skill learned at that length is kept while the phase teaches another on short ones.
+				 */
+				rehearse: z
+					.strictObject({
+						batch: z.number().int().positive(),
+						length: z.number().int().min(16),
+						mix: mixSchema,
+						ranges: rangesSchema.optional()
+					})
+					.optional()
 			})
 		)
 		.default([]),
@@ -73,6 +89,8 @@ const configSchema = z.strictObject({
 	 * float sums differ slightly, so a resumed run must split the same way to stay exact.
 	 */
 	dataParallel: z.strictObject({ workers: z.number().int().min(2), fromStep: z.number().int().nonnegative() }).optional(),
+	/** A run whose latest weights this one starts from (not its optimiser moments): a successor keeps what that model learned. */
+	init: z.string().regex(/^[a-z0-9-]+$/).optional(),
 	/** The task mix outside curriculum phases, and always the one evaluated. */
 	mix: mixSchema.default(DEFAULT_MIX),
 	/** Task ranges for phases without their own, and always the ones evaluated (so a probe is evaluated on what it trains). */
@@ -84,9 +102,10 @@ export function readConfig(path: string): TrainConfig {
 	return configSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
 }
 
-export function phaseAt(config: TrainConfig, step: number): { length: number; data: DataSpec } {
+export function phaseAt(config: TrainConfig, step: number): { length: number; batch: number; data: DataSpec; rehearse?: { batch: number; length: number; data: DataSpec } } {
 	const phase = config.curriculum.find((p) => step < p.until);
-	return { length: phase?.length ?? config.length, data: { mix: phase?.mix ?? config.mix, answerWeight: phase?.answerWeight, ranges: phase?.ranges ?? config.ranges } };
+	const rehearse = phase?.rehearse && { batch: phase.rehearse.batch, length: phase.rehearse.length, data: { mix: phase.rehearse.mix, answerWeight: phase.answerWeight, ranges: phase.rehearse.ranges } };
+	return { length: phase?.length ?? config.length, batch: phase?.batch ?? config.batch, data: { mix: phase?.mix ?? config.mix, answerWeight: phase?.answerWeight, ranges: phase?.ranges ?? config.ranges }, ...(rehearse ? { rehearse } : {}) };
 }
 
 /** Linear warmup, then cosine down to a tenth of the peak, over [start, end). */
@@ -103,12 +122,21 @@ function learningRate(config: TrainConfig, step: number): number {
 	return cycle(config.lr, config.warmup, 0, config.decaySteps ?? config.steps, step);
 }
 
-/** Teacher-forced accuracy on answer tokens, and the share of sequences with every answer token right. */
-function evaluate(config: TrainConfig, shape: ModelShape, params: Params): { answerAccuracy: number; exactMatch: number } {
+/**
+ * Teacher-forced accuracy on answer tokens, the share of sequences with every answer token right,
+ * and the retrieval progress measures (key mass where the eval mix asks key–value questions).
+ */
+export function evaluate(config: TrainConfig, shape: ModelShape, params: Params): Partial<TrainState['log'][number]> {
 	const length = config.length;
 	const seeds = Array.from({ length: config.evalSequences }, (_, i) => deriveSeed(config.seed, `eval/${i}`));
 	const batch = batchTensors(seeds, length, { mix: config.mix, ranges: config.ranges });
-	const predictions = tf.tidy(() => tf.argMax(forward(shape, params, batch.ids, positionTables(shape, length)), -1)).dataSync();
+	let predictions: ArrayLike<number> = [];
+	let layers: Float32Array[] = [];
+	tf.tidy(() => {
+		const attentions: Tensor[] = [];
+		predictions = tf.argMax(forward(shape, params, batch.ids, positionTables(shape, length), attentions), -1).dataSync();
+		layers = attentions.map((a) => a.dataSync() as Float32Array);
+	});
 	let right = 0;
 	let total = 0;
 	let exact = 0;
@@ -126,7 +154,16 @@ function evaluate(config: TrainConfig, shape: ModelShape, params: Params): { ans
 		if (any && all) exact++;
 	}
 	tf.dispose([batch.ids, batch.targets, batch.weights]);
-	return { answerAccuracy: total ? right / total : 0, exactMatch: exact / seeds.length };
+	const { keyMass, valueMass, previousToken } = retrievalProgress(layers, shape.heads, length, batch.lookups);
+	const rounded = (x: number) => +x.toFixed(4);
+	return {
+		answerAccuracy: total ? right / total : 0,
+		exactMatch: exact / seeds.length,
+		...(keyMass.layer >= 0 ? { keyMass: rounded(keyMass.value), keyMassHead: [keyMass.layer, keyMass.head] } : {}),
+		...(valueMass.layer >= 0 ? { valueMass: rounded(valueMass.value), valueMassHead: [valueMass.layer, valueMass.head] } : {}),
+		previousToken: rounded(previousToken.value),
+		previousTokenHead: [previousToken.layer, previousToken.head]
+	};
 }
 
 export async function train(config: TrainConfig, options: { runDir: string; maxMinutes?: number; untilStep?: number; quiet?: boolean }): Promise<{ params: Params; state: TrainState; shape: ModelShape }> {
@@ -135,7 +172,9 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	const params = initParams(shape, config.seed);
 	const zeros = () => new Map([...params].map(([name, v]) => [name, tf.variable(tf.zerosLike(v), false)]));
 	const moments: Moments = { m: zeros(), v: zeros() };
-	const state: TrainState = loadCheckpoint(options.runDir, params, moments) ?? { step: 0, tokens: 0, wallMs: 0, log: [] };
+	const resumed = loadCheckpoint(options.runDir, params, moments);
+	if (!resumed && config.init) loadWeights(join(dirname(options.runDir), config.init), params);
+	const state: TrainState = resumed ?? { step: 0, tokens: 0, wallMs: 0, log: [] };
 	const print = (line: string) => options.quiet || process.stdout.write(line);
 	if (state.step > 0) print(`resuming ${config.name} at step ${state.step}\n`);
 
@@ -147,12 +186,13 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	const split = config.dataParallel && !reached() ? config.dataParallel.workers - 1 : 0;
 	const workers = Array.from({ length: split }, () => new GradientWorker(shape));
 	while (state.step < config.steps && !reached()) {
-		const { length, data } = phaseAt(config, state.step);
-		const seeds = Array.from({ length: config.batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/${b}`));
+		const { length, batch, data, rehearse } = phaseAt(config, state.step);
+		const seeds = Array.from({ length: batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/${b}`));
+		const rehearsal = rehearse && { seeds: Array.from({ length: rehearse.batch }, (_, b) => deriveSeed(config.seed, `train/${state.step}/rehearse/${b}`)), length: rehearse.length, data: rehearse.data };
 		const lr = learningRate(config, state.step);
 		const t = state.step + 1;
 		const splitNow = state.step >= (config.dataParallel?.fromStep ?? Infinity);
-		const parts = await splitGradients(shape, params, splitNow ? workers : [], seeds, length, data);
+		const parts = await splitGradients(shape, params, splitNow ? workers : [], { seeds, length, data }, rehearsal);
 		const lossValue = tf.tidy(() => {
 			const { value, grads } = combine(params, parts);
 			const norm = tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
@@ -170,7 +210,7 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 			return value.dataSync()[0];
 		});
 		state.step++;
-		state.tokens += config.batch * length;
+		state.tokens += batch * length + (rehearse ? rehearse.batch * rehearse.length : 0);
 		state.wallMs = wallAtStart + (Date.now() - started);
 		const entry: TrainState['log'][number] = { step: state.step, loss: +lossValue.toFixed(4) };
 		if (state.step % config.evalEvery === 0 || state.step === config.steps) Object.assign(entry, evaluate(config, shape, params));
@@ -182,6 +222,8 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 		print(
 			`[${bar}] ${state.step}/${config.steps} T=${length} loss ${lossValue.toFixed(3)} lr ${lr.toExponential(2)}` +
 				(entry.answerAccuracy !== undefined ? ` answer-acc ${(entry.answerAccuracy * 100).toFixed(1)}% exact ${(entry.exactMatch! * 100).toFixed(1)}%` : '') +
+				(entry.keyMass !== undefined ? ` key-mass ${entry.keyMass.toFixed(2)} value-mass ${entry.valueMass!.toFixed(2)}` : '') +
+				(entry.previousToken !== undefined ? ` prev-token ${entry.previousToken.toFixed(2)}` : '') +
 				` ETA ${eta.toFixed(0)} min\n`
 		);
 		if (state.step % config.checkpointEvery === 0 || state.step === config.steps) saveCheckpoint(options.runDir, params, moments, state);
@@ -197,14 +239,29 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 	return { params, state, shape };
 }
 
-/** The batch in contiguous parts: the first here, the others in the workers, all at once (no workers: one part). */
-async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], seeds: number[], length: number, data: DataSpec): Promise<PartGradients[]> {
-	const size = Math.ceil(seeds.length / (workers.length + 1));
-	const part = (i: number) => ({ seeds: seeds.slice(i * size, (i + 1) * size), length, data });
+/**
+ * The batch in contiguous parts, one per thread, and the rehearsal sequences as one more part; the
+ * threads take the parts in turn (part i on thread i mod threads), all at once. No workers: one
+ * part, and the rehearsal after it.
+ */
+async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], batch: BatchPart, rehearsal?: BatchPart): Promise<PartGradients[]> {
+	const size = Math.ceil(batch.seeds.length / (workers.length + 1));
+	const parts: BatchPart[] = Array.from({ length: workers.length + 1 }, (_, i) => ({ ...batch, seeds: batch.seeds.slice(i * size, (i + 1) * size) }));
+	if (rehearsal) parts.push(rehearsal);
+	const threads = workers.length + 1;
 	const weights = workers.length ? [...params.values()].map((v) => new Float32Array(v.dataSync())) : [];
-	const remote = workers.map((w, i) => w.compute(weights, part(i + 1)));
-	const local = partGradients(shape, params, part(0));
-	return [local, ...(await Promise.all(remote))];
+	const results: Promise<PartGradients>[] = new Array(parts.length);
+	// Each worker's first part is sent now, before this thread computes its own; later ones follow in turn.
+	for (let w = 0; w < workers.length; w++) {
+		let queue: Promise<unknown> | null = null;
+		for (let i = w + 1; i < parts.length; i += threads) {
+			const done: Promise<PartGradients> = queue ? queue.then(() => workers[w].compute(weights, parts[i])) : workers[w].compute(weights, parts[i]);
+			results[i] = done;
+			queue = done;
+		}
+	}
+	for (let i = 0; i < parts.length; i += threads) results[i] = Promise.resolve(partGradients(shape, params, parts[i]));
+	return Promise.all(results);
 }
 
 /** The combined parts as the tensors the optimiser step takes. */

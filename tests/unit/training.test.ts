@@ -10,6 +10,7 @@ import { tf } from '../../training/tf';
 import { phaseAt, readConfig, train, type TrainConfig } from '../../training/train';
 import { combineParts, partGradients } from '../../training/gradients';
 import { initParams } from '../../training/model';
+import { retrievalProgress } from '../../training/progress';
 
 const config = readConfig('training/configs/tiny.json');
 
@@ -95,6 +96,60 @@ describe('training', () => {
 		for (let seed = 0; seed < 5; seed++) expect(pairs(seed).map((key) => key.length)).toEqual([1, 1, 1]);
 	});
 
+	it('draws disjoint key and value alphabets and marks where each answer must look', () => {
+		for (let seed = 0; seed < 10; seed++) {
+			const sequence = sampleSequence(128, seed, { mix: { 'kv-questions-disjoint': 1 }, ranges: { 'kv-questions-disjoint': { chars: [1, 2], pairs: [2, 4] } } });
+			const text = textOf(sequence.tokens);
+			const pairs = [...text.matchAll(/\n "([^"]+)": "([^"]+)",/g)];
+			expect(pairs.length).toBeGreaterThanOrEqual(2);
+			for (const [, key, value] of pairs) {
+				expect(key).toMatch(/^[a-z]{1,2}$/);
+				expect(value).toMatch(/^[0-9]{1,2}$/);
+			}
+			expect(new Set(pairs.map((p) => p[1])).size).toBe(pairs.length);
+			// Each lookup starts where the answer's opening quote is read, and names its key's bytes.
+			expect(sequence.lookups!.length).toBeGreaterThanOrEqual(1);
+			for (const { from, key, value } of sequence.lookups!) {
+				expect(textOf(sequence.tokens.slice(from - 5, from + 1))).toBe('" is "');
+				const asked = textOf(sequence.tokens.slice(0, from + 1)).match(/key "([^"]+)" is "$/)![1];
+				expect(textOf(key.map((i) => sequence.tokens[i]))).toBe(asked);
+				// The value's bytes are the answer that follows (cut where the sequence ends).
+				const answer = textOf(sequence.tokens.slice(from + 1, from + 1 + value.length));
+				expect(answer.length).toBeGreaterThan(0);
+				expect(textOf(value.map((i) => sequence.tokens[i])).slice(0, answer.length)).toBe(answer);
+				expect(sequence.tokens[key[0] - 1]).toBe('"'.charCodeAt(0));
+				expect(sequence.weights[from]).toBeGreaterThan(1);
+			}
+		}
+	});
+
+	it('measures key mass and previous-token attention as their definitions say', () => {
+		// One sequence, 2 heads, T = 3; head 0 attends to the previous token, head 1 to token 0.
+		const T = 3;
+		const head0 = [1, 0, 0, 1, 0, 0, 0, 1, 0];
+		const head1 = [1, 0, 0, 1, 0, 0, 1, 0, 0];
+		const second = [1, 0, 0, 0.5, 0.5, 0, 0.2, 0.3, 0.5];
+		const progress = retrievalProgress([Float32Array.from([...head0, ...head1]), Float32Array.from([...second, ...second])], 2, T, [[{ from: 2, key: [0], value: [1] }]]);
+		// Previous token: head 0 of layer 0 puts 1 on t − 1 at t = 1 and t = 2.
+		expect(progress.previousToken).toEqual({ value: 1, layer: 0, head: 0 });
+		// Key mass from position 2 onto key 0: head 1 of layer 0 gives 1.
+		expect(progress.keyMass).toEqual({ value: 1, layer: 0, head: 1 });
+		// Value mass from position 2 onto token 1: head 0 of layer 0 gives 1.
+		expect(progress.valueMass).toEqual({ value: 1, layer: 0, head: 0 });
+		const later = retrievalProgress([Float32Array.from([...second, ...second])], 2, T, [[{ from: 2, key: [0, 1], value: [2] }]]);
+		expect(later.keyMass.value).toBeCloseTo(0.5, 6);
+		expect(later.previousToken.value).toBeCloseTo((0.5 + 0.3) / 2, 6);
+		expect(later.valueMass.value).toBeCloseTo(0.5, 6);
+	});
+
+	it('starts a successor from another run\'s weights with fresh moments', async () => {
+		const runs = mkdtempSync(join(tmpdir(), 'runs-'));
+		const first = await train({ ...config, name: 'first' }, { runDir: join(runs, 'first'), quiet: true });
+		const successor = await train({ ...config, name: 'next', init: 'first', steps: 1 }, { runDir: join(runs, 'next'), untilStep: 0, quiet: true });
+		for (const [name, variable] of first.params) expect(Array.from(successor.params.get(name)!.dataSync()), name).toEqual(Array.from(variable.dataSync()));
+		expect(successor.state.step).toBe(0);
+	}, 120_000);
+
 	it('lowers the loss, resumes exactly, and exports a model the engine runs identically', async () => {
 		const straight = await trainTwiceWithResume(config, 3);
 
@@ -149,5 +204,19 @@ describe('training', () => {
 	it('trains in two threads from a given step, lowers the loss and resumes exactly', async () => {
 		// Steps 2–5 split over a worker thread; stop inside the split steps and resume.
 		await trainTwiceWithResume({ ...config, dataParallel: { workers: 2, fromStep: 2 } }, 4);
+	}, 120_000);
+
+	it('rehearses sequences of another length in every step of a phase, in one thread or two alike', async () => {
+		const rehearse = { batch: 2, length: 96, mix: { passkey: 1 } };
+		const recipe: TrainConfig = { ...config, curriculum: [{ until: 6, length: 32, batch: 3, mix: { 'kv-questions-disjoint': 1 }, ranges: { 'kv-questions-disjoint': { chars: [1, 1], pairs: [2, 3] } }, rehearse }] };
+		expect(phaseAt(recipe, 0).rehearse).toEqual({ batch: 2, length: 96, data: { mix: { passkey: 1 }, answerWeight: undefined, ranges: undefined } });
+		const split = await trainTwiceWithResume({ ...recipe, dataParallel: { workers: 2, fromStep: 0 } }, 3);
+		expect(split.state.tokens).toBe(6 * (3 * 32 + 2 * 96));
+		const alone = await train(recipe, { runDir: mkdtempSync(join(tmpdir(), 'train-')), quiet: true });
+		const without = await train({ ...recipe, curriculum: [{ ...recipe.curriculum[0], rehearse: undefined }] }, { runDir: mkdtempSync(join(tmpdir(), 'train-')), quiet: true });
+		const distance = (a: typeof alone, b: typeof alone) => Math.max(...[...a.params].map(([name, v]) => Math.max(...Array.from(v.dataSync(), (x, i) => Math.abs(x - b.params.get(name)!.dataSync()[i])))));
+		// Split or not, the same gradients up to float sums; without rehearsal, other weights.
+		expect(distance(split, alone)).toBeLessThan(1e-4);
+		expect(distance(alone, without)).toBeGreaterThan(1e-3);
 	}, 120_000);
 });
