@@ -240,15 +240,16 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 }
 
 /**
- * The batch in contiguous parts, one per thread, and the rehearsal sequences as one more part; the
- * threads take the parts in turn (part i on thread i mod threads), all at once. No workers: one
- * part, and the rehearsal after it.
+ * The batch in contiguous parts, one per thread, then the rehearsal sequences likewise, so that
+ * every thread gets a share of each; part i runs on thread i mod threads, the threads all at once.
  */
 async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], batch: BatchPart, rehearsal?: BatchPart): Promise<PartGradients[]> {
-	const size = Math.ceil(batch.seeds.length / (workers.length + 1));
-	const parts: BatchPart[] = Array.from({ length: workers.length + 1 }, (_, i) => ({ ...batch, seeds: batch.seeds.slice(i * size, (i + 1) * size) }));
-	if (rehearsal) parts.push(rehearsal);
 	const threads = workers.length + 1;
+	const split = (whole: BatchPart) => {
+		const size = Math.ceil(whole.seeds.length / threads);
+		return Array.from({ length: threads }, (_, i) => ({ ...whole, seeds: whole.seeds.slice(i * size, (i + 1) * size) })).filter((part) => part.seeds.length > 0);
+	};
+	const parts = [...split(batch), ...(rehearsal ? split(rehearsal) : [])];
 	const weights = workers.length ? [...params.values()].map((v) => new Float32Array(v.dataSync())) : [];
 	const results: Promise<PartGradients>[] = new Array(parts.length);
 	// Each worker's first part is sent now, before this thread computes its own; later ones follow in turn.

@@ -58,6 +58,26 @@ test('a sweep can be cancelled, and a bad sweep link says what is wrong', async 
 	await expect(page.getByTestId('sweep-summary')).toContainText('1 run of');
 });
 
+test('a sweep over models loads each model in turn: ALiBi reads past its training length where RoPE does not', async ({ page }) => {
+	const errors = watchErrors(page);
+	await page.goto('/sweep?model=lab-rope&task=passkey&len=512&seed=3&sweep.x=len:512&sweep.series=model:lab-rope,lab-alibi&sweep.seeds=3');
+	await expect(progress(page)).toHaveAttribute('data-total', '2');
+	await page.getByTestId('run-sweep').click();
+	await expect(progress(page)).toHaveAttribute('data-done', '2', { timeout: 120_000 });
+	const rows = page.getByTestId('sweep-runs').locator('tbody tr');
+	const cells = async (i: number) => rows.nth(i).locator('td').allTextContents();
+	const [rope, alibi] = [await cells(0), await cells(1)];
+	expect([rope[0], alibi[0]]).toEqual(['lab-rope', 'lab-alibi']);
+	// The same key (fifth column), found by one model only (the answer's cell is marked).
+	expect(alibi[4]).toBe(rope[4]);
+	await expect(rows.nth(1).locator('td').nth(3)).toHaveClass(/\bright\b/);
+	await expect(rows.nth(0).locator('td').nth(3)).toHaveClass(/\bwrong\b/);
+	// The results are cached under each point's own model: a reload shows them without running.
+	await page.reload();
+	await expect(progress(page)).toHaveAttribute('data-done', '2');
+	expect(errors).toEqual([]);
+});
+
 test('the lab offers to sweep its experiment', async ({ page }) => {
 	await page.goto('/lab?task=passkey&len=128&seed=1');
 	await page.getByTestId('sweep-this').click();

@@ -10,9 +10,10 @@ import { checkClaims, type ClaimCheck } from './claims';
 import type { Notebook } from './notebook';
 import { runCell, type CellBackend } from './runner';
 
-export function engineBackend(engine: Engine): CellBackend {
+/** Each run on its experiment's model (a sweep over models runs several); the rest on the cell's. */
+export function engineBackend(engine: Engine, engineFor: (model: string) => Promise<Engine>): CellBackend {
 	return {
-		run: (experiment, options) => runExperiment(engine, experiment, options),
+		run: async (experiment, options) => runExperiment(await engineFor(experiment.model), experiment, options),
 		grid: (experiment, lengths, depths, samples) => needleGrid(engine, experiment, lengths, depths, samples),
 		shape: () => ({ layers: engine.config.layers, heads: engine.config.heads })
 	};
@@ -29,7 +30,7 @@ export async function checkNotebook(
 		const spec = block.spec;
 		const engine = cellKind(spec) === 'cost' ? null : await engineFor(cellExperiment(spec).experiment.model);
 		const backend: CellBackend = engine
-			? engineBackend(engine)
+			? engineBackend(engine, engineFor)
 			: { run: () => Promise.reject(new Error('a cost cell runs no model')), grid: () => Promise.resolve([]), shape: () => ({ layers: 0, heads: 0 }) };
 		metrics[spec.id] = (await runCell(spec, backend)).metrics;
 		onCell(spec.id, metrics[spec.id]);

@@ -20,6 +20,8 @@ export interface CellBackend {
 	run: Runner;
 	grid: (experiment: Experiment, lengths: number[], depths: number[], samples: number) => Promise<GridCell[]>;
 	shape: () => { layers: number; heads: number };
+	/** Where one engine holds one model at a time (the browser's worker): load this one before running its experiments. */
+	useModel?: (id: string) => Promise<void>;
 }
 
 export interface CellOutcome {
@@ -144,7 +146,15 @@ export async function runCell(spec: CellSpec, backend: CellBackend, options: { f
 				throw new CellError(`Cell "${spec.id}": ${error instanceof Error ? error.message : String(error)}`);
 			}
 			const measured = [];
-			for (const point of sweepPoints(sweep, catalog)) measured.push({ point, measures: measuresOf(await backend.run(point.experiment, { analyze: spec.analyze, measureRecall: spec.recall })) });
+			try {
+				for (const point of sweepPoints(sweep, catalog)) {
+					await backend.useModel?.(point.experiment.model);
+					measured.push({ point, measures: measuresOf(await backend.run(point.experiment, { analyze: spec.analyze, measureRecall: spec.recall })) });
+				}
+			} finally {
+				// The cells after this one expect the cell's own model back.
+				await backend.useModel?.(experiment.model);
+			}
 			const curves = summarise(measured);
 			return { experiment, metrics: sweepMetrics(curves), curves: { spec: sweep, points: curves } };
 		}

@@ -14,6 +14,7 @@ import type { RunResult } from '../experiment/run';
 import type { Experiment } from '../experiment/schema';
 import { experimentHash } from '../experiment/hash';
 import { engineClient } from './client';
+import { useModel } from './load-model';
 import { loadedModel } from './loaded-model.svelte';
 import type { EngineApi } from './protocol';
 
@@ -23,6 +24,8 @@ type RunRequest = Parameters<Runner>[1];
 export interface Job {
 	run: Runner;
 	grid: (experiment: Experiment, lengths: number[], depths: number[], samples: number) => Promise<GridCell[]>;
+	/** Loads the model a run needs into the worker (a sweep over models), unless it holds it already. */
+	useModel: (id: string) => Promise<void>;
 }
 
 /** A's run and, in an A/B comparison, B's on the same prompt. */
@@ -70,7 +73,11 @@ export class RunController {
 		};
 		const job: Job = {
 			run: (experiment, options) => call((api, p) => api.run($state.snapshot(experiment), $state.snapshot(options), p)),
-			grid: (experiment, lengths, depths, samples) => call((api, p) => api.grid($state.snapshot(experiment), lengths, depths, samples, p))
+			grid: (experiment, lengths, depths, samples) => call((api, p) => api.grid($state.snapshot(experiment), lengths, depths, samples, p)),
+			useModel: async (model) => {
+				if (!current() || this.cancelled === id) throw new CancelledError();
+				await useModel(model, onProgress);
+			}
 		};
 		this.busy = true;
 		this.error = null;
