@@ -15,7 +15,7 @@ import { runExperiment } from '../src/lib/experiment/run';
 import { findTask } from '../src/lib/tasks/registry';
 import { byteTokenizer } from '../src/lib/tokenizers/byte';
 import type { TrainingRecord } from './checkpoint';
-import { markdownTable, percent, type EvalCell } from './eval';
+import { EVAL_ROWS, markdownTable, percent, rowLabel, type EvalCell } from './eval';
 import { attentionPng } from './png';
 
 export async function writeCard(dir: string, runDir: string | null, samples: number) {
@@ -94,7 +94,7 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 		'',
 		`## Evaluation (measured by the engine: full attention, the model's own positions: ${positions.short})`,
 		'',
-		'Each task at the lab\'s default parameters (first column), held-out seeds, needle depths 0–1. "does not fit": the prompt needs more tokens than that length (four niah keys need 384).',
+		'Each task with the parameters in the first column (the lab\'s defaults; key–value retrieval also with the 2-character keys the models are trained for), held-out seeds, needle depths 0–1. "does not fit": the prompt needs more tokens than that length (four niah keys need 384).',
 		'',
 		evaluation ? markdownTable(evaluation.cells) : 'Run `npm run eval:model -- <this dir>` first.',
 		...(evaluation ? ['', 'Share of the answer right (the table above counts an answer only when all of it is right):', '', markdownTable(evaluation.cells, 'partial')] : []),
@@ -115,20 +115,20 @@ function positionWords(config: ModelConfig): { short: string; long: string } {
 	return { short: 'RoPE', long: `RoPE θ ${config.ropeTheta} (rotate-half)` };
 }
 
-/** Accuracy at the trained length that the lab model is trained to reach. */
-const TARGETS: Record<string, number> = { passkey: 0.95, niah: 0.85, 'kv-retrieval': 0.8 };
+/** Accuracy at the trained length that the lab models are trained to reach, by evaluation row. */
+const TARGETS: Record<string, number> = { passkey: 0.9, niah: 0.85, 'kv-retrieval-2': 0.8 };
 
 /** The training budget the recipe is meant to fit: 3 hours on 2 CPU cores. */
 const BUDGET_MINUTES = 180;
 
 /** A status line naming the targets not met (accuracy at the trained length, training time), if any. */
 function statusLines(cells: EvalCell[], trained: number, training: TrainingRecord | null): string[] {
-	const missed = Object.entries(TARGETS).flatMap(([task, target]) => {
-		const pool = cells.filter((c) => c.task === task && c.length === trained);
+	const missed = Object.entries(TARGETS).flatMap(([id, target]) => {
+		const pool = cells.filter((c) => c.task === id && c.length === trained);
 		const total = pool.reduce((n, c) => n + c.total, 0);
 		const correct = pool.reduce((n, c) => n + c.correct, 0);
 		const rate = total ? correct / total : 0;
-		return rate < target ? [`${task} ${total ? percent(correct, total) : 0} % at the trained length (target ${target * 100} %)`] : [];
+		return rate < target ? [`${rowLabel(EVAL_ROWS.find((row) => row.id === id)!)} ${total ? percent(correct, total) : 0} % at the trained length (target ${target * 100} %)`] : [];
 	});
 	if (training && training.wallMinutes > BUDGET_MINUTES) missed.push(`training took ${training.wallMinutes} min (budget ${BUDGET_MINUTES} min on 2 cores)`);
 	return missed.length ? [`- **Targets not met**: ${missed.join(', ')}.`] : [];

@@ -72,13 +72,27 @@ function repeatedWords(length: number, rng: Rng, alphabet: string, [shortest, lo
 	return { tokens, weights: new Array(length).fill(1) };
 }
 
+const HEX = '0123456789abcdef';
+
 /**
- * Key and value alphabets of the many-question key–value forms: the lab's hex ids, and Zoology's
- * curriculum start, keys and values from disjoint byte ranges (a value never looks like a key).
+ * The many-question key–value forms: their key and value alphabets (the lab's hex ids, or Zoology's
+ * curriculum start, keys and values from disjoint byte ranges, so a value never looks like a key),
+ * and whether each key is asked once only. Where questions repeat, a later one can be answered by
+ * copying an earlier answer instead of looking in the object; asked once, every weighted answer
+ * is a lookup, as in the lab's task (repeats then only fill the length, at weight 1).
  */
-const KV_ALPHABETS: Record<string, { keys: string; values: string }> = {
-	'kv-questions': { keys: '0123456789abcdef', values: '0123456789abcdef' },
-	'kv-questions-disjoint': { keys: 'abcdefghijklmnopqrstuvwxyz', values: '0123456789' }
+interface KvForm {
+	keys: string;
+	values: string;
+	askOnce: boolean;
+	/** Most of the length the object may fill. */
+	objectShare: number;
+}
+
+const KV_FORMS: Record<string, KvForm> = {
+	'kv-questions': { keys: HEX, values: HEX, askOnce: false, objectShare: 0.6 },
+	'kv-questions-disjoint': { keys: 'abcdefghijklmnopqrstuvwxyz', values: '0123456789', askOnce: false, objectShare: 0.6 },
+	'kv-questions-once': { keys: HEX, values: HEX, askOnce: true, objectShare: 0.9 }
 };
 
 const randomId = (rng: Rng, alphabet: string, size: number) => Array.from({ length: size }, () => alphabet[rng.int(0, alphabet.length - 1)]).join('');
@@ -87,18 +101,18 @@ const randomId = (rng: Rng, alphabet: string, size: number) => Array.from({ leng
  * The key–value task asked many times over one object (multi-query associative recall, as in
  * Zoology): every question is a retrieval to learn from, where the lab's form has one per sequence.
  * Keys and values of 4–8 characters (range `chars`), 2–8 unique keys (range `pairs`; fewer where
- * they would fill more than 60 % of the length, or where the alphabet has too few keys), then
- * questions on random keys until the length is full.
+ * they would fill more than the form's share of the length, or where the alphabet has too few
+ * keys), then questions on random keys until the length is full.
  */
-function kvQuestions(length: number, rng: Rng, answerWeight: number, alphabets: { keys: string; values: string }, ranges: Record<string, [number, number]> = {}): Sequence {
+function kvQuestions(length: number, rng: Rng, answerWeight: number, form: KvForm, ranges: Record<string, [number, number]> = {}): Sequence {
 	const [shortest, longest] = ranges.chars ?? [4, 8];
 	const [fewest, most] = ranges.pairs ?? [2, 8];
 	const size = rng.int(shortest, longest);
 	const pairs = new Map<string, string>();
 	const pairLength = kvText.pair('', '').length + 2 * size;
-	const fits = Math.floor((0.6 * length - kvText.head.length - kvText.end.length) / pairLength);
-	const count = Math.max(1, Math.min(rng.int(fewest, most), fits, alphabets.keys.length ** size));
-	while (pairs.size < count) pairs.set(randomId(rng, alphabets.keys, size), randomId(rng, alphabets.values, size));
+	const fits = Math.floor((form.objectShare * length - kvText.head.length - kvText.end.length) / pairLength);
+	const count = Math.max(1, Math.min(rng.int(fewest, most), fits, form.keys.length ** size));
+	while (pairs.size < count) pairs.set(randomId(rng, form.keys, size), randomId(rng, form.values, size));
 	const tokens = [byteTokenizer.bos, ...byteTokenizer.encode(kvText.head)];
 	const at = new Map<string, Omit<Lookup, 'from'>>();
 	const span = (start: number) => Array.from({ length: size }, (_, i) => start + i);
@@ -112,14 +126,18 @@ function kvQuestions(length: number, rng: Rng, answerWeight: number, alphabets: 
 	const weights: number[] = new Array(tokens.length - 1).fill(1);
 	const lookups: Lookup[] = [];
 	const entries = [...pairs];
+	// Only this form draws an order, so that the others' sequences stay as their runs trained on them.
+	const unasked = form.askOnce ? rng.shuffle([...entries]) : [];
 	while (tokens.length <= length) {
-		const [key, value] = entries[rng.int(0, entries.length - 1)];
+		const fresh = form.askOnce ? unasked.pop() : undefined;
+		const [key, value] = fresh ?? entries[rng.int(0, entries.length - 1)];
+		const counts = !form.askOnce || fresh !== undefined;
 		const question = byteTokenizer.encode(kvText.question(key));
 		const answer = byteTokenizer.encode(kvText.answer(value));
 		tokens.push(...question);
-		if (tokens.length - 1 < length) lookups.push({ from: tokens.length - 1, ...at.get(key)! });
+		if (counts && tokens.length - 1 < length) lookups.push({ from: tokens.length - 1, ...at.get(key)! });
 		tokens.push(...answer);
-		weights.push(...question.map(() => 1), ...answer.map(() => answerWeight));
+		weights.push(...question.map(() => 1), ...answer.map(() => (counts ? answerWeight : 1)));
 	}
 	return { tokens: tokens.slice(0, length + 1), weights: weights.slice(0, length), lookups };
 }
@@ -141,7 +159,7 @@ export function sampleSequence(length: number, seed: number, data: DataSpec = { 
 		if (task === 'copy') return repeatedWords(length, rng, 'abcdefghijklmnopqrstuvwxyz0123456789', ranges?.copy?.letters);
 		// Digits only: repeats within a word are common, so copying needs more than the last token.
 		if (task === 'copy-digits') return repeatedWords(length, rng, '0123456789', ranges?.['copy-digits']?.letters);
-		if (task in KV_ALPHABETS) return kvQuestions(length, rng, answerWeight, KV_ALPHABETS[task], ranges?.[task]);
+		if (task in KV_FORMS) return kvQuestions(length, rng, answerWeight, KV_FORMS[task], ranges?.[task]);
 		const definition = findTask(task)!;
 		const taskSeed = deriveSeed(seed, `${task}/${attempt}`);
 		try {

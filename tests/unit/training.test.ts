@@ -123,6 +123,25 @@ describe('training', () => {
 		}
 	});
 
+	it('asks each key once in the ask-once form, so that every weighted answer is a lookup in the object', () => {
+		for (let seed = 0; seed < 10; seed++) {
+			const sequence = sampleSequence(256, seed, { mix: { 'kv-questions-once': 1 }, answerWeight: 10, ranges: { 'kv-questions-once': { chars: [2, 2], pairs: [4, 16] } } });
+			const text = textOf(sequence.tokens);
+			const object = [...text.matchAll(/\n "([0-9a-f]{2})": "([0-9a-f]{2})",/g)].map((m) => m[1]);
+			const lookups = sequence.lookups!;
+			const asked = lookups.map(({ from }) => textOf(sequence.tokens.slice(0, from + 1)).match(/key "([0-9a-f]+)" is "$/)![1]);
+			expect(new Set(asked).size).toBe(asked.length);
+			asked.forEach((key) => expect(object).toContain(key));
+			// Weighted answers (two characters and the quote) belong to lookups only; repeats weigh 1.
+			expect(sequence.weights.filter((w) => w === 10).length).toBeLessThanOrEqual(3 * lookups.length);
+			expect(sequence.weights.filter((w) => w === 10).length).toBeGreaterThanOrEqual(3 * (lookups.length - 1));
+			for (const { from } of lookups) expect(sequence.weights[from]).toBe(10);
+		}
+		// The object may fill most of the length, as the lab's task fills it: 16 pairs fit in 256 bytes.
+		const counts = Array.from({ length: 20 }, (_, seed) => (textOf(sampleSequence(256, seed, { mix: { 'kv-questions-once': 1 }, ranges: { 'kv-questions-once': { chars: [2, 2], pairs: [16, 16] } } }).tokens).match(/": "/g) ?? []).length);
+		expect(Math.min(...counts)).toBeGreaterThanOrEqual(16);
+	});
+
 	it('measures key mass and previous-token attention as their definitions say', () => {
 		// One sequence, 2 heads, T = 3; head 0 attends to the previous token, head 1 to token 0.
 		const T = 3;
