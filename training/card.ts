@@ -88,6 +88,7 @@ export async function writeCard(dir: string, runDir: string | null, samples: num
 		'',
 		`- Architecture: ${config.layers} layers, hidden ${config.hiddenSize}, ${config.heads} query heads / ${config.kvHeads} KV heads of ${config.headDim}, SwiGLU ${config.intermediateSize}, ${positions.long}, trained context ${trained} bytes.`,
 		training ? `- Training: ${training.steps} steps, ${training.tokens.toLocaleString('en-US')} tokens, ${training.wallMinutes} min of wall time on a 2-core CPU machine; recipe and seed in ${training.config}.` : `- Training: see training/configs/${name}.json.`,
+		...(training?.startedFrom?.length ? [`- Started from the weights of ${training.startedFrom.map((r) => `${r.run} (${r.steps} steps, ${r.wallMinutes} min)`).join(', which started from ')}: ${training.wallMinutes + training.startedFrom.reduce((n, r) => n + r.wallMinutes, 0)} min from scratch.`] : []),
 		...statusLines(evaluation?.cells ?? [], trained, training),
 		`- Passkey at the trained length (engine, ${samples} held-out samples over depths): ${correct}/${samples}.`,
 		`- Retrieval heads (score > 0.1, Wu et al.): ${heads.length ? heads.map((h) => `L${h.layer}H${h.head} (${h.score.toFixed(2)})`).join(', ') : 'none found'}.`,

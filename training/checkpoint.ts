@@ -95,6 +95,8 @@ export interface TrainingRecord {
 	wallMinutes: number;
 	finalLoss: number | undefined;
 	config: string;
+	/** The runs this one started from (`init`), nearest first: each run's steps and wall time. */
+	startedFrom?: { run: string; steps: number; wallMinutes: number }[];
 }
 
 export function exportModel(dir: string, s: ModelShape, params: Params, trainedLength: number, record?: TrainingRecord): void {

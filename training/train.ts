@@ -273,6 +273,16 @@ function combine(params: Params, parts: PartGradients[]) {
 	return { value: tf.scalar(whole.loss), grads };
 }
 
+/** The runs a config starts from, following each one's `init` (their configs are training/configs/<name>.json). */
+function ancestors(config: TrainConfig, runsDir: string): { run: string; steps: number; wallMinutes: number }[] {
+	const chain = [];
+	for (let name = config.init; name; name = readConfig(join('training', 'configs', `${name}.json`)).init) {
+		const state = JSON.parse(readFileSync(join(runsDir, name, 'state.json'), 'utf8')) as TrainState;
+		chain.push({ run: name, steps: state.step, wallMinutes: Math.round(state.wallMs / 60000) });
+	}
+	return chain;
+}
+
 async function main() {
 	const { values } = parseArgs({
 		options: {
@@ -297,7 +307,8 @@ async function main() {
 			tokens: state.tokens,
 			wallMinutes: Math.round(state.wallMs / 60000),
 			finalLoss: state.log.at(-1)?.loss,
-			config: values.config
+			config: values.config,
+			...(config.init ? { startedFrom: ancestors(config, dirname(runDir)) } : {})
 		});
 		process.stdout.write(`exported step ${state.step} to ${values.export}\n`);
 	}

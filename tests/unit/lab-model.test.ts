@@ -27,6 +27,19 @@ describe.each(SHIPPED)('the shipped lab model $id', async ({ id }) => {
 		expect(answers.filter((a) => !a.correct)).toEqual([]);
 	}, 60_000);
 
+	// A model whose card says it retrieves 2-character keys (kv-retrieval-2 ≥ 80 % at its training length) answers fixed-seed ones.
+	const kvCells = (card.evaluation?.cells ?? []).filter((c: { task: string; length: number }) => c.task === 'kv-retrieval-2' && c.length === engine.config.maxPositions);
+	const kvRate = kvCells.reduce((n: number, c: { correct: number }) => n + c.correct, 0) / Math.max(1, kvCells.reduce((n: number, c: { total: number }) => n + c.total, 0));
+	it.runIf(kvRate >= 0.8)('answers fixed-seed key–value questions with 2-character keys at its training length', async () => {
+		const wrong = [];
+		for (const [i, seed] of SEEDS.entries()) {
+			const experiment = { ...defaultExperiment(catalog), model: id, task: { id: 'kv-retrieval', params: { ...defaultValues(catalog.task.find((t) => t.id === 'kv-retrieval')!.params), chars: 2 } }, len: engine.config.maxPositions, depth: DEPTHS[i], seed };
+			const result = await runExperiment(engine, experiment, {});
+			if (!result.correct) wrong.push({ seed, expected: result.expected, output: result.output });
+		}
+		expect(wrong).toEqual([]);
+	}, 60_000);
+
 	it('has a model card that names it, lists its retrieval heads and describes these weights', () => {
 		expect(card.name).toBe(id);
 		expect(card.architecture.positionEncoding).toBe(engine.config.positionEncoding);
