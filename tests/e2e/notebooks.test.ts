@@ -22,7 +22,8 @@ async function runAllCells(page: Page) {
 test('cells wait off screen until asked; "Run every cell now" runs them all', async ({ page }) => {
 	await page.goto('/notebooks/04-beyond-training-length?fast=1');
 	const last = page.getByTestId('cell').last();
-	await expect(page.getByTestId('cell').first()).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+	await page.getByTestId('cell').first().scrollIntoViewIfNeeded();
+	await expect(page.getByTestId('cell').first()).toHaveAttribute('data-state', 'done', { timeout: 180_000 });
 	await expect(last).toHaveAttribute('data-state', 'idle');
 	await page.getByTestId('run-all').click();
 	await expect(last).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
