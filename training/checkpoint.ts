@@ -49,18 +49,22 @@ export function saveCheckpoint(dir: string, params: Params, moments: Moments, st
 /** The weights alone of another run's latest checkpoint (a successor starts from them with fresh moments). */
 export function loadWeights(dir: string, params: Params): void {
 	if (!existsSync(join(dir, 'checkpoint.safetensors'))) throw new Error(`no checkpoint to start from in ${dir}`);
-	const file = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))));
-	for (const [name, variable] of params) variable.assign(tf.tensor(file.read(name), variable.shape));
+	restore(dir, [['', params]]);
 }
 
 /** Restores into existing variables; returns null when there is no checkpoint. */
 export function loadCheckpoint(dir: string, params: Params, moments: Moments): TrainState | null {
 	if (!existsSync(join(dir, 'state.json'))) return null;
+	restore(dir, [['', params], ['adam_m.', moments.m], ['adam_v.', moments.v]]);
+	return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainState;
+}
+
+/** Assigns each group of variables its tensors from the run's checkpoint, named with the group's prefix. */
+function restore(dir: string, groups: [prefix: string, variables: Params][]): void {
 	const file = parseSafetensors(new Uint8Array(readFileSync(join(dir, 'checkpoint.safetensors'))));
-	for (const [prefix, map] of [['', params], ['adam_m.', moments.m], ['adam_v.', moments.v]] as const) {
+	for (const [prefix, map] of groups) {
 		for (const [name, variable] of map) variable.assign(tf.tensor(file.read(prefix + name), variable.shape));
 	}
-	return JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as TrainState;
 }
 
 /** Hugging Face config.json for the lab model. */

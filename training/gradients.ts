@@ -64,24 +64,24 @@ export function combineParts(parts: PartGradients[]): { loss: number; grads: Flo
 	return { loss: parts.reduce((sum, p) => sum + (p.weight / total) * p.loss, 0), grads };
 }
 
-/** A worker thread holding its own copy of the model; each request sends the current weights. */
+/** A worker thread holding its own copy of the model; each request sends the current weights and the parts to compute. */
 export class GradientWorker {
 	private worker: Worker;
-	private pending: { resolve: (result: PartGradients) => void; reject: (error: Error) => void } | null = null;
+	private pending: { resolve: (result: PartGradients[]) => void; reject: (error: Error) => void } | null = null;
 
 	constructor(shape: ModelShape) {
 		const file = new URL('./gradient-worker.ts', import.meta.url).href;
 		// tsx registers itself in the worker, which then imports the TypeScript entry point.
 		this.worker = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(file)}, ${JSON.stringify(import.meta.url)}))`, { eval: true, workerData: { shape } });
-		this.worker.on('message', (result: PartGradients) => this.pending?.resolve(result));
+		this.worker.on('message', (results: PartGradients[]) => this.pending?.resolve(results));
 		this.worker.on('error', (error) => this.pending?.reject(error));
 	}
 
-	/** `weights`: the current parameters, in the model's order. */
-	compute(weights: Float32Array[], part: BatchPart): Promise<PartGradients> {
+	/** `weights`: the current parameters, in the model's order; the parts are computed one after another, in one request. */
+	compute(weights: Float32Array[], parts: BatchPart[]): Promise<PartGradients[]> {
 		return new Promise((resolve, reject) => {
 			this.pending = { resolve, reject };
-			this.worker.postMessage({ weights, part });
+			this.worker.postMessage({ weights, parts });
 		});
 	}
 
@@ -90,12 +90,12 @@ export class GradientWorker {
 	}
 }
 
-/** The worker's side: a model of the given shape whose weights are replaced before each part. */
+/** The worker's side: a model of the given shape whose weights are replaced before each request. */
 export function serveGradients(port: import('node:worker_threads').MessagePort, shape: ModelShape) {
 	const params = initParams(shape, 0);
-	port.on('message', ({ weights, part }: { weights: Float32Array[]; part: BatchPart }) => {
+	port.on('message', ({ weights, parts }: { weights: Float32Array[]; parts: BatchPart[] }) => {
 		tf.tidy(() => [...params.values()].forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
-		const result = partGradients(shape, params, part);
-		port.postMessage(result, result.grads.map((g) => g.buffer as ArrayBuffer));
+		const results = parts.map((part) => partGradients(shape, params, part));
+		port.postMessage(results, results.flatMap((r) => r.grads.map((g) => g.buffer as ArrayBuffer)));
 	});
 }

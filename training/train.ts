@@ -241,7 +241,8 @@ export async function train(config: TrainConfig, options: { runDir: string; maxM
 
 /**
  * The batch in contiguous parts, one per thread, then the rehearsal sequences likewise, so that
- * every thread gets a share of each; part i runs on thread i mod threads, the threads all at once.
+ * every thread gets a share of each: part i runs on thread i mod threads, each worker's parts in
+ * one request, all threads at once. The parts come back in their order (it sets the float sums).
  */
 async function splitGradients(shape: ModelShape, params: Params, workers: GradientWorker[], batch: BatchPart, rehearsal?: BatchPart): Promise<PartGradients[]> {
 	const threads = workers.length + 1;
@@ -251,18 +252,13 @@ async function splitGradients(shape: ModelShape, params: Params, workers: Gradie
 	};
 	const parts = [...split(batch), ...(rehearsal ? split(rehearsal) : [])];
 	const weights = workers.length ? [...params.values()].map((v) => new Float32Array(v.dataSync())) : [];
-	const results: Promise<PartGradients>[] = new Array(parts.length);
-	// Each worker's first part is sent now, before this thread computes its own; later ones follow in turn.
-	for (let w = 0; w < workers.length; w++) {
-		let queue: Promise<unknown> | null = null;
-		for (let i = w + 1; i < parts.length; i += threads) {
-			const done: Promise<PartGradients> = queue ? queue.then(() => workers[w].compute(weights, parts[i])) : workers[w].compute(weights, parts[i]);
-			results[i] = done;
-			queue = done;
-		}
-	}
-	for (let i = 0; i < parts.length; i += threads) results[i] = Promise.resolve(partGradients(shape, params, parts[i]));
-	return Promise.all(results);
+	const indices = (thread: number) => parts.map((_, i) => i).filter((i) => i % threads === thread);
+	// The workers' requests go out before this thread computes its own parts.
+	const remote = workers.map((worker, w) => worker.compute(weights, indices(w + 1).map((i) => parts[i])));
+	const results: PartGradients[] = new Array(parts.length);
+	for (const i of indices(0)) results[i] = partGradients(shape, params, parts[i]);
+	(await Promise.all(remote)).forEach((computed, w) => indices(w + 1).forEach((i, k) => (results[i] = computed[k])));
+	return results;
 }
 
 /** The combined parts as the tensors the optimiser step takes. */
