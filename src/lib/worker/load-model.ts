@@ -50,7 +50,8 @@ export async function useModel(id: string, onProgress?: (p: Progress) => void): 
 		if (!model) throw new Error(`The model ${id} is not in this browser: download it under Model first.`);
 		return loadHubModel(model, 'link', executionProvider, onProgress);
 	}
-	const bundled = (await bundledModels()).find((m) => m.id === id);
-	if (!bundled) throw new Error(`There is no model ${id} to load: the lab ships ${(await bundledModels()).map((m) => m.id).join(', ')}.`);
+	const shipped = await bundledModels();
+	const bundled = shipped.find((m) => m.id === id);
+	if (!bundled) throw new Error(`There is no model ${id} to load: the lab ships ${shipped.map((m) => m.id).join(', ')}.`);
 	return loadBundledModel(bundled, 'link', executionProvider, onProgress);
 }
