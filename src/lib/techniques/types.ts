@@ -6,6 +6,7 @@ import type { ModelConfig } from '../engine/config';
 import type { Engine } from '../engine/engine';
 import type { LayerContext, MaskContext, PositionPlan } from '../engine/hooks';
 import type { OptionMeta } from '../params/option';
+import type { PatternRule } from './pattern-rule';
 import type { ParamValues } from '../params/param-spec';
 
 export interface Paper {
@@ -44,6 +45,11 @@ export interface AttentionPattern extends TechniqueMeta {
 	 * ignored (the engine masks them anyway).
 	 */
 	mask(params: ParamValues, grid: PatternGrid): Uint8Array;
+	/**
+	 * The same pattern for one head as a rule the GPU kernels evaluate from positions
+	 * (pattern-rule.ts), without a [T, S] mask. The conformance suite checks it against `mask`.
+	 */
+	rule(params: ParamValues, grid: PatternGrid): PatternRule;
 	/** True when the mask can differ between heads or depends on the scores. */
 	perHead: boolean;
 	/**

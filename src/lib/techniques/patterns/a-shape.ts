@@ -15,5 +15,6 @@ export const aShape: AttentionPattern = {
 	phases: ['prefill'],
 	// Decoding stays dense.
 	decodeReads: (_p, n) => n,
+	rule: (p) => ({ sinks: p.init as number, window: p.local as number }),
 	mask: (p, grid) => sinkAndWindowMask(grid, p.init as number, p.local as number)
 };

@@ -17,6 +17,8 @@ export const blockSparse: AttentionPattern = {
 		const localFrom = Math.max(0, (Math.floor((n - 1) / b) - (p.local as number) + 1) * b);
 		return n - localFrom + Math.min((p.global as number) * b, localFrom);
 	},
+	// Global blocks are the first global·block positions.
+	rule: (p) => ({ sinks: (p.global as number) * (p.block as number), blockWindow: { size: p.block as number, blocks: p.local as number } }),
 	mask: (p, grid) => {
 		const b = p.block as number;
 		return maskOf(grid, (i, j) => {

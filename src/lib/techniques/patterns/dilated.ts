@@ -14,6 +14,7 @@ export const dilated: AttentionPattern = {
 	perHead: false,
 	// Distances 0, r, 2r, … below w·r.
 	decodeReads: (p, n) => Math.min(p.window as number, Math.floor((n - 1) / (p.dilation as number)) + 1),
+	rule: (p) => ({ period: { every: p.dilation as number, reach: (p.window as number) * (p.dilation as number) } }),
 	mask: (p, grid) => {
 		const w = p.window as number;
 		const r = p.dilation as number;

@@ -9,5 +9,6 @@ export const full: AttentionPattern = {
 	perHead: false,
 	decodeReads: (_p, n) => n,
 	keepsAll: true,
+	rule: () => ({ window: Infinity }),
 	mask: (_params, grid) => new Uint8Array(grid.queryPositions.length * grid.keyPositions.length).fill(1)
 };

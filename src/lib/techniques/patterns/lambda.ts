@@ -13,5 +13,6 @@ export const lambdaShape: AttentionPattern = {
 	},
 	perHead: false,
 	decodeReads: (p, n) => sinkAndWindowReads(p.global as number, p.local as number, n),
+	rule: (p) => ({ sinks: p.global as number, window: p.local as number }),
 	mask: (p, grid) => sinkAndWindowMask(grid, p.global as number, p.local as number)
 };

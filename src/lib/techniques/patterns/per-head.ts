@@ -5,7 +5,8 @@
  */
 import { sinkAndWindowReads, sinkAndWindowMask, allKept } from './shapes';
 import type { ModelConfig } from '../../engine/config';
-import type { AttentionPattern } from '../types';
+import type { AttentionPattern, PatternGrid } from '../types';
+import type { ParamValues } from '../../params/param-spec';
 import type { TextSpec } from '../../params/param-spec';
 
 export function parseHeadList(text: string): [number, number][] {
@@ -53,9 +54,11 @@ export const perHead: AttentionPattern = {
 		const bad = badHeads(p.retrieval_heads as string, config);
 		return bad.length ? `Head ${bad.join(', ')} does not exist: the model has layers 0–${config.layers - 1} with KV heads 0–${config.kvHeads - 1}.` : null;
 	},
-	mask: (p, grid) => {
-		const kvHead = Math.floor(grid.head / (grid.config.heads / grid.config.kvHeads));
-		const retrieval = parseHeadList(p.retrieval_heads as string).some(([l, h]) => l === grid.layer && h === kvHead);
-		return retrieval ? allKept(grid) : sinkAndWindowMask(grid, p.sink as number, p.recent as number);
-	}
+	rule: (p, grid) => (isRetrievalHead(p, grid) ? { window: Infinity } : { sinks: p.sink as number, window: p.recent as number }),
+	mask: (p, grid) => (isRetrievalHead(p, grid) ? allKept(grid) : sinkAndWindowMask(grid, p.sink as number, p.recent as number))
 };
+
+function isRetrievalHead(p: ParamValues, grid: PatternGrid): boolean {
+	const kvHead = Math.floor(grid.head / (grid.config.heads / grid.config.kvHeads));
+	return parseHeadList(p.retrieval_heads as string).some(([l, h]) => l === grid.layer && h === kvHead);
+}

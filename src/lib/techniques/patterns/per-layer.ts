@@ -22,6 +22,7 @@ export const perLayer: AttentionPattern = {
 		const bad = (p.full_layers as number[]).filter((l) => l >= config.layers);
 		return bad.length ? `Layer ${bad.join(', ')} does not exist: the model has layers 0–${config.layers - 1}.` : null;
 	},
+	rule: (p, grid) => ((p.full_layers as number[]).includes(grid.layer) ? { window: Infinity } : { sinks: p.sink as number, window: p.window as number }),
 	mask: (p, grid) =>
 		(p.full_layers as number[]).includes(grid.layer) ? allKept(grid) : sinkAndWindowMask(grid, p.sink as number, p.window as number)
 };

@@ -13,5 +13,6 @@ export const sinkWindow: AttentionPattern = {
 	},
 	perHead: false,
 	decodeReads: (p, n) => sinkAndWindowReads(p.sink as number, p.window as number, n),
+	rule: (p) => ({ sinks: p.sink as number, window: p.window as number }),
 	mask: (p, grid) => sinkAndWindowMask(grid, p.sink as number, p.window as number)
 };

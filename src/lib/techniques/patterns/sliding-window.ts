@@ -10,5 +10,6 @@ export const slidingWindow: AttentionPattern = {
 	params: { window: { kind: 'int', label: 'Window', unit: 'tokens', min: 1, max: 131072, default: 128 } },
 	perHead: false,
 	decodeReads: (p, n) => Math.min(n, p.window as number),
+	rule: (p) => ({ window: p.window as number }),
 	mask: (p, grid) => sinkAndWindowMask(grid, 0, p.window as number)
 };

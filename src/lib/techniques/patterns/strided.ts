@@ -10,6 +10,7 @@ export const strided: AttentionPattern = {
 	perHead: false,
 	// The last `stride` keys, plus each further multiple of the stride back.
 	decodeReads: (p, n) => Math.min(n, p.stride as number) + Math.floor((n - 1) / (p.stride as number)),
+	rule: (p) => ({ window: p.stride as number, period: { every: p.stride as number, reach: Infinity } }),
 	mask: (p, grid) => {
 		const l = p.stride as number;
 		return maskOf(grid, (i, j) => i - j < l || (i - j) % l === 0);

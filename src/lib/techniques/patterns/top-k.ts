@@ -5,7 +5,8 @@
  */
 import { sinkAndWindowReads } from './shapes';
 import { topK as highest } from '../ranking';
-import type { AttentionPattern } from '../types';
+import type { AttentionPattern, PatternGrid } from '../types';
+import type { ParamValues } from '../../params/param-spec';
 
 export const topK: AttentionPattern = {
 	id: 'top-k',
@@ -20,24 +21,31 @@ export const topK: AttentionPattern = {
 	perHead: true,
 	logitRows: (_p, T) => T,
 	decodeReads: (p, n) => Math.min(n, sinkAndWindowReads(p.init as number, p.local as number, n) + (p.k as number)),
+	rule: (p, grid) => {
+		const selected = selections(p, grid);
+		return { sinks: p.init as number, window: p.local as number, rowSlots: (t) => selected[t] };
+	},
 	mask: (p, grid) => {
 		const { queryPositions: q, keyPositions: k } = grid;
 		const S = k.length;
-		const scores = grid.scores();
-		const init = p.init as number;
-		const local = p.local as number;
 		const mask = new Uint8Array(q.length * S);
-		const eligible: number[] = [];
-		q.forEach((position, t) => {
-			const row = t * S;
-			eligible.length = 0;
-			for (let s = 0; s < S; s++) {
-				// The first `init` and the last `local` tokens are always kept; the rest are chosen.
-				if (k[s] < init || position - k[s] < local) mask[row + s] = 1;
-				else if (k[s] <= position) eligible.push(s);
-			}
-			for (const s of highest(scores.subarray(row, row + S), p.k as number, eligible)) mask[row + s] = 1;
+		selections(p, grid).forEach((slots, t) => {
+			// The first `init` and the last `local` tokens are always kept; the rest are chosen.
+			for (let s = 0; s < S; s++) if (k[s] < (p.init as number) || q[t] - k[s] < (p.local as number)) mask[t * S + s] = 1;
+			for (const s of slots) mask[t * S + s] = 1;
 		});
 		return mask;
 	}
 };
+
+/** Each query row's `k` best-scoring middle keys (slots), beside the first and last tokens it always sees. */
+function selections(p: ParamValues, grid: PatternGrid): number[][] {
+	const { queryPositions: q, keyPositions: k } = grid;
+	const S = k.length;
+	const scores = grid.scores();
+	return Array.from(q, (position, t) => {
+		const eligible: number[] = [];
+		for (let s = 0; s < S; s++) if (k[s] >= (p.init as number) && position - k[s] >= (p.local as number) && k[s] <= position) eligible.push(s);
+		return highest(scores.subarray(t * S, (t + 1) * S), p.k as number, eligible);
+	});
+}
