@@ -6,7 +6,7 @@
  * same call (decode is T = 1).
  */
 import { release, type Kernels } from './gpu';
-import type { PatternRule } from '../src/lib/techniques/pattern-rule';
+import type { PatternRule } from '../src/lib/engine/pattern-rule';
 import { packTables, RULE_WGSL, type Positions } from './tables';
 
 export interface AttentionCall extends Positions {
@@ -33,6 +33,8 @@ export interface AttentionOutput {
 	out: Float32Array;
 	/** Each row's log Σ exp(score) over the keys it sees [H, T] (−Infinity for a row that sees none): what the statistics kernels normalise by. */
 	logSumExp: Float32Array;
+	/** How many keys each row saw [H, T]. */
+	keysSeen: Uint32Array;
 	/** Key tiles the kernel computed, and how many there were: the share it skipped. */
 	tiles: { computed: number; total: number };
 }
@@ -97,6 +99,7 @@ ${PARAMS_WGSL}
 @group(0) @binding(5) var<storage, read_write> outp: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(7) var<storage, read_write> computedTiles: array<atomic<u32>>;
+@group(0) @binding(8) var<storage, read_write> seen: array<u32>;
 ${RULE_WGSL}
 ${SCORE_WGSL}
 const D: u32 = ${d}u;
@@ -126,6 +129,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 	}
 	var m = MASKED;
 	var l = 0.0;
+	var keys = 0u;
 	for (var c0 = 0u; c0 < count; c0 += BC) {
 		let c1 = min(c0 + BC, count);
 		// The barrier keeps invocation 0 from overwriting the flag before every other one has read it.
@@ -153,6 +157,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 					var dot = 0.0;
 					for (var e = 0u; e < D; e++) { dot += query[e] * tileK[c * D + e]; }
 					scores[c] = finishScore(dot, h, i - j);
+					keys++;
 					tileMax = max(tileMax, scores[c]);
 				}
 			}
@@ -175,6 +180,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 	if (live) {
 		for (var e = 0u; e < D; e++) { outp[(t * P.H + h) * D + e] = select(0.0, acc[e] / l, l > 0.0); }
 		lse[h * P.T + t] = select(MASKED, m + log(l), l > 0.0);
+		seen[h * P.T + t] = keys;
 	}
 }
 `;
@@ -223,17 +229,19 @@ export async function attend(kernels: Kernels, call: AttentionCall): Promise<Att
 		kernels.input(tables.words),
 		kernels.output(T * H * d),
 		kernels.output(H * T),
-		kernels.output(1)
+		kernels.output(1),
+		kernels.output(H * T)
 	];
 	kernels.dispatch(pipeline, buffers, [Math.ceil(T / ROWS_PER_GROUP), H, 1]);
-	const [out, lse, computed] = await Promise.all([
+	const [out, lse, computed, keysSeen] = await Promise.all([
 		kernels.read(buffers[5], T * H * d, Float32Array),
 		kernels.read(buffers[6], H * T, Float32Array),
-		kernels.read(buffers[7], 1, Uint32Array)
+		kernels.read(buffers[7], 1, Uint32Array),
+		kernels.read(buffers[8], H * T, Uint32Array)
 	]);
 	release(...buffers);
 	const group = H / call.kvHeads;
 	let total = 0;
 	for (let h = 0; h < H; h++) total += Math.ceil(T / ROWS_PER_GROUP) * Math.ceil(call.keyPositions[Math.floor(h / group)].length / bc);
-	return { out, logSumExp: fromMasked(lse), tiles: { computed: computed[0], total } };
+	return { out, logSumExp: fromMasked(lse), keysSeen, tiles: { computed: computed[0], total } };
 }

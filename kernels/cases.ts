@@ -8,7 +8,7 @@ import { attentionScores } from '../src/lib/engine/bias';
 import { parseConfig } from '../src/lib/engine/config';
 import { defaultValues, type ParamValues } from '../src/lib/params/param-spec';
 import { createRng, deriveSeed, type Rng } from '../src/lib/random';
-import type { PatternRule } from '../src/lib/techniques/pattern-rule';
+import type { PatternRule } from '../src/lib/engine/pattern-rule';
 import { attentionPatterns } from '../src/lib/techniques/registry';
 import type { AttentionPattern, PatternGrid } from '../src/lib/techniques/types';
 import type { AttentionCall } from './attention';

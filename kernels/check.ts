@@ -44,8 +44,15 @@ async function checkAttention(kernels: Kernels, call: KernelCase): Promise<Check
 	const visible = visibilityOf(call, call.masks);
 	const gpu = await attend(kernels, call);
 	const ref = referenceAttention(call, visible);
-	const tiles = `${gpu.tiles.computed} of ${gpu.tiles.total} tiles computed`;
-	const out = [result('attention', call.name, Math.max(maxDifference(gpu.out, ref.out), maxDifference(gpu.logSumExp, ref.logSumExp)), tiles)];
+	const T = call.queryPositions.length;
+	const seen = Float64Array.from({ length: call.heads * T }, (_, r) => {
+		let n = 0;
+		for (let s = 0; s < call.S; s++) if (visible(Math.floor(r / T), r % T, s)) n++;
+		return n;
+	});
+	const countsAgree = maxDifference(gpu.keysSeen, seen) === 0;
+	const detail = `${gpu.tiles.computed} of ${gpu.tiles.total} tiles computed${countsAgree ? '' : '; keys seen per row differ'}`;
+	const out = [result('attention', call.name, countsAgree ? Math.max(maxDifference(gpu.out, ref.out), maxDifference(gpu.logSumExp, ref.logSumExp)) : Infinity, detail)];
 
 	// Statistics of full attention, with the pattern's recall; then a pooled window of the pattern's own map.
 	const full = { ...call, rules: call.rules.map(() => ({ window: Infinity })) };
@@ -62,8 +69,7 @@ async function checkAttention(kernels: Kernels, call: KernelCase): Promise<Check
 			topSlotsAgree ? 'mean distance compared relative to the key count' : 'top slots differ'
 		)
 	);
-	const rng = createRng(call.S * 7919 + call.queryPositions.length);
-	const T = call.queryPositions.length;
+	const rng = createRng(call.S * 7919 + T);
 	const rowFrom = rng.int(0, T - 1);
 	const rowTo = rng.int(rowFrom + 1, T);
 	const slotFrom = rng.int(0, call.S - 1);

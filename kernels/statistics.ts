@@ -6,7 +6,7 @@
  */
 import { MASKED, paramWords, PARAMS_WGSL, SCORE_WGSL, tablesWithSlopes, checkShapes, type AttentionCall } from './attention';
 import { KernelError, release, type Kernels } from './gpu';
-import type { PatternRule } from '../src/lib/techniques/pattern-rule';
+import type { PatternRule } from '../src/lib/engine/pattern-rule';
 import { RULE_WGSL } from './tables';
 
 export type StatisticsCall = Omit<AttentionCall, 'v'> & {

@@ -5,7 +5,7 @@
  * then the rules' sorted lists. Positions are stored as their i32 bits.
  */
 import { KernelError } from './gpu';
-import type { PatternRule } from '../src/lib/techniques/pattern-rule';
+import type { PatternRule } from '../src/lib/engine/pattern-rule';
 
 export const HEADER = 16;
 /** "Every earlier key" for a window, and "absent" for an offset. */

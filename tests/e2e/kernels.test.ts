@@ -17,3 +17,32 @@ test('every GPU kernel agrees with the TypeScript reference on the software adap
 	}
 	expect(errors).toEqual([]);
 });
+
+test('on WebGPU a sparse pattern runs on the kernels, answers as on WASM, and the footer and manifest say which path ran', async ({ page }) => {
+	await page.goto('/lab?task=passkey&len=256&depth=0.5&seed=800002&attn=sink-window&attn.sink=4&attn.window=64');
+	test.skip(!(await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()))), 'no WebGPU adapter here');
+	const errors = watchErrors(page);
+	const shown = async () => ({
+		answer: await page.getByTestId('run-verdict').textContent(),
+		computed: await page.getByTestId('attention-computed').textContent()
+	});
+	// The link runs itself on load (on WASM, the default).
+	await expect(page.getByTestId('attention-path')).toContainText('WASM');
+	const wasm = await shown();
+
+	// The model reloads on WebGPU (the footer forgets the last run's path); Run computes the link again.
+	await page.getByLabel('Run on').selectOption('webgpu');
+	await expect(page.getByTestId('attention-path')).toHaveCount(0);
+	await expect(page.getByTestId('run')).toBeEnabled();
+	await page.getByTestId('run').click();
+	// The heatmap's head wants probabilities, which only onnxruntime returns: the other calls ran on the kernels.
+	await expect(page.getByTestId('attention-path')).toContainText('WebGPU kernels');
+	expect(await shown()).toEqual(wasm);
+	await expect(page.getByTestId('latency')).toContainText('measured here (WebGPU kernels');
+
+	const download = page.waitForEvent('download');
+	await page.getByTestId('export-json').click();
+	const manifest = JSON.parse(await (await (await download).createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString()));
+	expect(manifest.attentionPath).toMatch(/attention calls on the kernels/);
+	expect(errors).toEqual([]);
+});

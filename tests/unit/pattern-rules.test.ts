@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { registryCases } from '../../kernels/cases';
 import { referenceAttention, visibilityOf } from '../../kernels/reference';
 import { packTables } from '../../kernels/tables';
-import { ruleMask, visibleByRule } from '$lib/techniques/pattern-rule';
+import { ruleMask, visibleByRule } from '$lib/engine/pattern-rule';
 import { attentionPatterns } from '$lib/techniques/registry';
 
 describe('pattern rules', () => {

@@ -106,7 +106,7 @@ describe('RunController', () => {
 		const runs = new RunController();
 		const a = experiment(1);
 		const b = experiment(1, '&attn=window&attn.window=16');
-		cache.set(`null/undefined|${experimentHash(a)}`, result(1));
+		cache.set(`null/undefined/undefined|${experimentHash(a)}`, result(1));
 		const compared = runs.compare(a, b, { analyze: true });
 		await settle();
 		expect(calls).toHaveLength(1);
@@ -116,13 +116,13 @@ describe('RunController', () => {
 		// Only B was computed: its time and length feed the estimate of the next run.
 		expect(done!.liveLengths).toHaveLength(1);
 		expect(done!.liveMs).toBeGreaterThanOrEqual(0);
-		expect(cache.get(`null/undefined|${experimentHash(b)}`)).toEqual(result(2));
+		expect(cache.get(`null/undefined/undefined|${experimentHash(b)}`)).toEqual(result(2));
 	});
 
 	it('computes a cached comparison again when asked for a fresh one, and reads one back without starting a job', async () => {
 		const runs = new RunController();
 		const a = experiment(1);
-		cache.set(`null/undefined|${experimentHash(a)}`, result(1));
+		cache.set(`null/undefined/undefined|${experimentHash(a)}`, result(1));
 		expect(await runs.cached(a, null, {})).toMatchObject({ a: result(1), b: null, fromCache: true });
 		expect(await runs.cached(a, experiment(1, '&attn=window'), {})).toBeNull();
 		expect(runs.busy).toBe(false);
@@ -131,6 +131,19 @@ describe('RunController', () => {
 		expect(calls).toHaveLength(1);
 		calls[0].resolve(result(3));
 		expect(await compared).toMatchObject({ a: result(3), fromCache: false });
-		expect(cache.get(`null/undefined|${experimentHash(a)}`)).toEqual(result(3));
+		expect(cache.get(`null/undefined/undefined|${experimentHash(a)}`)).toEqual(result(3));
+	});
+
+	it('keeps results apart by execution provider: a WASM result is not shown as a WebGPU run', async () => {
+		const { loadedModel } = await import('$lib/worker/loaded-model.svelte');
+		const runs = new RunController();
+		const a = experiment(1);
+		cache.set(`null/undefined/undefined|${experimentHash(a)}`, result(1));
+		loadedModel.summary = { executionProvider: 'webgpu' } as never;
+		try {
+			expect(await runs.cached(a, null, {})).toBeNull();
+		} finally {
+			loadedModel.summary = null;
+		}
 	});
 });

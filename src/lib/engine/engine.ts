@@ -41,6 +41,11 @@ export class Engine {
 		private readonly model: LoadedModel
 	) {}
 
+	/** Attention calls run so far on the GPU kernels and on onnxruntime (a copy). */
+	get attentionCalls(): { kernels: number; onnxruntime: number } {
+		return { ...this.model.runtime.attentionCalls };
+	}
+
 	/**
 	 * Checks the file against the config and the memory plan, then builds the sessions a layer at
 	 * a time from the file's tensors: the JavaScript heap never holds the model as f32.

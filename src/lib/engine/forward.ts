@@ -22,6 +22,7 @@ import { rotate } from './rope';
 import { pickRows, type Rows } from './rows';
 import { gatherColumns, gatherSlots, scatterColumns } from './gather';
 import type { AttentionFeeds, Runtime } from './runtime';
+import { bytesRead as kernelBytesRead, checkKeysSeen, kernelCall } from './kernel-attention';
 
 export interface Progress {
 	phase: 'load' | 'prefill' | 'decode';
@@ -172,9 +173,17 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 		vectors: () => ({ queries: vectors.q, keys: vectors.k })
 	};
 	hooks.observeScores?.(maskContext);
+	const wants = { probs: !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true), head: hooks.observeHead ? (hooks.watchedHead?.(ctx) ?? null) : null };
+	const onKernels = model.runtime.kernels && kernelCall(model.config, maskContext, vectors, plan, hooks, wants, model.spec.softcap.attention);
+	if (onKernels) {
+		const result = await model.runtime.kernelAttend(onKernels.call, !!hooks.observeRowStats);
+		checkKeysSeen(ctx, result.keysSeen, onKernels.masked);
+		onKernels.kept?.(Float32Array.from(result.keysSeen));
+		if (result.stats) hooks.observeRowStats!(ctx, rowStats(ctx, result.stats, result.topSlot!, null));
+		return { out: result.out, bytesRead: ctx.phase === 'decode' ? kernelBytesRead(ctx, onKernels.masked ? onKernels.call.rules : null) : 0 };
+	}
 	const { bias, B, bytesRead, slots } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx), GATHER_BELOW);
 	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };
-	const wants = { probs: !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true), head: hooks.observeHead ? (hooks.watchedHead?.(ctx) ?? null) : null };
 	const keyColumns = hooks.observeRowStats ? sinkAndPositionColumns(ctx) : undefined;
 	const feeds = { T, S, q: vectors.q, k: vectors.k, v: vectors.v, bias, B, far, keyColumns };
 	const result = await model.runtime.attend(slots ? onlySlots(feeds, slots, Hkv, d) : feeds, wants);

@@ -5,6 +5,7 @@
 import type { ModelConfig } from './config';
 import { EngineError } from './errors';
 import type { KvCache } from './kv-cache';
+import type { PatternRule } from './pattern-rule';
 
 export interface LayerContext {
 	config: ModelConfig;
@@ -99,6 +100,12 @@ export interface Hooks {
 	 * heads when the first dimension is 1). Combined with causality and padding by the engine.
 	 */
 	attentionMask?(ctx: MaskContext): { mask: Uint8Array; perHead: boolean } | undefined;
+	/**
+	 * The same keys as `attentionMask`, as one rule per query head (pattern-rule.ts), for the GPU
+	 * kernels, which evaluate it from positions and never build the mask; `kept` then receives how
+	 * many keys each row [heads, T] saw. Undefined where the hooks can only give a mask.
+	 */
+	attentionRules?(ctx: MaskContext): { rules: PatternRule[]; kept(counts: Float32Array): void } | undefined;
 	/** Whether `observe` wants this layer's probabilities (fetching them costs memory). */
 	wantsProbabilities?(ctx: LayerContext): boolean;
 	/** Attention probabilities [heads, T, slots] of this call. Must not keep a reference. */

@@ -9,8 +9,19 @@ import { attentionGraph, headGraph, postGraph, preGraph, scoresGraph, type Atten
 import type { GpuDeviceInfo } from './memory-plan';
 import type { OnnxModel } from './onnx-builder';
 import type { HeadWeights, LayerWeights } from './weights';
+import { attend as kernelAttention, type AttentionCall } from '../../../kernels/attention';
+import { Kernels } from '../../../kernels/gpu';
+import { rowStatistics } from '../../../kernels/statistics';
+import { SINK_TOKENS } from './hooks';
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
+
+/** The kernels on onnxruntime's own device, named by its adapter (null where it cannot say). */
+function kernelsOn(device: GPUDevice): Kernels {
+	const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
+	const description = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'WebGPU device';
+	return new Kernels({ device, description, fallback: info?.isFallbackAdapter === true });
+}
 
 type Session = ort.InferenceSession;
 
@@ -65,6 +76,8 @@ function session(model: OnnxModel, ep: ExecutionProvider, half: boolean): Promis
 	return ort.InferenceSession.create(model.bytes, {
 		executionProviders: [ep],
 		externalData: model.externalData,
+		// Errors only: on WebGPU every session warns that shape ops run on the CPU, as designed.
+		logSeverityLevel: 3,
 		// Constant folding would turn each f16 matrix and its Cast into an f32 copy when the session is created.
 		...(half ? { extra: { optimization: { disable_specified_optimizers: 'ConstantFolding' } } } : {})
 	});
@@ -91,8 +104,13 @@ export class Runtime {
 		private readonly attention: Map<string, Promise<Session>>,
 		private readonly onSession: (done: number, total: number) => void,
 		/** The WebGPU device onnxruntime runs on; null on WASM. */
-		readonly device: GpuDeviceInfo | null
+		readonly device: GpuDeviceInfo | null,
+		/** The GPU kernels (kernels/), on onnxruntime's device; null on WASM. */
+		readonly kernels: Kernels | null
 	) {}
+
+	/** Attention calls run so far by each path. */
+	readonly attentionCalls = { kernels: 0, onnxruntime: 0 };
 
 	/**
 	 * Starts the runtime with the sessions that hold no weights (attention), so that on WebGPU the
@@ -108,7 +126,7 @@ export class Runtime {
 		onSession(2, sessionCount(config));
 		// onnxruntime sets env.webgpu.device once its WebGPU backend has started, with the adapter's limits.
 		const device = ep === 'webgpu' ? ((await ort.env.webgpu.device) as unknown as GpuDeviceInfo) : null;
-		return new Runtime(config, spec, ep, attention, onSession, device);
+		return new Runtime(config, spec, ep, attention, onSession, device, device && kernelsOn(device as unknown as GPUDevice));
 	}
 
 	private attentionSession(variant: AttentionVariant): Promise<Session> {
@@ -164,10 +182,31 @@ export class Runtime {
 		if (oneHead) inputs.head = new ort.Tensor('int64', BigInt64Array.of(BigInt(wants.head!)), [1]);
 		const outputs = ['out', ...(wants.probs ? ['probs'] : []), ...(keyColumns ? ['stats', 'top_slot'] : []), ...(oneHead ? ['head_probs'] : [])];
 		const result = await (await this.attentionSession({ far: !!far, stats: !!keyColumns, oneHead })).run(inputs, outputs);
+		this.attentionCalls.onnxruntime++;
 		const data = <A>(name: string) => result[name]?.data as A | undefined;
 		const probs = data<Float32Array>('probs');
 		const headProbs = oneHead ? data<Float32Array>('head_probs') : probs && wants.head !== null ? probs.subarray(wants.head * T * S, (wants.head + 1) * T * S) : undefined;
 		return { out: data<Float32Array>('out')!, probs, stats: data('stats'), topSlot: data('top_slot'), headProbs };
+	}
+
+	/**
+	 * The call on the GPU kernels: the output, how many keys each row saw [H, T], and with
+	 * `stats` each row's statistics as `attend` gives them (computed from Q and K on the GPU).
+	 */
+	async kernelAttend(call: AttentionCall, stats: boolean): Promise<AttentionResult & { keysSeen: Uint32Array }> {
+		const kernels = this.kernels!;
+		const result = await kernelAttention(kernels, call);
+		this.attentionCalls.kernels++;
+		if (!stats) return { out: result.out, keysSeen: result.keysSeen };
+		const rows = await rowStatistics(kernels, { ...call, logSumExp: result.logSumExp }, { sinkBelow: SINK_TOKENS });
+		const T = call.queryPositions.length;
+		const packed = new Float32Array(rows.sinkMass.length * 3);
+		rows.sinkMass.forEach((sink, r) => {
+			packed[r * 3] = sink;
+			packed[r * 3 + 1] = call.queryPositions[r % T] - rows.meanDistance[r];
+			packed[r * 3 + 2] = rows.entropy[r];
+		});
+		return { out: result.out, keysSeen: result.keysSeen, stats: packed, topSlot: BigInt64Array.from(rows.topSlot, (slot) => BigInt(Math.max(0, slot))) };
 	}
 
 	/** Pre-mask logits [H, R, S] of queries [H, R, d] (rotated, pre-scaled) against keys [Hkv, S, d]. */

@@ -73,7 +73,13 @@ export interface HeadAnalysis extends HeadStats {
 export interface RunResult {
 	experiment: Experiment;
 	hash: string;
-	model: { id: string; parameters: number; executionProvider: string };
+	model: {
+		id: string;
+		parameters: number;
+		executionProvider: string;
+		/** The run's attention calls by the path they took (attention-path.ts). */
+		attentionCalls?: { kernels: number; onnxruntime: number };
+	};
 	prompt: string;
 	promptTokens: number;
 	/** The token ids the model read (after GemFilter's selection, when it ran). */
@@ -135,6 +141,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	if (!tokenizer) throw new RunError(`Model "${experiment.model}" has no tokenizer the lab can use (no tokenizer.json), so its prompts cannot be written.`);
 	const refused = refusals(experiment, engine.config);
 	if (refused.length > 0) throw new RunError(refused.join(' '));
+	const callsBefore = engine.attentionCalls;
 	const task = findTask(experiment.task.id);
 	if (!task) throw new RunError(`Unknown task "${experiment.task.id}".`);
 	const instance = await taskInstance(task, { len: experiment.len, depth: experiment.depth, ...experiment.task.params }, experiment.seed, tokenizer);
@@ -215,7 +222,12 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 	return {
 		experiment,
 		hash: experimentHash(experiment),
-		model: { id: experiment.model, parameters: parameterCount(engine.config), executionProvider: engine.executionProvider },
+		model: {
+			id: experiment.model,
+			parameters: parameterCount(engine.config),
+			executionProvider: engine.executionProvider,
+			attentionCalls: { kernels: engine.attentionCalls.kernels - callsBefore.kernels, onnxruntime: engine.attentionCalls.onnxruntime - callsBefore.onnxruntime }
+		},
 		prompt: instance.prompt,
 		promptTokens: instance.ids.length,
 		promptIds: ids,

@@ -62,16 +62,11 @@ function headScores(all: Float32Array, head: number, T: number, slots: number, S
 	return out;
 }
 
-export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx: MaskContext, stats: PatternStats, measureRecall: boolean) {
+/** Each head's view of a call for a pattern (`perHead`: head r is a query head; else one view for all). */
+function headGrids(ctx: MaskContext, perHead: boolean) {
 	const { heads: H, kvHeads: Hkv } = ctx.config;
 	const group = H / Hkv;
 	const T = ctx.queryPositions.length;
-	const applies = !pattern.phases || pattern.phases.includes(ctx.phase);
-	const perHead = pattern.perHead || !sameKeyPositions(ctx.keyPositions);
-	// Density and recall count the keys the layer itself lets a query see.
-	const rows = perHead ? H : 1;
-	// One row set over every slot is the mask itself; per head (or shorter heads) they are copied in.
-	let mask: Uint8Array | null = null;
 	// Every head's rows come in one block: computed once for all heads.
 	const rowBlocks = new Map<string, Float32Array>();
 	const layerRows = (from: number, to: number) => {
@@ -79,10 +74,10 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 		if (!rowBlocks.has(key)) rowBlocks.set(key, ctx.scoreRows!(from, to));
 		return rowBlocks.get(key)!;
 	};
-	for (let r = 0; r < rows; r++) {
+	return Array.from({ length: perHead ? H : 1 }, (_, r): PatternGrid => {
 		const keyPositions = ctx.keyPositions[perHead ? Math.floor(r / group) : 0];
 		const S = keyPositions.length;
-		const grid: PatternGrid = {
+		return {
 			layer: ctx.layer,
 			head: r,
 			config: ctx.config,
@@ -93,8 +88,24 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 			scoreRows: (from, to) => (ctx.scoreRows ? headScores(layerRows(from, to), r, to - from, ctx.slots, S) : headScores(ctx.scores(), r, T, ctx.slots, S).slice(from * S, to * S)),
 			window: ctx.window
 		};
-		const headMask = applies ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);
+	});
+}
+
+const applies = (pattern: AttentionPattern, ctx: MaskContext) => !pattern.phases || pattern.phases.includes(ctx.phase);
+
+export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx: MaskContext, stats: PatternStats, measureRecall: boolean) {
+	const { heads: H } = ctx.config;
+	const T = ctx.queryPositions.length;
+	const perHead = pattern.perHead || !sameKeyPositions(ctx.keyPositions);
+	const rows = perHead ? H : 1;
+	// One row set over every slot is the mask itself; per head (or shorter heads) they are copied in.
+	let mask: Uint8Array | null = null;
+	headGrids(ctx, perHead).forEach((grid, r) => {
+		const { keyPositions } = grid;
+		const S = keyPositions.length;
+		const headMask = applies(pattern, ctx) ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);
 		const probs = measureRecall ? causalSoftmax(grid.scores(), grid) : null;
+		// Density and recall count the keys the layer itself lets a query see.
 		const weight = perHead ? 1 : H;
 		if (rows === 1 && S === ctx.slots) mask = headMask;
 		mask ??= new Uint8Array(rows * T * ctx.slots);
@@ -114,8 +125,28 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 				stats.rows += weight;
 			}
 		}
-	}
+	});
 	return { mask: mask!, perHead };
+}
+
+/** The pattern as one rule per query head (for the GPU kernels), and the density count of the keys they saw. */
+export function patternRules(pattern: AttentionPattern, params: ParamValues, ctx: MaskContext, stats: PatternStats) {
+	const { heads: H, kvHeads: Hkv } = ctx.config;
+	const grids = headGrids(ctx, pattern.perHead);
+	const rules = grids.map((grid) => (applies(pattern, ctx) ? pattern.rule(params, grid) : { window: Infinity }));
+	return {
+		rules: Array.from({ length: H }, (_, h) => rules[pattern.perHead ? h : 0]),
+		kept: (counts: Float32Array) => {
+			for (let h = 0; h < H; h++) {
+				const keyPositions = ctx.keyPositions[Math.floor(h / (H / Hkv))];
+				ctx.queryPositions.forEach((position, t) => {
+					const [from, to] = visibleRange(keyPositions, position, ctx.window);
+					stats.causal += to - from;
+					stats.kept += counts[h * ctx.queryPositions.length + t];
+				});
+			}
+		}
+	};
 }
 
 export function techniqueHooks(experiment: Experiment, stats: PatternStats, options: { measureRecall?: boolean; config: ModelConfig }): Hooks {
@@ -128,6 +159,8 @@ export function techniqueHooks(experiment: Experiment, stats: PatternStats, opti
 	// Full attention leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.
 	if (!pattern.keepsAll || options.measureRecall) {
 		hooks.attentionMask = (ctx) => patternMask(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
+		// Recall needs every row's full softmax, which only the mask's path computes.
+		if (!options.measureRecall) hooks.attentionRules = (ctx) => patternRules(pattern, experiment.attn.params, ctx, stats);
 		const { logitRows } = pattern;
 		if (logitRows) {
 			hooks.scoreRowsAhead = (ctx) => {

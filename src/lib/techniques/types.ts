@@ -6,7 +6,7 @@ import type { ModelConfig } from '../engine/config';
 import type { Engine } from '../engine/engine';
 import type { LayerContext, MaskContext, PositionPlan } from '../engine/hooks';
 import type { OptionMeta } from '../params/option';
-import type { PatternRule } from './pattern-rule';
+import type { PatternRule } from '../engine/pattern-rule';
 import type { ParamValues } from '../params/param-spec';
 
 export interface Paper {

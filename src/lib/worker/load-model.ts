@@ -22,6 +22,7 @@ export async function loadIntoWorker(
 	onProgress: (p: Progress) => void = () => {}
 ): Promise<void> {
 	loadedModel.summary = null;
+	loadedModel.lastRun = null;
 	loadedModel.tokenizer = null;
 	const summary = await engineClient().call((api, progress) => api.load(source, executionProvider, progress), onProgress);
 	loadedModel.tokenizer = await tokenizer(summary);

@@ -1,6 +1,7 @@
 /** Which model the shared engine worker holds, for every page that uses it. */
 import type { Tokenizer } from '../tokenizers';
 import type { ModelSummary } from './protocol';
+import type { RunResult } from '../experiment/run';
 
 /** Who chose the loaded model: the user (a button, a file, the hub picker) or a link the page opened. */
 export type LoadedBy = 'user' | 'link';
@@ -13,4 +14,6 @@ export const loadedModel: {
 	/** Whether `name` is an id a link can load again (a bundled or hub model), not a file name. */
 	byId: boolean;
 	loadedBy: LoadedBy | null;
-} = $state({ summary: null, name: null, tokenizer: null, byId: false, loadedBy: null });
+	/** The model as the last run on it reports it: which path its attention took (attention-path.ts). */
+	lastRun: RunResult['model'] | null;
+} = $state({ summary: null, name: null, tokenizer: null, byId: false, loadedBy: null, lastRun: null });

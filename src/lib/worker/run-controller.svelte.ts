@@ -40,9 +40,9 @@ export interface Comparison {
 	liveLengths: number[];
 }
 
-/** The cache key of a run on the loaded model: its name and size, the experiment's hash, the options. */
+/** The cache key of a run on the loaded model: its name, size and execution provider (timings differ), the experiment's hash, the options. */
 const resultKey = (experiment: Experiment, options: RunRequest) =>
-	cacheKey(`${loadedModel.name}/${loadedModel.summary?.parameters}`, experimentHash(experiment), options);
+	cacheKey(`${loadedModel.name}/${loadedModel.summary?.parameters}/${loadedModel.summary?.executionProvider}`, experimentHash(experiment), options);
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -72,7 +72,11 @@ export class RunController {
 			return engineClient().call(use, onProgress);
 		};
 		const job: Job = {
-			run: (experiment, options) => call((api, p) => api.run($state.snapshot(experiment), $state.snapshot(options), p)),
+			run: async (experiment, options) => {
+				const result = await call((api, p) => api.run($state.snapshot(experiment), $state.snapshot(options), p));
+				loadedModel.lastRun = result.model;
+				return result;
+			},
 			grid: (experiment, lengths, depths, samples) => call((api, p) => api.grid($state.snapshot(experiment), lengths, depths, samples, p)),
 			useModel: async (model) => {
 				if (!current() || this.cancelled === id) throw new CancelledError();

@@ -1,0 +1,83 @@
+/**
+ * When an attention call runs on the GPU kernels (kernels/) instead of onnxruntime's graph: the
+ * hooks give the pattern as rules (or mask nothing), the plan has one branch and ALiBi (if any)
+ * by original positions, and nobody wants probabilities. The kernels then evaluate the pattern
+ * from positions, skip the tiles it masks whole, and compute the rows' statistics from Q and K.
+ */
+import type { AttentionCall } from '../../../kernels/attention';
+import type { ModelConfig } from './config';
+import { EngineError } from './errors';
+import type { Hooks, LayerContext, MaskContext, PositionPlan } from './hooks';
+import { visibleRange } from './kv-cache';
+import { visibleByRule, type PatternRule } from './pattern-rule';
+import type { AttentionWants } from './runtime';
+
+const ascending = (values: Int32Array) => values.every((value, n) => n === 0 || value > values[n - 1]);
+
+/** The kernels' call for this attention call, or null where onnxruntime must run it. */
+export function kernelCall(
+	config: ModelConfig,
+	ctx: MaskContext,
+	vectors: { q: Float32Array; k: Float32Array; v: Float32Array; far?: unknown },
+	plan: PositionPlan,
+	hooks: Hooks,
+	wants: AttentionWants,
+	softcap: number | null
+): { call: AttentionCall; masked: boolean; kept?: (counts: Float32Array) => void } | null {
+	if (vectors.far || wants.probs || wants.head !== null) return null;
+	if (plan.slopes && (plan.query || plan.keys)) return null;
+	if (hooks.attentionMask && !hooks.attentionRules) return null;
+	if (!ascending(ctx.queryPositions) || !ctx.keyPositions.every(ascending)) return null;
+	const given = hooks.attentionRules?.(ctx);
+	// Hooks that mask only some calls (a pattern's phases) give no mask elsewhere: every earlier key.
+	const rules: PatternRule[] = given?.rules ?? Array.from({ length: config.heads }, () => ({ window: Infinity }));
+	const call: AttentionCall = {
+		heads: config.heads,
+		kvHeads: config.kvHeads,
+		headDim: config.headDim,
+		S: ctx.slots,
+		queryPositions: ctx.queryPositions,
+		keyPositions: ctx.keyPositions,
+		q: vectors.q,
+		k: vectors.k,
+		v: vectors.v,
+		rules,
+		layerWindow: ctx.window,
+		softcap,
+		slopes: plan.slopes ?? null
+	};
+	return { call, masked: given !== undefined, kept: given?.kept };
+}
+
+/** Refuses a call in which some row saw no key, as the mask's path does (bias.ts). */
+export function checkKeysSeen(ctx: LayerContext, keysSeen: Uint32Array, masked: boolean): void {
+	const empty = keysSeen.indexOf(0);
+	if (empty < 0) return;
+	const position = ctx.queryPositions[empty % ctx.queryPositions.length];
+	throw new EngineError(
+		masked ? `Layer ${ctx.layer}: every key is masked for the query at position ${position}; a pattern must leave each query at least one key.` : `Layer ${ctx.layer}: no key is visible from position ${position}.`
+	);
+}
+
+/**
+ * Bytes of keys and values (f32) a decode call reads, as bias.ts counts them: with a pattern,
+ * every slot some row of the KV head's query heads sees; without, the last row's.
+ */
+export function bytesRead(ctx: LayerContext, rules: PatternRule[] | null): number {
+	const { heads: H, kvHeads: Hkv, headDim: d } = ctx.config;
+	const T = ctx.queryPositions.length;
+	let read = 0;
+	for (let kvh = 0; kvh < Hkv; kvh++) {
+		const keys = ctx.keyPositions[kvh];
+		if (!rules) {
+			const [from, to] = visibleRange(keys, ctx.queryPositions[T - 1], ctx.window);
+			read += to - from;
+			continue;
+		}
+		for (let s = 0; s < keys.length; s++) {
+			const seen = rules.some((rule, h) => Math.floor(h / (H / Hkv)) === kvh && ctx.queryPositions.some((i, t) => visibleByRule(rule, i, keys[s], t, s, ctx.window)));
+			if (seen) read++;
+		}
+	}
+	return read * d * 2 * 4;
+}
