@@ -6,17 +6,17 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import { loadModelDir } from '../src/cli/model-dir';
 import { catalog, decodeQuery } from '../src/lib/experiment/index';
 import { planMemory, runExperiment } from '../src/lib/experiment/run';
 import { median } from './timing';
 
-const PORT = 4199;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const PORT = 4199;
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The built app, served as `vite preview` serves it (cross-origin isolated, so WASM runs threads). */
-async function serve(): Promise<ChildProcess> {
+export async function serve(): Promise<ChildProcess> {
 	if (spawnSync('npx', ['vite', 'build'], { stdio: 'ignore' }).status !== 0) throw new Error('vite build failed');
 	const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
 	for (let i = 0; i < 600; i++) {
@@ -37,6 +37,18 @@ async function cliPrefill(len: number): Promise<number> {
 	return ms;
 }
 
+/** Presses Run and waits until the result of `len` prompt tokens and its default views are on the page (ms). */
+export async function timeRun(page: Page, len: number): Promise<number> {
+	const start = Date.now();
+	await page.getByTestId('run').click();
+	await page.waitForFunction(
+		(n) => document.querySelector('[data-testid=summary-prompt-tokens]')?.textContent === String(n) && document.querySelector('[data-testid=run-label]')?.textContent === 'Run' && !!document.querySelector('[data-testid=heatmap]'),
+		len,
+		{ polling: 'raf', timeout: 600_000 }
+	);
+	return Date.now() - start;
+}
+
 export async function benchBrowser(lengths = [4096, 16384]) {
 	if (!existsSync(CHROMIUM)) {
 		console.log(`Browser benchmark skipped: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).`);
@@ -53,14 +65,7 @@ export async function benchBrowser(lengths = [4096, 16384]) {
 			await page.getByTestId('lab-model').waitFor({ timeout: 600_000 });
 			await page.getByTestId('run-estimate').waitFor();
 			const threads = await page.evaluate(() => (globalThis.crossOriginIsolated ? navigator.hardwareConcurrency : 1));
-			const start = Date.now();
-			await page.getByTestId('run').click();
-			await page.waitForFunction(
-				(n) => document.querySelector('[data-testid=summary-prompt-tokens]')?.textContent === String(n) && document.querySelector('[data-testid=run-label]')?.textContent === 'Run' && !!document.querySelector('[data-testid=heatmap]'),
-				len,
-				{ polling: 'raf', timeout: 600_000 }
-			);
-			const browserMs = Date.now() - start;
+			const browserMs = await timeRun(page, len);
 			const cliMs = await cliPrefill(len);
 			const target = len <= 4096 ? 2000 : 15000;
 			rows.push({ tokens: len, measure: `lab run with default views (${threads} WASM threads) / CLI bare prefill`, ratio: +(browserMs / cliMs).toFixed(2), target: `≤ ${target / 1000} s`, note: `${(browserMs / 1000).toFixed(1)} s in the browser, ${(cliMs / 1000).toFixed(1)} s in the CLI` });

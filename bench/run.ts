@@ -7,6 +7,7 @@ import { catalog, decodeQuery, defaultExperiment, encodeQuery } from '../src/lib
 import { benchEngine } from './engine';
 import { benchLinks } from './links';
 import { benchBrowser } from './browser';
+import { benchKernelsInBrowser } from './kernels';
 import { benchLongContext } from './long-context';
 import { benchTrainer } from './trainer';
 
@@ -38,3 +39,4 @@ await benchEngine();
 await benchTrainer();
 await benchLongContext();
 await benchBrowser();
+await benchKernelsInBrowser();
