@@ -13,14 +13,14 @@ import { tokenSelect } from '../src/lib/techniques/kv/token-select';
 import { attend } from './attention';
 import { registryCases, type KernelCase } from './cases';
 import type { Kernels } from './gpu';
-import { referenceAttention, referencePool, referenceRowStatistics, visibilityOf } from './reference';
-import { pooledMap, rowStatistics } from './statistics';
+import { referenceAttention, referencePool, referenceRowStatistics, referenceTile, visibilityOf } from './reference';
+import { pooledMap, rowStatistics, tileMaps } from './statistics';
 import { questPages, tokenSelectChoice } from './select';
 
 export const TOLERANCE = 1e-4;
 
 export interface CheckResult {
-	kernel: 'attention' | 'row statistics' | 'pooled map' | 'quest pages' | 'token-select' | 'tile skipping';
+	kernel: 'attention' | 'row statistics' | 'pooled map' | 'heatmap tiles' | 'quest pages' | 'token-select' | 'tile skipping';
 	name: string;
 	/** The largest absolute difference from the reference (0 for exact checks). */
 	error: number;
@@ -78,6 +78,21 @@ async function checkAttention(kernels: Kernels, call: KernelCase): Promise<Check
 	const window = { rowFrom, rowTo, slotFrom, slotTo, rows: rng.int(1, rowTo - rowFrom), cols: rng.int(1, slotTo - slotFrom), headFrom, headTo: rng.int(headFrom + 1, call.heads), mode: rng.pick(['max', 'mean'] as const) };
 	const pooled = await pooledMap(kernels, { ...call, logSumExp: gpu.logSumExp }, window);
 	out.push(result('pooled map', `${call.name} ${window.mode} ${window.rows}×${window.cols}`, maxDifference(pooled, referencePool(call, visible, window))));
+
+	// The heatmap's tiles over positions: a pooled overview and a full-resolution window.
+	const last = call.queryPositions[T - 1] + 1;
+	const block = rng.int(1, 9);
+	const q0 = rng.int(0, last - 1);
+	const k0 = rng.int(0, last - 1);
+	const tiles = [
+		{ q0: 0, q1: last, k0: 0, k1: last, block, rows: Math.ceil(last / block), cols: Math.ceil(last / block) },
+		{ q0, q1: last, k0, k1: last, block: 1, rows: last - q0, cols: last - k0 }
+	];
+	const head = rng.int(0, call.heads - 1);
+	const firstRow = rng.int(0, T - 1);
+	const maps = await tileMaps(kernels, { ...call, logSumExp: gpu.logSumExp }, head, firstRow, tiles);
+	const tileError = Math.max(...tiles.map((tile, n) => maxDifference(maps[n], referenceTile(call, visible, head, firstRow, tile))));
+	out.push(result('heatmap tiles', `${call.name} head ${head} from row ${firstRow}, block ${block}`, tileError));
 	return out;
 }
 

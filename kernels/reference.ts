@@ -110,3 +110,20 @@ export function referencePool(
 	}
 	return out;
 }
+
+/** The heatmap's tile cells (statistics.ts tileMaps): max over causal entries, −1 where none fell. */
+export function referenceTile(call: AttentionCall, visible: Visibility, head: number, rowFrom: number, tile: { q0: number; q1: number; k0: number; k1: number; block: number; rows: number; cols: number }): Float64Array {
+	const out = new Float64Array(tile.rows * tile.cols).fill(-1);
+	const keys = call.keyPositions[Math.floor(head / (call.heads / call.kvHeads))];
+	for (let t = rowFrom; t < call.queryPositions.length; t++) {
+		const i = call.queryPositions[t];
+		if (i < tile.q0 || i >= tile.q1) continue;
+		const { p } = rowProbabilities(call, visible, head, t);
+		for (let s = 0; s < keys.length; s++) {
+			if (keys[s] > i || keys[s] < tile.k0 || keys[s] >= tile.k1) continue;
+			const at = Math.floor((i - tile.q0) / tile.block) * tile.cols + Math.floor((keys[s] - tile.k0) / tile.block);
+			out[at] = Math.max(out[at], p[s]);
+		}
+	}
+	return out;
+}

@@ -115,23 +115,114 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 }
 `;
 
-function prepare(kernels: Kernels, call: StatisticsCall, ruleSets: PatternRule[][], extra: number[]) {
+/**
+ * Cells of a tile over token positions (as the heatmap keeps them): queries [q0, q1) down, keys
+ * [k0, k1) across, `block` positions a side per cell, for one head and the call's rows from
+ * `rowFrom` on. A cell holds the max probability of its causal entries (0 where the pattern masks
+ * them all) and −1 where no causal entry of this call falls in it.
+ */
+const tileShader = (d: number) => /* wgsl */ `
+${HEADER_WGSL(d)}
+// First index in [lo, hi) whose position (query rows, or key slots of kvh) is ≥ value.
+fn firstRowAtLeast(lo: u32, hi: u32, value: i32) -> u32 {
+	var a = lo;
+	var b = hi;
+	loop {
+		if (a >= b) { break; }
+		let mid = (a + b) / 2u;
+		if (queryPosition(mid) < value) { a = mid + 1u; } else { b = mid; }
+	}
+	return a;
+}
+fn firstSlotAtLeast(kvh: u32, hi: u32, value: i32) -> u32 {
+	var a = 0u;
+	var b = hi;
+	loop {
+		if (a >= b) { break; }
+		let mid = (a + b) / 2u;
+		if (keyPosition(kvh, mid) < value) { a = mid + 1u; } else { b = mid; }
+	}
+	return a;
+}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+	let q0 = i32(P.extra[0].x); let q1 = i32(P.extra[0].y); let k0 = i32(P.extra[0].z); let k1 = i32(P.extra[0].w);
+	let block = i32(P.extra[1].x); let cols = P.extra[1].y; let h = P.extra[1].z; let rowFrom = P.extra[1].w;
+	let b = id.x;
+	let a = id.y;
+	if (b >= cols) { return; }
+	let kvh = h / (P.H / P.Hkv);
+	let count = keyCount(kvh);
+	let qLo = q0 + i32(a) * block;
+	let kLo = k0 + i32(b) * block;
+	let tFrom = firstRowAtLeast(rowFrom, P.T, qLo);
+	let tTo = firstRowAtLeast(tFrom, P.T, min(q1, qLo + block));
+	let sFrom = firstSlotAtLeast(kvh, count, kLo);
+	let sTo = firstSlotAtLeast(kvh, count, min(k1, kLo + block));
+	var value = -1.0;
+	for (var t = tFrom; t < tTo; t++) {
+		let i = queryPosition(t);
+		for (var s = sFrom; s < sTo; s++) {
+			if (keyPosition(kvh, s) > i) { break; }
+			value = max(value, probability(h, t, s));
+		}
+	}
+	result[a * cols + b] = value;
+}
+`;
+
+export interface PositionTile {
+	q0: number;
+	q1: number;
+	k0: number;
+	k1: number;
+	block: number;
+	rows: number;
+	cols: number;
+}
+
+/** Each tile's cells for head `head` over the call's rows from `rowFrom` on, [rows, cols] each (see tileShader). */
+export async function tileMaps(kernels: Kernels, call: StatisticsCall, head: number, rowFrom: number, tiles: PositionTile[]): Promise<Float32Array[]> {
+	const pipeline = await kernels.pipeline(tileShader(call.headDim));
+	const { params, buffers } = prepare(kernels, call, [call.rules]);
+	const maps: Float32Array[] = [];
+	for (const tile of tiles) {
+		if (tile.rows === 0 || tile.cols === 0) {
+			maps.push(new Float32Array(0));
+			continue;
+		}
+		const uniform = params([tile.q0, tile.q1, tile.k0, tile.k1, tile.block, tile.cols, head, rowFrom]);
+		const result = kernels.output(tile.rows * tile.cols);
+		kernels.dispatch(pipeline, [uniform, ...buffers, result], [Math.ceil(tile.cols / 64), tile.rows, 1]);
+		maps.push(await kernels.read(result, tile.rows * tile.cols, Float32Array));
+		release(uniform, result);
+	}
+	release(...buffers);
+	return maps;
+}
+
+/** The call's buffers (params last-minute: `params(extra)` makes the uniform for one dispatch). */
+function prepare(kernels: Kernels, call: StatisticsCall, ruleSets: PatternRule[][]) {
 	checkShapes(call);
 	const tables = tablesWithSlopes(call, ruleSets);
-	const params = paramWords(call, tables, tables.slopesAt, extra);
 	const lse = call.logSumExp.map((value) => (value === -Infinity ? MASKED : value));
-	return [kernels.uniform(params.words, params.floats), kernels.input(call.q), kernels.input(call.k), kernels.input(tables.words), kernels.input(lse)];
+	const params = (extra: number[]) => {
+		const { words, floats } = paramWords(call, tables, tables.slopesAt, extra);
+		return kernels.uniform(words, floats);
+	};
+	return { params, buffers: [kernels.input(call.q), kernels.input(call.k), kernels.input(tables.words), kernels.input(lse)] };
 }
 
 /** Each row's statistics under `call.rules`, and the recall of `recallOf` (one rule per head) where given. */
 export async function rowStatistics(kernels: Kernels, call: StatisticsCall, options: { sinkBelow: number; recallOf?: PatternRule[] }): Promise<RowStatistics> {
 	const { heads: H } = call;
 	const T = call.queryPositions.length;
-	const buffers = prepare(kernels, call, options.recallOf ? [call.rules, options.recallOf] : [call.rules], [options.sinkBelow]);
+	const { params, buffers } = prepare(kernels, call, options.recallOf ? [call.rules, options.recallOf] : [call.rules]);
+	const uniform = params([options.sinkBelow]);
 	const result = kernels.output(H * T * STATS);
-	kernels.dispatch(await kernels.pipeline(rowShader(call.headDim)), [...buffers, result], [Math.ceil(T / 64), H, 1]);
+	kernels.dispatch(await kernels.pipeline(rowShader(call.headDim)), [uniform, ...buffers, result], [Math.ceil(T / 64), H, 1]);
 	const values = await kernels.read(result, H * T * STATS, Float32Array);
-	release(...buffers, result);
+	release(uniform, ...buffers, result);
 	const column = (c: number) => Float32Array.from({ length: H * T }, (_, r) => values[r * STATS + c]);
 	return { sinkMass: column(0), meanDistance: column(1), entropy: column(2), topSlot: Int32Array.from(column(3)), recall: column(4) };
 }
@@ -164,10 +255,11 @@ export async function pooledMap(kernels: Kernels, call: StatisticsCall, window: 
 		throw new KernelError(`a pooled map has 1 to ${MAX_POOLED} cells per side, and no more than the window's rows and slots.`);
 	}
 	const heads = headTo - headFrom;
-	const buffers = prepare(kernels, call, [call.rules], [rowFrom, rowTo, slotFrom, slotTo, rows, cols, headFrom, window.mode === 'mean' ? 1 : 0]);
+	const { params, buffers } = prepare(kernels, call, [call.rules]);
+	const uniform = params([rowFrom, rowTo, slotFrom, slotTo, rows, cols, headFrom, window.mode === 'mean' ? 1 : 0]);
 	const result = kernels.output(heads * rows * cols);
-	kernels.dispatch(await kernels.pipeline(poolShader(call.headDim)), [...buffers, result], [Math.ceil(cols / 64), rows, heads]);
+	kernels.dispatch(await kernels.pipeline(poolShader(call.headDim)), [uniform, ...buffers, result], [Math.ceil(cols / 64), rows, heads]);
 	const values = await kernels.read(result, heads * rows * cols, Float32Array);
-	release(...buffers, result);
+	release(uniform, ...buffers, result);
 	return values;
 }

@@ -37,7 +37,7 @@ function narrow(ctx: LayerContext, hidden: Float32Array, rows: number[]) {
  *   mapped back to the call's.
  * - `positions`: any number of parties, but two plans for one attention call conflict.
  * - `revive`: one party at most (revived rows of two parties would collide).
- * - `observeHead`: one party at most (a call returns one head's probabilities alone).
+ * - `observeHead` (with its `watchedTiles`): one party at most (a call returns one head's probabilities alone).
  */
 export function composeHooks(...parts: Hooks[]): Hooks {
 	// Parties are called as `p.hook()`, never detached, so hooks written as methods keep their `this`.
@@ -89,8 +89,13 @@ export function composeHooks(...parts: Hooks[]): Hooks {
 	const watchers = having('observeHead');
 	if (watchers.length > 1) throw new EngineError('Two probes each watch one attention head (observeHead); only one may.');
 	if (watchers.length === 1) {
-		composed.watchedHead = (ctx) => watchers[0].watchedHead?.(ctx) ?? null;
-		composed.observeHead = (ctx, probs) => watchers[0].observeHead!(ctx, probs);
+		const [watcher] = watchers;
+		composed.watchedHead = (ctx) => watcher.watchedHead?.(ctx) ?? null;
+		composed.observeHead = (ctx, probs) => watcher.observeHead!(ctx, probs);
+		if (watcher.watchedTiles) {
+			composed.watchedTiles = (ctx) => watcher.watchedTiles!(ctx);
+			composed.observeTiles = (ctx, cells) => watcher.observeTiles!(ctx, cells);
+		}
 	}
 
 	const statsObservers = having('observeRowStats');

@@ -176,10 +176,12 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	const wants = { probs: !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true), head: hooks.observeHead ? (hooks.watchedHead?.(ctx) ?? null) : null };
 	const onKernels = model.runtime.kernels && kernelCall(model.config, maskContext, vectors, plan, hooks, wants, model.spec.softcap.attention);
 	if (onKernels) {
-		const result = await model.runtime.kernelAttend(onKernels.call, !!hooks.observeRowStats);
+		const watched = wants.head !== null ? hooks.watchedTiles!(ctx) : null;
+		const result = await model.runtime.kernelAttend(onKernels.call, { stats: !!hooks.observeRowStats, tiles: watched && { head: wants.head!, ...watched } });
 		checkKeysSeen(ctx, result.keysSeen, onKernels.masked);
 		onKernels.kept?.(Float32Array.from(result.keysSeen));
 		if (result.stats) hooks.observeRowStats!(ctx, rowStats(ctx, result.stats, result.topSlot!, null));
+		if (result.tileCells) hooks.observeTiles!(ctx, result.tileCells);
 		return { out: result.out, bytesRead: ctx.phase === 'decode' ? kernelBytesRead(ctx, onKernels.masked ? onKernels.call.rules : null) : 0 };
 	}
 	const { bias, B, bytesRead, slots } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx), GATHER_BELOW);

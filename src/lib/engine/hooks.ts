@@ -118,6 +118,14 @@ export interface Hooks {
 	/** The watched head's probabilities [T, slots] in this call. Must not keep a reference. */
 	observeHead?(ctx: LayerContext, probs: Float32Array): void;
 	/**
+	 * What `observeHead` folds the watched head's probabilities into, asked for instead where the
+	 * GPU kernels attend (they pool where the probabilities are, and never read [T, slots] back):
+	 * tiles over token positions, from query row `rowFrom` of the call on.
+	 */
+	watchedTiles?(ctx: LayerContext): { rowFrom: number; tiles: PositionTile[] } | null;
+	/** Each watched tile's cells [rows, cols] for this call: the max probability of its causal entries, −1 where none fell. */
+	observeTiles?(ctx: LayerContext, cells: Float32Array[]): void;
+	/**
 	 * Each query row's attention summarised ({@link RowStats}): what a probe that needs only these
 	 * asks for, since they cost a little arithmetic where the probabilities cost a copy of [heads, T, slots].
 	 */
@@ -135,6 +143,17 @@ export interface Hooks {
 	 * states [rows, hidden] after `layer`; they run from the next layer on, in position order.
 	 */
 	revive?(ctx: LayerContext): { positions: number[]; hidden: Float32Array } | undefined;
+}
+
+/** Cells over token positions: queries [q0, q1) down, keys [k0, k1) across, `block` positions a side. */
+export interface PositionTile {
+	q0: number;
+	q1: number;
+	k0: number;
+	k1: number;
+	block: number;
+	rows: number;
+	cols: number;
 }
 
 /** Whether these query rows hold the call's last row (the prompt's last token, in prefill). */

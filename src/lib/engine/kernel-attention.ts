@@ -24,7 +24,8 @@ export function kernelCall(
 	wants: AttentionWants,
 	softcap: number | null
 ): { call: AttentionCall; masked: boolean; kept?: (counts: Float32Array) => void } | null {
-	if (vectors.far || wants.probs || wants.head !== null) return null;
+	// One head's probabilities come as the watcher's tiles, pooled on the GPU; all of them only from onnxruntime.
+	if (vectors.far || wants.probs || (wants.head !== null && !hooks.watchedTiles)) return null;
 	if (plan.slopes && (plan.query || plan.keys)) return null;
 	if (hooks.attentionMask && !hooks.attentionRules) return null;
 	if (!ascending(ctx.queryPositions) || !ctx.keyPositions.every(ascending)) return null;

@@ -11,8 +11,8 @@ import type { OnnxModel } from './onnx-builder';
 import type { HeadWeights, LayerWeights } from './weights';
 import { attend as kernelAttention, type AttentionCall } from '../../../kernels/attention';
 import { Kernels } from '../../../kernels/gpu';
-import { rowStatistics } from '../../../kernels/statistics';
-import { SINK_TOKENS } from './hooks';
+import { rowStatistics, tileMaps } from '../../../kernels/statistics';
+import { SINK_TOKENS, type PositionTile } from './hooks';
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
 
@@ -190,15 +190,18 @@ export class Runtime {
 	}
 
 	/**
-	 * The call on the GPU kernels: the output, how many keys each row saw [H, T], and with
-	 * `stats` each row's statistics as `attend` gives them (computed from Q and K on the GPU).
+	 * The call on the GPU kernels: the output, how many keys each row saw [H, T], with `stats`
+	 * each row's statistics as `attend` gives them, and with `tiles` one head's cells of them;
+	 * both computed from Q and K on the GPU.
 	 */
-	async kernelAttend(call: AttentionCall, stats: boolean): Promise<AttentionResult & { keysSeen: Uint32Array }> {
+	async kernelAttend(call: AttentionCall, wants: { stats: boolean; tiles: { head: number; rowFrom: number; tiles: PositionTile[] } | null }): Promise<AttentionResult & { keysSeen: Uint32Array; tileCells?: Float32Array[] }> {
 		const kernels = this.kernels!;
 		const result = await kernelAttention(kernels, call);
 		this.attentionCalls.kernels++;
-		if (!stats) return { out: result.out, keysSeen: result.keysSeen };
-		const rows = await rowStatistics(kernels, { ...call, logSumExp: result.logSumExp }, { sinkBelow: SINK_TOKENS });
+		const withLse = { ...call, logSumExp: result.logSumExp };
+		const tileCells = wants.tiles ? await tileMaps(kernels, withLse, wants.tiles.head, wants.tiles.rowFrom, wants.tiles.tiles) : undefined;
+		if (!wants.stats) return { out: result.out, keysSeen: result.keysSeen, tileCells };
+		const rows = await rowStatistics(kernels, withLse, { sinkBelow: SINK_TOKENS });
 		const T = call.queryPositions.length;
 		const packed = new Float32Array(rows.sinkMass.length * 3);
 		rows.sinkMass.forEach((sink, r) => {
@@ -206,7 +209,7 @@ export class Runtime {
 			packed[r * 3 + 1] = call.queryPositions[r % T] - rows.meanDistance[r];
 			packed[r * 3 + 2] = rows.entropy[r];
 		});
-		return { out: result.out, keysSeen: result.keysSeen, stats: packed, topSlot: BigInt64Array.from(rows.topSlot, (slot) => BigInt(Math.max(0, slot))) };
+		return { out: result.out, keysSeen: result.keysSeen, tileCells, stats: packed, topSlot: BigInt64Array.from(rows.topSlot, (slot) => BigInt(Math.max(0, slot))) };
 	}
 
 	/** Pre-mask logits [H, R, S] of queries [H, R, d] (rotated, pre-scaled) against keys [Hkv, S, d]. */

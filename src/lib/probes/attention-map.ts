@@ -5,7 +5,7 @@
  * whole map when it is small, else the prompt's last rows and every decode step over all keys).
  * No T × T array is ever allocated, and only one head of one layer is read.
  */
-import type { Hooks } from '../engine/hooks';
+import type { Hooks, LayerContext } from '../engine/hooks';
 
 /** A cell no query–key entry of the run fell in: above the diagonal, or tokens a pruner skipped. */
 export const NOT_COMPUTED = -1;
@@ -133,28 +133,43 @@ export function attentionMapCollector(capture: MapCapture, group: number, span: 
 	let tiles: ReturnType<typeof fresh> | null = null;
 	let decodeRows = 0;
 	let end = 0;
+	const shown = () => tiles && [tiles.overview, tiles.detail, ...(tiles.region ? [tiles.region] : [])];
+	/** The tiles a call folds into, fresh at a prefill's first chunk; null before any prefill. */
+	const begin = (ctx: LayerContext) => {
+		if (ctx.phase === 'prefill' && ctx.rowOffset === 0) {
+			tiles = fresh();
+			decodeRows = 0;
+			end = 0;
+		}
+		return shown();
+	};
+	// A decode call's earlier rows are revived tokens (LazyLLM): only its last row is the new token's.
+	const firstRow = (ctx: LayerContext) => (ctx.phase === 'decode' ? ctx.queryPositions.length - 1 : 0);
+	const finish = (ctx: LayerContext) => {
+		for (let t = firstRow(ctx); t < ctx.queryPositions.length; t++) end = Math.max(end, ctx.queryPositions[t] + 1);
+		if (ctx.phase === 'decode') decodeRows++;
+	};
 	const hooks: Hooks = {
 		watchedHead: (ctx) => (ctx.layer === capture.layer ? capture.head : null),
 		observeHead: (ctx, probs) => {
-			const T = ctx.queryPositions.length;
+			const folded = begin(ctx);
+			if (!folded) return;
 			const keys = ctx.keyPositions[Math.floor(capture.head / group)];
-			if (ctx.phase === 'prefill' && ctx.rowOffset === 0) {
-				tiles = fresh();
-				decodeRows = 0;
-				end = 0;
-			}
-			if (!tiles) return;
-			// A decode call's earlier rows are revived tokens (LazyLLM): only its last row is the new token's.
-			const first = ctx.phase === 'decode' ? T - 1 : 0;
 			const ascending = keys.every((k, s) => s === 0 || k > keys[s - 1]);
-			const shown = [tiles.overview, tiles.detail, ...(tiles.region ? [tiles.region] : [])].map((tile) => ({ tile, columns: columnsOf(tile, keys) }));
-			for (let t = first; t < T; t++) {
-				const query = ctx.queryPositions[t];
-				const from = t * ctx.slots;
-				for (const { tile, columns } of shown) addRow(tile, columns, query, keys, ascending, probs, from);
-				end = Math.max(end, query + 1);
+			const columns = folded.map((tile) => columnsOf(tile, keys));
+			for (let t = firstRow(ctx); t < ctx.queryPositions.length; t++) {
+				folded.forEach((tile, n) => addRow(tile, columns[n], ctx.queryPositions[t], keys, ascending, probs, t * ctx.slots));
 			}
-			if (ctx.phase === 'decode') decodeRows++;
+			finish(ctx);
+		},
+		// The GPU kernels pool the same cells where the probabilities are (kernels/statistics.ts).
+		watchedTiles: (ctx) => {
+			const folded = ctx.layer === capture.layer ? begin(ctx) : null;
+			return folded && { rowFrom: firstRow(ctx), tiles: folded };
+		},
+		observeTiles: (ctx, cells) => {
+			shown()?.forEach((tile, n) => cells[n].forEach((value, at) => value > tile.probs[at] && (tile.probs[at] = value)));
+			finish(ctx);
 		}
 	};
 	function result(): AttentionMap | undefined {
