@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { watchErrors } from './console';
 
@@ -62,5 +63,34 @@ test('on WebGPU a sparse pattern runs on the kernels, answers as on WASM, and th
 	await page.getByTestId('export-json').click();
 	const manifest = JSON.parse(await (await (await download).createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString()));
 	expect(manifest.attentionPath).toMatch(/attention calls on the kernels/);
+	expect(errors).toEqual([]);
+});
+
+test('a sweep measures attention-mass recall and density on the kernels as on WASM', async ({ page }) => {
+	await page.goto('/sweep?model=lab-rope&task=passkey&len=1100&attn=sink-window&sweep.x=attn.window:32,256&sweep.seeds=1');
+	test.skip(!(await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()))), 'no WebGPU adapter here');
+	const errors = watchErrors(page);
+	const progress = page.getByTestId('sweep-progress');
+	/** recall and density of each run, from the sweep's CSV. */
+	const measured = async () => {
+		await expect(progress).toHaveAttribute('data-done', '0');
+		await page.getByTestId('run-sweep').click();
+		await expect(progress).toHaveAttribute('data-done', '2', { timeout: 200_000 });
+		const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-sweep-csv').click()]);
+		const [header, ...lines] = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+		const columns = header.split(',');
+		return lines.map((line) => {
+			const cells = line.split(',');
+			return { recall: Number(cells[columns.indexOf('recall')]), density: Number(cells[columns.indexOf('density')]) };
+		});
+	};
+	await expect(page.getByTestId('lab-model').or(page.getByTestId('run-sweep'))).toBeVisible();
+	const wasm = await measured();
+	await page.getByLabel('Run on').selectOption('webgpu');
+	const gpu = await measured();
+	expect(gpu.map((r) => r.density)).toEqual(wasm.map((r) => r.density));
+	gpu.forEach((r, i) => expect(Math.abs(r.recall - wasm[i].recall)).toBeLessThan(1e-5));
+	// A narrower window keeps less of the mass: the numbers are measured, not defaults.
+	expect(wasm[0].recall).toBeLessThan(wasm[1].recall);
 	expect(errors).toEqual([]);
 });

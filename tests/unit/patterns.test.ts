@@ -87,6 +87,22 @@ describe('densities', () => {
 	});
 });
 
+describe('recall', () => {
+	it('weighs the kept keys by every head\'s own attention, even where the heads share one mask', () => {
+		const T = 8;
+		const w = 2;
+		const H = config.heads;
+		const stats: PatternStats = { causal: 0, kept: 0, massKept: 0, rows: 0 };
+		// Head 0 scores every key alike; the others put (almost) all their mass on the newest key, which a window keeps.
+		const scores = new Float32Array(H * T * T);
+		for (let h = 1; h < H; h++) for (let t = 0; t < T; t++) scores[(h * T + t) * T + t] = 50;
+		const ctx = { config, layer: 0, phase: 'prefill', queryPositions: range(T), keyPositions: Array.from({ length: config.kvHeads }, () => range(T)), slots: T, window: null, scores: () => scores } as MaskContext;
+		patternMask(pattern('window'), { window: w }, ctx, stats, true);
+		const uniform = Array.from({ length: T }, (_, i) => Math.min(i + 1, w) / (i + 1)).reduce((a, b) => a + b) / T;
+		expect(report(stats).recall).toBeCloseTo((uniform + (H - 1)) / H, 6);
+	});
+});
+
 describe('score-dependent patterns', () => {
 	it('top-k keeps exactly k keys per query: the highest-scoring ones', () => {
 		const rng = createRng(3);

@@ -180,6 +180,7 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 		const result = await model.runtime.kernelAttend(onKernels.call, { stats: !!hooks.observeRowStats, tiles: watched && { head: wants.head!, ...watched } });
 		checkKeysSeen(ctx, result.keysSeen, onKernels.masked);
 		onKernels.kept?.(Float32Array.from(result.keysSeen));
+		if (onKernels.recall) onKernels.recall(await model.runtime.kernelRecall(onKernels.call));
 		if (result.stats) hooks.observeRowStats!(ctx, rowStats(ctx, result.stats, result.topSlot!, null));
 		if (result.tileCells) hooks.observeTiles!(ctx, result.tileCells);
 		return { out: result.out, bytesRead: ctx.phase === 'decode' ? kernelBytesRead(ctx, onKernels.masked ? onKernels.call.rules : null) : 0 };

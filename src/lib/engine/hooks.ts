@@ -103,9 +103,10 @@ export interface Hooks {
 	/**
 	 * The same keys as `attentionMask`, as one rule per query head (pattern-rule.ts), for the GPU
 	 * kernels, which evaluate it from positions and never build the mask; `kept` then receives how
-	 * many keys each row [heads, T] saw. Undefined where the hooks can only give a mask.
+	 * many keys each row [heads, T] saw, and `recall` (where given) the share of each row's full
+	 * attention mass the rules keep. Undefined where the hooks can only give a mask.
 	 */
-	attentionRules?(ctx: MaskContext): { rules: PatternRule[]; kept(counts: Float32Array): void } | undefined;
+	attentionRules?(ctx: MaskContext): { rules: PatternRule[]; kept(counts: Float32Array): void; recall?(shares: Float32Array): void } | undefined;
 	/** Whether `observe` wants this layer's probabilities (fetching them costs memory). */
 	wantsProbabilities?(ctx: LayerContext): boolean;
 	/** Attention probabilities [heads, T, slots] of this call. Must not keep a reference. */

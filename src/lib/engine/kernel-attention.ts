@@ -23,7 +23,7 @@ export function kernelCall(
 	hooks: Hooks,
 	wants: AttentionWants,
 	softcap: number | null
-): { call: AttentionCall; masked: boolean; kept?: (counts: Float32Array) => void } | null {
+): { call: AttentionCall; masked: boolean; kept?: (counts: Float32Array) => void; recall?: (shares: Float32Array) => void } | null {
 	// One head's probabilities come as the watcher's tiles, pooled on the GPU; all of them only from onnxruntime.
 	if (vectors.far || wants.probs || (wants.head !== null && !hooks.watchedTiles)) return null;
 	if (plan.slopes && (plan.query || plan.keys)) return null;
@@ -47,7 +47,7 @@ export function kernelCall(
 		softcap,
 		slopes: plan.slopes ?? null
 	};
-	return { call, masked: given !== undefined, kept: given?.kept };
+	return { call, masked: given !== undefined, kept: given?.kept, recall: given?.recall };
 }
 
 /** Refuses a call in which some row saw no key, as the mask's path does (bias.ts). */

@@ -212,6 +212,14 @@ export class Runtime {
 		return { out: result.out, keysSeen: result.keysSeen, tileCells, stats: packed, topSlot: BigInt64Array.from(rows.topSlot, (slot) => BigInt(Math.max(0, slot))) };
 	}
 
+	/** The share of each row's full (causal) attention mass that the call's rules keep [H, T], on the GPU. */
+	async kernelRecall(call: AttentionCall): Promise<Float32Array> {
+		const kernels = this.kernels!;
+		const full = { ...call, rules: call.rules.map(() => ({ window: Infinity })) };
+		const { logSumExp } = await kernelAttention(kernels, full);
+		return (await rowStatistics(kernels, { ...full, logSumExp }, { sinkBelow: SINK_TOKENS, recallOf: call.rules })).recall;
+	}
+
 	/** Pre-mask logits [H, R, S] of queries [H, R, d] (rotated, pre-scaled) against keys [Hkv, S, d]. */
 	async scores(q: Float32Array, k: Float32Array): Promise<Float32Array> {
 		const { heads: H, kvHeads: Hkv, headDim: d } = this.config;

@@ -100,12 +100,11 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 	const rows = perHead ? H : 1;
 	// One row set over every slot is the mask itself; per head (or shorter heads) they are copied in.
 	let mask: Uint8Array | null = null;
-	headGrids(ctx, perHead).forEach((grid, r) => {
+	const headMasks = headGrids(ctx, perHead).map((grid, r) => {
 		const { keyPositions } = grid;
 		const S = keyPositions.length;
 		const headMask = applies(pattern, ctx) ? pattern.mask(params, grid) : new Uint8Array(T * S).fill(1);
-		const probs = measureRecall ? causalSoftmax(grid.scores(), grid) : null;
-		// Density and recall count the keys the layer itself lets a query see.
+		// Density counts the keys the layer itself lets a query see.
 		const weight = perHead ? 1 : H;
 		if (rows === 1 && S === ctx.slots) mask = headMask;
 		mask ??= new Uint8Array(rows * T * ctx.slots);
@@ -113,24 +112,32 @@ export function patternMask(pattern: AttentionPattern, params: ParamValues, ctx:
 			if (mask !== headMask) mask.set(headMask.subarray(t * S, (t + 1) * S), (r * T + t) * ctx.slots);
 			const [from, to] = visibleRange(keyPositions, ctx.queryPositions[t], ctx.window);
 			let kept = 0;
-			let mass = 0;
-			forEachRun(headMask, t * S, from, to, (start, end) => {
-				kept += end - start;
-				if (probs) for (let s = start; s < end; s++) mass += probs[t * S + s];
-			});
+			forEachRun(headMask, t * S, from, to, (start, end) => (kept += end - start));
 			stats.causal += (to - from) * weight;
 			stats.kept += kept * weight;
-			if (probs) {
-				stats.massKept += mass * weight;
-				stats.rows += weight;
-			}
 		}
+		return headMask;
 	});
+	// Recall weighs the kept keys by each query head's own full attention, whether or not heads share the mask.
+	if (measureRecall) {
+		headGrids(ctx, true).forEach((grid, h) => {
+			const probs = causalSoftmax(grid.scores(), grid);
+			const headMask = headMasks[perHead ? h : 0];
+			const S = grid.keyPositions.length;
+			for (let t = 0; t < T; t++) {
+				const [from, to] = visibleRange(grid.keyPositions, ctx.queryPositions[t], ctx.window);
+				forEachRun(headMask, t * S, from, to, (start, end) => {
+					for (let s = start; s < end; s++) stats.massKept += probs[t * S + s];
+				});
+				stats.rows++;
+			}
+		});
+	}
 	return { mask: mask!, perHead };
 }
 
 /** The pattern as one rule per query head (for the GPU kernels), and the density count of the keys they saw. */
-export function patternRules(pattern: AttentionPattern, params: ParamValues, ctx: MaskContext, stats: PatternStats) {
+export function patternRules(pattern: AttentionPattern, params: ParamValues, ctx: MaskContext, stats: PatternStats, measureRecall: boolean) {
 	const { heads: H, kvHeads: Hkv } = ctx.config;
 	const grids = headGrids(ctx, pattern.perHead);
 	const rules = grids.map((grid) => (applies(pattern, ctx) ? pattern.rule(params, grid) : { window: Infinity }));
@@ -145,7 +152,13 @@ export function patternRules(pattern: AttentionPattern, params: ParamValues, ctx
 					stats.kept += counts[h * ctx.queryPositions.length + t];
 				});
 			}
-		}
+		},
+		...(measureRecall && {
+			recall: (shares: Float32Array) => {
+				for (const share of shares) stats.massKept += share;
+				stats.rows += shares.length;
+			}
+		})
 	};
 }
 
@@ -159,8 +172,7 @@ export function techniqueHooks(experiment: Experiment, stats: PatternStats, opti
 	// Full attention leaves the engine untouched (bit-identical to an unpatterned run) unless recall is measured.
 	if (!pattern.keepsAll || options.measureRecall) {
 		hooks.attentionMask = (ctx) => patternMask(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
-		// Recall needs every row's full softmax, which only the mask's path computes.
-		if (!options.measureRecall) hooks.attentionRules = (ctx) => patternRules(pattern, experiment.attn.params, ctx, stats);
+		hooks.attentionRules = (ctx) => patternRules(pattern, experiment.attn.params, ctx, stats, !!options.measureRecall);
 		const { logitRows } = pattern;
 		if (logitRows) {
 			hooks.scoreRowsAhead = (ctx) => {
