@@ -166,7 +166,6 @@ async function checkTokenSelect(kernels: Kernels, call: KernelCase): Promise<Che
 	const params: ParamValues = { ...defaultValues(tokenSelect.params), k, init, local };
 	const ref = tokenSelect.decodeMask!(params, maskContext(same, 0))!.mask;
 	const chosen = await tokenSelectChoice(kernels, same, { k, init, local, softcap: null });
-	const T = call.queryPositions.length;
 	const keys = same.keyPositions[0];
 	const mask = Uint8Array.from(chosen, (flag, i) => {
 		const t = Math.floor(i / call.S);

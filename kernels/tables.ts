@@ -36,7 +36,6 @@ export function packTables(positions: Positions, ruleSets: PatternRule[][]): Tab
 	const { queryPositions, keyPositions, S } = positions;
 	if (!ascending(queryPositions) || !keyPositions.every(ascending)) throw new KernelError('the kernels need query and key positions in ascending order.');
 	const T = queryPositions.length;
-	const Hkv = keyPositions.length;
 	const words: number[] = [];
 	// (A loop, not push(...values): long contexts hold more values than a call takes arguments.)
 	const append = (values: ArrayLike<number>) => {
@@ -98,7 +97,7 @@ export function packTables(positions: Positions, ruleSets: PatternRule[][]): Tab
 			for (let f = 0; f < HEADER; f++) words[rulesAt[set] + head * HEADER + f] = header[f];
 		})
 	);
-	// Int32 bits of negative values (none are expected) survive the trip as their two's complement.
+	// Holes left for headers and padding slots read as 0.
 	return { words: Uint32Array.from(words, (w) => (w ?? 0) >>> 0), keyPositionsAt, keyCountsAt, rulesAt };
 }
 
