@@ -11,7 +11,7 @@ import { createRng, deriveSeed, type Rng } from '../src/lib/random';
 import type { PatternRule } from '../src/lib/engine/pattern-rule';
 import { attentionPatterns } from '../src/lib/techniques/registry';
 import type { AttentionPattern, PatternGrid } from '../src/lib/techniques/types';
-import type { AttentionCall } from './attention';
+import type { AttentionCall } from './call';
 
 export interface KernelCase extends AttentionCall {
 	name: string;

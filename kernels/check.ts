@@ -178,7 +178,7 @@ async function checkTokenSelect(kernels: Kernels, call: KernelCase): Promise<Che
 }
 
 /** Sinks + window over a long prefill: the kernel must compute only the tiles the pattern reaches. */
-async function checkTileSkipping(kernels: Kernels): Promise<CheckResult> {
+async function checkTileSkipping(kernels: Kernels): Promise<CheckResult[]> {
 	const T = 1536;
 	const d = 8;
 	const rng = createRng(3);
@@ -190,7 +190,12 @@ async function checkTileSkipping(kernels: Kernels): Promise<CheckResult> {
 		const first = Math.max(0, Math.floor((g * 64 - 127) / 32));
 		return g * 2 + 2 - first + (first > 0 ? 1 : 0);
 	}).reduce((a, b) => a + b, 0);
-	return { kernel: 'tile skipping', name: `sinks 4 + window 128 over ${T} tokens`, error: 0, ok: tiles.computed === expected && tiles.computed < tiles.total / 4, detail: `${tiles.computed} of ${tiles.total} tiles computed (expected ${expected})` };
+	// A decode step (split over 256-key chunks) reads the sinks' chunk and the window's last one.
+	const step = await attend(kernels, { ...call, queryPositions: positions.subarray(T - 1), q: call.q.subarray((T - 1) * d) });
+	return [
+		{ kernel: 'tile skipping', name: `prefill, sinks 4 + window 128 over ${T} tokens`, error: 0, ok: tiles.computed === expected && tiles.computed < tiles.total / 4, detail: `${tiles.computed} of ${tiles.total} tiles computed (expected ${expected})` },
+		{ kernel: 'tile skipping', name: `decode step, sinks 4 + window 128 over ${T} tokens`, error: 0, ok: step.tiles.computed === 2, detail: `${step.tiles.computed} of ${step.tiles.total} chunks computed (expected 2)` }
+	];
 }
 
 /** Runs every check; `onResult` sees each as it lands. */
@@ -206,6 +211,6 @@ export async function checkKernels(kernels: Kernels, options: { seed: number; ca
 		report(await checkQuest(kernels, call));
 		report(await checkTokenSelect(kernels, call));
 	}
-	report(await checkTileSkipping(kernels));
+	for (const r of await checkTileSkipping(kernels)) report(r);
 	return results;
 }

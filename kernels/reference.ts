@@ -2,7 +2,7 @@
  * The kernels' oracle: attention, its row statistics and pooled maps in plain TypeScript (f64)
  * over a dense visibility [H][T, S], straight from the definitions. Never used in the app.
  */
-import type { AttentionCall } from './attention';
+import type { AttentionCall } from './call';
 
 export type Visibility = (h: number, t: number, s: number) => boolean;
 

@@ -3,7 +3,7 @@
  * where the keys are, and a radix select picks each row's top k (ties to the earlier index, as
  * techniques/ranking.ts does). Only the chosen flags come back.
  */
-import { paramWords, PARAMS_WGSL, SCORE_WGSL } from './attention';
+import { paramWords, PARAMS_WGSL, SCORE_WGSL } from './call';
 import { KernelError, release, type Kernels } from './gpu';
 import { packTables, RULE_WGSL, type Positions } from './tables';
 

@@ -4,7 +4,7 @@
  * entropy, top key and the recall of a second pattern; and max- or mean-pooled maps of a window
  * of the [T, S] probabilities (≤ 512 × 512 per head), never the full tensor.
  */
-import { MASKED, paramWords, PARAMS_WGSL, SCORE_WGSL, tablesWithSlopes, checkShapes, type AttentionCall } from './attention';
+import { MASKED, paramWords, PARAMS_WGSL, SCORE_WGSL, tablesWithSlopes, checkShapes, type AttentionCall } from './call';
 import { KernelError, release, type Kernels } from './gpu';
 import type { PatternRule } from '../src/lib/engine/pattern-rule';
 import { RULE_WGSL } from './tables';

@@ -4,7 +4,7 @@
  * by original positions, and nobody wants probabilities. The kernels then evaluate the pattern
  * from positions, skip the tiles it masks whole, and compute the rows' statistics from Q and K.
  */
-import type { AttentionCall } from '../../../kernels/attention';
+import type { AttentionCall } from '../../../kernels/call';
 import type { ModelConfig } from './config';
 import { EngineError } from './errors';
 import type { Hooks, LayerContext, MaskContext, PositionPlan } from './hooks';

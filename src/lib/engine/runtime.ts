@@ -9,7 +9,8 @@ import { attentionGraph, headGraph, postGraph, preGraph, scoresGraph, type Atten
 import type { GpuDeviceInfo } from './memory-plan';
 import type { OnnxModel } from './onnx-builder';
 import type { HeadWeights, LayerWeights } from './weights';
-import { attend as kernelAttention, type AttentionCall } from '../../../kernels/attention';
+import { attend as kernelAttention } from '../../../kernels/attention';
+import type { AttentionCall } from '../../../kernels/call';
 import { Kernels } from '../../../kernels/gpu';
 import { rowStatistics, tileMaps } from '../../../kernels/statistics';
 import { SINK_TOKENS, type PositionTile } from './hooks';
