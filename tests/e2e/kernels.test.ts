@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { watchErrors } from './console';
 
 // Chromium's software WebGPU adapter (--enable-unsafe-webgpu, playwright.config.ts): every kernel
@@ -19,44 +19,54 @@ test('every GPU kernel agrees with the TypeScript reference on the software adap
 	expect(errors).toEqual([]);
 });
 
-test('on WebGPU a sparse pattern runs on the kernels, answers as on WASM, and the footer and manifest say which path ran', async ({ page }) => {
-	// Beyond 1 024 tokens, where the lab stops fitting MInference's shapes to every head (which reads
-	// all their probabilities, so those calls stay on onnxruntime).
-	await page.goto('/lab?task=passkey&len=1100&depth=0.5&seed=800002&attn=sink-window&attn.sink=4&attn.window=64');
-	test.skip(!(await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()))), 'no WebGPU adapter here');
-	const errors = watchErrors(page);
+/**
+ * Runs a lab link on WASM, then reloads the model on WebGPU and runs it again (the footer forgets
+ * the last run's path in between); returns what each run showed.
+ */
+async function onBothProviders(page: Page, link: string) {
+	await page.goto(link);
 	const shown = async () => ({
 		answer: await page.getByTestId('run-verdict').textContent(),
-		computed: await page.getByTestId('attention-computed').textContent()
-	});
-	const heatmapPixels = () =>
-		page.evaluate(() => {
+		computed: await page.getByTestId('attention-computed').textContent(),
+		heatmap: await page.evaluate(() => {
 			const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="heatmap"] canvas')!;
 			return Array.from(canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data);
-		});
+		})
+	});
 	const run = async () => {
 		await expect(page.getByTestId('run')).toBeEnabled();
 		await page.getByTestId('run').click();
 	};
-	// On WASM, the default.
 	await expect(page.getByTestId('lab-model')).toBeVisible();
 	if (!(await page.getByTestId('run-summary').isVisible())) await run();
 	await expect(page.getByTestId('attention-path')).toContainText('WASM');
 	const wasm = await shown();
-	const wasmMap = await heatmapPixels();
-
-	// The model reloads on WebGPU (the footer forgets the last run's path); Run computes the link again.
 	await page.getByLabel('Run on').selectOption('webgpu');
 	await expect(page.getByTestId('attention-path')).toHaveCount(0);
 	await run();
+	await expect(page.getByTestId('attention-path')).toBeVisible();
+	return { wasm, gpu: await shown() };
+}
+
+/** The same heatmap: colours within 2 levels (f32 sums in another order), pixel by pixel. */
+function expectSameHeatmap(a: number[], b: number[]) {
+	expect(a.length).toBe(b.length);
+	expect(a.filter((value, n) => Math.abs(value - b[n]) > 2).length / a.length).toBeLessThan(0.001);
+}
+
+const hasAdapter = (page: Page) => page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
+
+test('on WebGPU a sparse pattern runs on the kernels, answers as on WASM, and the footer and manifest say which path ran', async ({ page }) => {
+	await page.goto('/');
+	test.skip(!(await hasAdapter(page)), 'no WebGPU adapter here');
+	const errors = watchErrors(page);
+	// Beyond 1 024 tokens, where the lab stops fitting MInference's shapes to every head (which reads
+	// all their probabilities, so those calls stay on onnxruntime).
+	const { wasm, gpu } = await onBothProviders(page, '/lab?task=passkey&len=1100&depth=0.5&seed=800002&attn=sink-window&attn.sink=4&attn.window=64');
 	// Every call, the heatmap's head included (its cells pooled on the GPU), ran on the kernels.
 	await expect(page.getByTestId('attention-path')).toHaveText("Last run's attention: WebGPU kernels");
-	expect(await shown()).toEqual(wasm);
-	// The same heatmap: colours within 2 levels (f32 sums in another order), pixel by pixel.
-	const gpuMap = await heatmapPixels();
-	expect(gpuMap.length).toBe(wasmMap.length);
-	const differing = gpuMap.filter((value, n) => Math.abs(value - wasmMap[n]) > 2).length;
-	expect(differing / gpuMap.length).toBeLessThan(0.001);
+	expect({ ...gpu, heatmap: [] }).toEqual({ ...wasm, heatmap: [] });
+	expectSameHeatmap(gpu.heatmap, wasm.heatmap);
 	await expect(page.getByTestId('latency')).toContainText('measured here (WebGPU kernels');
 
 	const download = page.waitForEvent('download');
@@ -66,9 +76,22 @@ test('on WebGPU a sparse pattern runs on the kernels, answers as on WASM, and th
 	expect(errors).toEqual([]);
 });
 
+test('on WebGPU, Quest and TokenSelect select on the GPU and answer as on WASM', async ({ page }) => {
+	await page.goto('/');
+	test.skip(!(await hasAdapter(page)), 'no WebGPU adapter here');
+	const errors = watchErrors(page);
+	for (const kv of ['kv=quest&kv.budget=128', 'kv=token-select&kv.k=64']) {
+		const { wasm, gpu } = await onBothProviders(page, `/lab?task=passkey&len=1100&depth=0.5&seed=800002&${kv}`);
+		await expect(page.getByTestId('attention-path'), kv).toHaveText("Last run's attention: WebGPU kernels");
+		expect({ ...gpu, heatmap: [] }, kv).toEqual({ ...wasm, heatmap: [] });
+		expectSameHeatmap(gpu.heatmap, wasm.heatmap);
+	}
+	expect(errors).toEqual([]);
+});
+
 test('a sweep measures attention-mass recall and density on the kernels as on WASM', async ({ page }) => {
 	await page.goto('/sweep?model=lab-rope&task=passkey&len=1100&attn=sink-window&sweep.x=attn.window:32,256&sweep.seeds=1');
-	test.skip(!(await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()))), 'no WebGPU adapter here');
+	test.skip(!(await hasAdapter(page)), 'no WebGPU adapter here');
 	const errors = watchErrors(page);
 	const progress = page.getByTestId('sweep-progress');
 	/** recall and density of each run, from the sweep's CSV. */

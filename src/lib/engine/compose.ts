@@ -30,7 +30,7 @@ function narrow(ctx: LayerContext, hidden: Float32Array, rows: number[]) {
 /**
  * - `observe`, `observeScores`, `observeRowStats`: every party runs, in order.
  * - `attentionMask`: a key stays visible only where every party's mask keeps it.
- * - `attentionRules`: only where the one party that masks gives them.
+ * - `attentionRules`, `attentionSelection`: only where the one party that masks gives them.
  * - `scoreRowsAhead`: the rows that cover every party's.
  * - `evict`: each party in turn, on the cache the previous one left.
  * - `pruneTokens`: each party chooses among the rows the previous ones kept; the rows are
@@ -73,8 +73,10 @@ export function composeHooks(...parts: Hooks[]): Hooks {
 			const masks = maskers.map((p) => p.attentionMask!(ctx)).filter((m) => m !== undefined);
 			return masks.length ? intersectMasks(masks, ctx.config.heads) : undefined;
 		};
-		// Rules only join (pattern-rule.ts): they stand for the mask only where one party masks.
-		if (maskers.length === 1 && maskers[0].attentionRules) composed.attentionRules = (ctx) => maskers[0].attentionRules!(ctx);
+		// Rules and selections stand for the mask only where one party masks (rules only join, pattern-rule.ts).
+		const [only] = maskers;
+		if (maskers.length === 1 && only.attentionRules) composed.attentionRules = (ctx) => only.attentionRules!(ctx);
+		if (maskers.length === 1 && only.attentionSelection) composed.attentionSelection = (ctx) => only.attentionSelection!(ctx);
 	}
 
 	const observers = having('observe');

@@ -176,6 +176,7 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	const wants = { probs: !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true), head: hooks.observeHead ? (hooks.watchedHead?.(ctx) ?? null) : null };
 	const onKernels = model.runtime.kernels && kernelCall(model.config, maskContext, vectors, plan, hooks, wants, model.spec.softcap.attention);
 	if (onKernels) {
+		if (onKernels.selection) onKernels.call.rules = await model.runtime.selectedRules(onKernels.call, onKernels.selection, model.spec.softcap.attention);
 		const watched = wants.head !== null ? hooks.watchedTiles!(ctx) : null;
 		const result = await model.runtime.kernelAttend(onKernels.call, { stats: !!hooks.observeRowStats, tiles: watched && { head: wants.head!, ...watched } });
 		checkKeysSeen(ctx, result.keysSeen, onKernels.masked);

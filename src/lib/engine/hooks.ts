@@ -107,6 +107,11 @@ export interface Hooks {
 	 * attention mass the rules keep. Undefined where the hooks can only give a mask.
 	 */
 	attentionRules?(ctx: MaskContext): { rules: PatternRule[]; kept(counts: Float32Array): void; recall?(shares: Float32Array): void } | undefined;
+	/**
+	 * The keys `attentionMask` keeps, as a selection the GPU kernels compute from the queries and
+	 * keys (Quest's pages, TokenSelect's votes), where the kernels attend. Undefined where none.
+	 */
+	attentionSelection?(ctx: LayerContext): SelectionRequest | undefined;
 	/** Whether `observe` wants this layer's probabilities (fetching them costs memory). */
 	wantsProbabilities?(ctx: LayerContext): boolean;
 	/** Attention probabilities [heads, T, slots] of this call. Must not keep a reference. */
@@ -145,6 +150,13 @@ export interface Hooks {
 	 */
 	revive?(ctx: LayerContext): { positions: number[]; hidden: Float32Array } | undefined;
 }
+
+/**
+ * A query-aware selection of keys: Quest's pages (each head reads its `pagesRead` pages of `page`
+ * slots with the highest bound on q·k) or TokenSelect's votes (the `k` middle tokens all heads vote
+ * for most, beside the first `init` and last `local`).
+ */
+export type SelectionRequest = { kind: 'quest'; page: number; pagesRead: number } | { kind: 'token-select'; k: number; init: number; local: number };
 
 /** Cells over token positions: queries [q0, q1) down, keys [k0, k1) across, `block` positions a side. */
 export interface PositionTile {

@@ -7,7 +7,7 @@
 import type { AttentionCall } from '../../../kernels/call';
 import type { ModelConfig } from './config';
 import { EngineError } from './errors';
-import type { Hooks, LayerContext, MaskContext, PositionPlan } from './hooks';
+import { sameKeyPositions, type Hooks, type LayerContext, type MaskContext, type PositionPlan, type SelectionRequest } from './hooks';
 import { visibleRange } from './kv-cache';
 import { visibleByRule, type PatternRule } from './pattern-rule';
 import type { AttentionWants } from './runtime';
@@ -23,12 +23,15 @@ export function kernelCall(
 	hooks: Hooks,
 	wants: AttentionWants,
 	softcap: number | null
-): { call: AttentionCall; masked: boolean; kept?: (counts: Float32Array) => void; recall?: (shares: Float32Array) => void } | null {
+): { call: AttentionCall; masked: boolean; selection?: SelectionRequest; kept?: (counts: Float32Array) => void; recall?: (shares: Float32Array) => void } | null {
 	// One head's probabilities come as the watcher's tiles, pooled on the GPU; all of them only from onnxruntime.
 	if (vectors.far || wants.probs || (wants.head !== null && !hooks.watchedTiles)) return null;
 	if (plan.slopes && (plan.query || plan.keys)) return null;
-	if (hooks.attentionMask && !hooks.attentionRules) return null;
+	if (hooks.attentionMask && !hooks.attentionRules && !hooks.attentionSelection) return null;
 	if (!ascending(ctx.queryPositions) || !ctx.keyPositions.every(ascending)) return null;
+	const selection = hooks.attentionSelection?.(ctx);
+	// TokenSelect's votes add up per token over every head: on the GPU, every KV head must hold the same tokens.
+	if (selection?.kind === 'token-select' && !sameKeyPositions(ctx.keyPositions)) return null;
 	const given = hooks.attentionRules?.(ctx);
 	// Hooks that mask only some calls (a pattern's phases) give no mask elsewhere: every earlier key.
 	const rules: PatternRule[] = given?.rules ?? Array.from({ length: config.heads }, () => ({ window: Infinity }));
@@ -47,7 +50,7 @@ export function kernelCall(
 		softcap,
 		slopes: plan.slopes ?? null
 	};
-	return { call, masked: given !== undefined, kept: given?.kept, recall: given?.recall };
+	return { call, masked: given !== undefined || selection !== undefined, selection, kept: given?.kept, recall: given?.recall };
 }
 
 /** Refuses a call in which some row saw no key, as the mask's path does (bias.ts). */

@@ -13,7 +13,9 @@ import { attend as kernelAttention } from '../../../kernels/attention';
 import type { AttentionCall } from '../../../kernels/call';
 import { Kernels } from '../../../kernels/gpu';
 import { rowStatistics, tileMaps } from '../../../kernels/statistics';
-import { SINK_TOKENS, type PositionTile } from './hooks';
+import { SINK_TOKENS, type PositionTile, type SelectionRequest } from './hooks';
+import type { PatternRule } from './pattern-rule';
+import { questPages, tokenSelectChoice } from '../../../kernels/select';
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
 
@@ -211,6 +213,27 @@ export class Runtime {
 			packed[r * 3 + 2] = rows.entropy[r];
 		});
 		return { out: result.out, keysSeen: result.keysSeen, tileCells, stats: packed, topSlot: BigInt64Array.from(rows.topSlot, (slot) => BigInt(Math.max(0, slot))) };
+	}
+
+	/** A selection computed on the GPU (kernels/select.ts), as one rule per query head. */
+	async selectedRules(call: AttentionCall, selection: SelectionRequest, softcap: number | null): Promise<PatternRule[]> {
+		const kernels = this.kernels!;
+		const T = call.queryPositions.length;
+		const slotsOf = (flags: Uint8Array, at: number, n: number, width = 1) => {
+			const slots: number[] = [];
+			for (let x = 0; x < n; x++) if (flags[at + x]) for (let s = x * width; s < Math.min(call.S, (x + 1) * width); s++) slots.push(s);
+			return slots;
+		};
+		if (selection.kind === 'quest') {
+			const { pages, chosen } = await questPages(kernels, call, selection);
+			return Array.from({ length: call.heads }, (_, h) => {
+				const rows = Array.from({ length: T }, (_, t) => slotsOf(chosen, (h * T + t) * pages, pages, selection.page));
+				return { rowSlots: (t: number) => rows[t] };
+			});
+		}
+		const chosen = await tokenSelectChoice(kernels, call, { ...selection, softcap });
+		const rows = Array.from({ length: T }, (_, t) => slotsOf(chosen, t * call.S, call.S));
+		return Array.from({ length: call.heads }, () => ({ sinks: selection.init, window: selection.local, rowSlots: (t: number) => rows[t] }));
 	}
 
 	/** The share of each row's full (causal) attention mass that the call's rules keep [H, T], on the GPU. */

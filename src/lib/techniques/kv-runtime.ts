@@ -73,7 +73,13 @@ export function keptEntries(policy: KvPolicy, params: ParamValues, inputs: Score
 export function policyHooks(policy: KvPolicy, params: ParamValues, config: ModelConfig, seed: number): Hooks {
 	if (policy.keepsAll) return {};
 	const decodeMask = policy.decodeMask;
-	if (decodeMask) return { attentionMask: (ctx) => (ctx.phase === 'decode' ? decodeMask(params, ctx) : undefined) };
+	if (decodeMask) {
+		const { decodeSelection } = policy;
+		return {
+			attentionMask: (ctx) => (ctx.phase === 'decode' ? decodeMask(params, ctx) : undefined),
+			...(decodeSelection && { attentionSelection: (ctx) => (ctx.phase === 'decode' ? decodeSelection(params, ctx) : undefined) })
+		};
+	}
 	if (!policy.score) return {};
 	const { heads: H, kvHeads: Hkv } = config;
 	const group = H / Hkv;

@@ -4,7 +4,7 @@
  */
 import type { ModelConfig } from '../engine/config';
 import type { Engine } from '../engine/engine';
-import type { LayerContext, MaskContext, PositionPlan } from '../engine/hooks';
+import type { LayerContext, MaskContext, PositionPlan, SelectionRequest } from '../engine/hooks';
 import type { OptionMeta } from '../params/option';
 import type { PatternRule } from '../engine/pattern-rule';
 import type { ParamValues } from '../params/param-spec';
@@ -160,6 +160,8 @@ export interface KvPolicy extends TechniqueMeta {
 	scoreLogits?(params: ParamValues, logits: Float32Array, step: number, random: () => number): Float64Array;
 	/** Selection at decode time: which resident entries each head reads (nothing is evicted). */
 	decodeMask?(params: ParamValues, ctx: MaskContext): { mask: Uint8Array; perHead: boolean } | undefined;
+	/** The same selection as a request the GPU kernels compute (kernels/select.ts); undefined where `decodeMask` gives none. */
+	decodeSelection?(params: ParamValues, ctx: LayerContext): SelectionRequest | undefined;
 	/** Resident and read tokens at context n, when the budgets alone do not say (selection policies). */
 	footprint?(params: ParamValues, n: number, config: ModelConfig): KvFootprint;
 }

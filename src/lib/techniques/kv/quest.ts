@@ -56,6 +56,7 @@ export const quest: KvPolicy = {
 		}
 		return { mask, perHead: true };
 	},
+	decodeSelection: (p, ctx) => (ctx.layer < (p.dense_layers as number) ? undefined : { kind: 'quest', page: p.page as number, pagesRead: pagesRead(p, Infinity) }),
 	// Each head reads its chosen pages; a partial last page counts whole, so reads are an upper bound.
 	footprint: (p, n, config) => {
 		const page = p.page as number;

@@ -55,5 +55,6 @@ export const tokenSelect: KvPolicy = {
 		// Heads holding the same keys vote for the same selection: one row set serves them all.
 		return sameKeyPositions(ctx.keyPositions) ? { mask: mask.slice(0, T * S), perHead: false } : { mask, perHead: true };
 	},
+	decodeSelection: (p) => ({ kind: 'token-select', k: p.k as number, init: p.init as number, local: p.local as number }),
 	footprint: (p, n) => ({ resident: n, read: Math.min(n, sinkAndWindowReads(p.init as number, p.local as number, n) + (p.k as number)) })
 };
