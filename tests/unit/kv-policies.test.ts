@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LayerContext } from '$lib/engine/hooks';
 import { parseConfig } from '$lib/engine/config';
 import { Engine } from '$lib/engine/engine';
 import { KvCache } from '$lib/engine/kv-cache';
@@ -345,5 +346,21 @@ describe('statistics follow the cache when others drop entries', () => {
 		hooks.evict!({ config: cfg, phase: 'prefill', step: 0, cache });
 		// Of 2–5, the three most attended: 3, 4, 2 (read by slot, the scores of 0–3 would keep 3, 4, 5).
 		for (let l = 0; l < cfg.layers; l++) for (let h = 0; h < cfg.kvHeads; h++) expect(Array.from(cache.head(l, h).positions.subarray(0, cache.head(l, h).length))).toEqual([2, 3, 4]);
+	});
+});
+
+describe('decode selections for the GPU kernels', () => {
+	const ctxAt = (layer: number) => ({ layer }) as LayerContext;
+	it('Quest asks for the pages its mask reads, and nothing in its dense first layers', async () => {
+		const { quest } = await import('$lib/techniques/kv/quest');
+		const params = { budget: 100, page: 16, dense_layers: 2 };
+		expect(quest.decodeSelection!(params, ctxAt(1))).toBeUndefined();
+		// floor(100 / 16) = 6 pages; never fewer than Quest's 3.
+		expect(quest.decodeSelection!(params, ctxAt(2))).toEqual({ kind: 'quest', page: 16, pagesRead: 6 });
+		expect(quest.decodeSelection!({ ...params, budget: 20 }, ctxAt(2))).toEqual({ kind: 'quest', page: 16, pagesRead: 3 });
+	});
+	it('TokenSelect asks for its k voted tokens beside the first and last ones', async () => {
+		const { tokenSelect } = await import('$lib/techniques/kv/token-select');
+		expect(tokenSelect.decodeSelection!({ k: 32, init: 4, local: 16 }, ctxAt(0))).toEqual({ kind: 'token-select', k: 32, init: 4, local: 16 });
 	});
 });
