@@ -85,6 +85,26 @@ export class Kernels {
 		return buffer;
 	}
 
+	/**
+	 * Runs `work` (dispatches and reads) and throws what the device reported meanwhile: WebGPU
+	 * reports a bad binding or an allocation it could not make to an error scope, not as an
+	 * exception, and the results would otherwise be zeros.
+	 */
+	async guard<T>(work: () => Promise<T>): Promise<T> {
+		this.device.pushErrorScope('out-of-memory');
+		this.device.pushErrorScope('validation');
+		let value: T;
+		try {
+			value = await work();
+		} finally {
+			const invalid = await this.device.popErrorScope();
+			const memory = await this.device.popErrorScope();
+			const error = invalid ?? memory;
+			if (error) throw new KernelError(`the GPU refused a kernel: ${error.message}`);
+		}
+		return value;
+	}
+
 	/** Runs one dispatch of `pipeline` with `buffers` bound in order from binding 0. */
 	dispatch(pipeline: GPUComputePipeline, buffers: GPUBuffer[], groups: [number, number, number]): void {
 		const limit = this.device.limits.maxComputeWorkgroupsPerDimension;

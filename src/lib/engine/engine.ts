@@ -41,8 +41,8 @@ export class Engine {
 		private readonly model: LoadedModel
 	) {}
 
-	/** Attention calls run so far on the GPU kernels and on onnxruntime (a copy). */
-	get attentionCalls(): { kernels: number; onnxruntime: number } {
+	/** Attention calls run so far on the GPU kernels and on onnxruntime, and why the kernels were turned off (a copy). */
+	get attentionCalls(): { kernels: number; onnxruntime: number; kernelsOff?: string } {
 		return { ...this.model.runtime.attentionCalls };
 	}
 

@@ -176,15 +176,22 @@ async function attend(model: LoadedModel, seq: SequenceState, ctx: LayerContext,
 	const wants = { probs: !!hooks.observe && (hooks.wantsProbabilities?.(ctx) ?? true), head: hooks.observeHead ? (hooks.watchedHead?.(ctx) ?? null) : null };
 	const onKernels = model.runtime.kernels && kernelCall(model.config, maskContext, vectors, plan, hooks, wants, model.spec.softcap.attention);
 	if (onKernels) {
-		if (onKernels.selection) onKernels.call.rules = await model.runtime.selectedRules(onKernels.call, onKernels.selection, model.spec.softcap.attention);
-		const watched = wants.head !== null ? hooks.watchedTiles!(ctx) : null;
-		const result = await model.runtime.kernelAttend(onKernels.call, { stats: !!hooks.observeRowStats, tiles: watched && { head: wants.head!, ...watched } });
-		checkKeysSeen(ctx, result.keysSeen, onKernels.masked);
-		onKernels.kept?.(Float32Array.from(result.keysSeen));
-		if (onKernels.recall) onKernels.recall(await model.runtime.kernelRecall(onKernels.call));
-		if (result.stats) hooks.observeRowStats!(ctx, rowStats(ctx, result.stats, result.topSlot!, null));
-		if (result.tileCells) hooks.observeTiles!(ctx, result.tileCells);
-		return { out: result.out, bytesRead: ctx.phase === 'decode' ? kernelBytesRead(ctx, onKernels.masked ? onKernels.call.rules : null) : 0 };
+		// Every GPU step first, then the hooks: where the device refuses a kernel, the call runs on onnxruntime with nothing counted twice.
+		const computed = await model.runtime.onKernels(async () => {
+			if (onKernels.selection) onKernels.call.rules = await model.runtime.selectedRules(onKernels.call, onKernels.selection, model.spec.softcap.attention);
+			const watched = wants.head !== null ? hooks.watchedTiles!(ctx) : null;
+			const result = await model.runtime.kernelAttend(onKernels.call, { stats: !!hooks.observeRowStats, tiles: watched && { head: wants.head!, ...watched } });
+			return { result, recall: onKernels.recall && (await model.runtime.kernelRecall(onKernels.call)) };
+		});
+		if (computed) {
+			const { result, recall } = computed;
+			checkKeysSeen(ctx, result.keysSeen, onKernels.masked);
+			onKernels.kept?.(Float32Array.from(result.keysSeen));
+			if (recall) onKernels.recall!(recall);
+			if (result.stats) hooks.observeRowStats!(ctx, rowStats(ctx, result.stats, result.topSlot!, null));
+			if (result.tileCells) hooks.observeTiles!(ctx, result.tileCells);
+			return { out: result.out, bytesRead: ctx.phase === 'decode' ? kernelBytesRead(ctx, onKernels.masked ? onKernels.call.rules : null) : 0 };
+		}
 	}
 	const { bias, B, bytesRead, slots } = attentionBias(ctx, hooks.attentionMask?.(maskContext), distanceBias(plan, ctx), GATHER_BELOW);
 	const far = vectors.far && plan.far && { ...vectors.far, near: nearMask(ctx, plan.far.fromDistance, B) };

@@ -11,7 +11,7 @@ import type { OnnxModel } from './onnx-builder';
 import type { HeadWeights, LayerWeights } from './weights';
 import { attend as kernelAttention } from '../../../kernels/attention';
 import type { AttentionCall } from '../../../kernels/call';
-import { Kernels } from '../../../kernels/gpu';
+import { KernelError, Kernels } from '../../../kernels/gpu';
 import { rowStatistics, tileMaps } from '../../../kernels/statistics';
 import { SINK_TOKENS, type PositionTile, type SelectionRequest } from './hooks';
 import type { PatternRule } from './pattern-rule';
@@ -108,12 +108,34 @@ export class Runtime {
 		private readonly onSession: (done: number, total: number) => void,
 		/** The WebGPU device onnxruntime runs on; null on WASM. */
 		readonly device: GpuDeviceInfo | null,
-		/** The GPU kernels (kernels/), on onnxruntime's device; null on WASM. */
-		readonly kernels: Kernels | null
+		/** The GPU kernels (kernels/), on onnxruntime's device; null on WASM, or once the device refused one. */
+		private gpuKernels: Kernels | null
 	) {}
 
-	/** Attention calls run so far by each path. */
-	readonly attentionCalls = { kernels: 0, onnxruntime: 0 };
+	/** Attention calls run so far by each path, and why the kernels were turned off (if they were). */
+	readonly attentionCalls: { kernels: number; onnxruntime: number; kernelsOff?: string } = { kernels: 0, onnxruntime: 0 };
+
+	get kernels(): Kernels | null {
+		return this.gpuKernels;
+	}
+
+	/**
+	 * Runs kernel work, guarded: where the device refuses a kernel (a buffer beyond its limits, a
+	 * lost device), the kernels are turned off for this model and undefined says to use onnxruntime.
+	 */
+	async onKernels<T>(work: () => Promise<T>): Promise<T | undefined> {
+		try {
+			const value = await this.gpuKernels!.guard(work);
+			this.attentionCalls.kernels++;
+			return value;
+		} catch (error) {
+			if (!(error instanceof KernelError)) throw error;
+			this.gpuKernels = null;
+			this.attentionCalls.kernelsOff = error.message;
+			console.warn(`Longscope: attention runs on onnxruntime from here on: ${error.message}`);
+			return undefined;
+		}
+	}
 
 	/**
 	 * Starts the runtime with the sessions that hold no weights (attention), so that on WebGPU the
@@ -200,7 +222,6 @@ export class Runtime {
 	async kernelAttend(call: AttentionCall, wants: { stats: boolean; tiles: { head: number; rowFrom: number; tiles: PositionTile[] } | null }): Promise<AttentionResult & { keysSeen: Uint32Array; tileCells?: Float32Array[] }> {
 		const kernels = this.kernels!;
 		const result = await kernelAttention(kernels, call);
-		this.attentionCalls.kernels++;
 		const withLse = { ...call, logSumExp: result.logSumExp };
 		const tileCells = wants.tiles ? await tileMaps(kernels, withLse, wants.tiles.head, wants.tiles.rowFrom, wants.tiles.tiles) : undefined;
 		if (!wants.stats) return { out: result.out, keysSeen: result.keysSeen, tileCells };

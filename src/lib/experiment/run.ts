@@ -78,7 +78,7 @@ export interface RunResult {
 		parameters: number;
 		executionProvider: string;
 		/** The run's attention calls by the path they took (attention-path.ts). */
-		attentionCalls?: { kernels: number; onnxruntime: number };
+		attentionCalls?: { kernels: number; onnxruntime: number; kernelsOff?: string };
 	};
 	prompt: string;
 	promptTokens: number;
@@ -226,7 +226,7 @@ export async function runExperiment(engine: Engine, experiment: Experiment, opti
 			id: experiment.model,
 			parameters: parameterCount(engine.config),
 			executionProvider: engine.executionProvider,
-			attentionCalls: { kernels: engine.attentionCalls.kernels - callsBefore.kernels, onnxruntime: engine.attentionCalls.onnxruntime - callsBefore.onnxruntime }
+			attentionCalls: { ...engine.attentionCalls, kernels: engine.attentionCalls.kernels - callsBefore.kernels, onnxruntime: engine.attentionCalls.onnxruntime - callsBefore.onnxruntime }
 		},
 		prompt: instance.prompt,
 		promptTokens: instance.ids.length,
