@@ -17,20 +17,34 @@ describe.each(SHIPPED)('the shipped lab model $id', async ({ id }) => {
 	const engine = await loadModelDir(dir);
 	const card = JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8'));
 
-	it('answers fixed-seed passkey prompts at its training length, needle at every depth', async () => {
+	/** The card's share of whole answers for a task row at the trained length (eval.json, measured by the engine). */
+	const rateOf = (task: string) => {
+		const cells = (card.evaluation?.cells ?? []).filter((c: { task: string; length: number }) => c.task === task && c.length === engine.config.maxPositions);
+		return cells.reduce((n: number, c: { correct: number }) => n + c.correct, 0) / Math.max(1, cells.reduce((n: number, c: { total: number }) => n + c.total, 0));
+	};
+	const passkeys = async () => {
 		const answers = [];
 		for (const [i, seed] of SEEDS.entries()) {
 			const experiment = { ...defaultExperiment(catalog), model: id, task: { id: 'passkey', params: defaultValues(catalog.task.find((t) => t.id === 'passkey')!.params) }, len: engine.config.maxPositions, depth: DEPTHS[i], seed };
 			const result = await runExperiment(engine, experiment, {});
 			answers.push({ seed, expected: result.expected, output: result.output.trim(), correct: result.correct });
 		}
-		expect(answers.filter((a) => !a.correct)).toEqual([]);
+		return answers;
+	};
+	const learnedPasskeys = rateOf('passkey') >= 0.9;
+
+	it.runIf(learnedPasskeys)('answers fixed-seed passkey prompts at its training length, needle at every depth', async () => {
+		expect((await passkeys()).filter((a) => !a.correct)).toEqual([]);
+	}, 60_000);
+
+	// A model that did not learn the pass key in its budget ships saying so (issue 28): its card and its answers agree.
+	it.runIf(!learnedPasskeys)('says on its card that it misses the pass-key target, and misses fixed-seed pass keys', async () => {
+		expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/\*\*Targets not met\*\*: passkey( \([^)]*\))? \d+ % at the trained length \(target 90 %\)/);
+		expect((await passkeys()).filter((a) => a.correct).length).toBeLessThan(SEEDS.length);
 	}, 60_000);
 
 	// A model whose card says it retrieves 2-character keys (kv-retrieval-2 ≥ 80 % at its training length) answers fixed-seed ones.
-	const kvCells = (card.evaluation?.cells ?? []).filter((c: { task: string; length: number }) => c.task === 'kv-retrieval-2' && c.length === engine.config.maxPositions);
-	const kvRate = kvCells.reduce((n: number, c: { correct: number }) => n + c.correct, 0) / Math.max(1, kvCells.reduce((n: number, c: { total: number }) => n + c.total, 0));
-	it.runIf(kvRate >= 0.8)('answers fixed-seed key–value questions with 2-character keys at its training length', async () => {
+	it.runIf(rateOf('kv-retrieval-2') >= 0.8)('answers fixed-seed key–value questions with 2-character keys at its training length', async () => {
 		const wrong = [];
 		for (const [i, seed] of SEEDS.entries()) {
 			const experiment = { ...defaultExperiment(catalog), model: id, task: { id: 'kv-retrieval', params: { ...defaultValues(catalog.task.find((t) => t.id === 'kv-retrieval')!.params), chars: 2 } }, len: engine.config.maxPositions, depth: DEPTHS[i], seed };
@@ -43,9 +57,12 @@ describe.each(SHIPPED)('the shipped lab model $id', async ({ id }) => {
 	it('has a model card that names it, lists its retrieval heads and describes these weights', () => {
 		expect(card.name).toBe(id);
 		expect(card.architecture.positionEncoding).toBe(engine.config.positionEncoding);
-		expect(card.retrievalHeads.length).toBeGreaterThan(0);
 		const training = JSON.parse(readFileSync(join(dir, 'training.json'), 'utf8'));
 		expect(card.training.steps).toBe(training.steps);
-		expect(card.passkeyAtTrainedLength.correct).toBeGreaterThan(0);
+		// Retrieval heads are scored on the pass keys the model copies: a model that copies none has none to list.
+		if (learnedPasskeys) {
+			expect(card.retrievalHeads.length).toBeGreaterThan(0);
+			expect(card.passkeyAtTrainedLength.correct).toBeGreaterThan(0);
+		}
 	});
 });

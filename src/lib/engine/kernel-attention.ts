@@ -78,10 +78,20 @@ export function bytesRead(ctx: LayerContext, rules: PatternRule[] | null): numbe
 			read += to - from;
 			continue;
 		}
-		for (let s = 0; s < keys.length; s++) {
-			const seen = rules.some((rule, h) => Math.floor(h / (H / Hkv)) === kvh && ctx.queryPositions.some((i, t) => visibleByRule(rule, i, keys[s], t, s, ctx.window)));
-			if (seen) read++;
-		}
+		const seen = new Uint8Array(keys.length);
+		rules.forEach(({ rowSlots, ...rest }, h) => {
+			if (Math.floor(h / (H / Hkv)) !== kvh) return;
+			ctx.queryPositions.forEach((i, t) => {
+				// A row's own list is marked directly: looking each slot up in it would cost the list's length per slot.
+				const listed = rowSlots?.(t) ?? [];
+				for (let n = 0; n < listed.length; n++) {
+					const s = listed[n];
+					if (s < keys.length && keys[s] <= i && (ctx.window === null || i - keys[s] < ctx.window)) seen[s] = 1;
+				}
+				for (let s = 0; s < keys.length; s++) if (!seen[s] && visibleByRule(rest, i, keys[s], t, s, ctx.window)) seen[s] = 1;
+			});
+		});
+		read += seen.reduce((n, flag) => n + flag, 0);
 	}
 	return read * d * 2 * 4;
 }
