@@ -29,6 +29,12 @@ for (const path of ['/', '/models', '/techniques', '/no-such-page']) {
 	});
 }
 
+test('/kernels with its check on screen has no serious accessibility violations', async ({ page }) => {
+	await open(page, '/kernels?cases=1');
+	await expect(page.getByTestId('kernel-check')).toHaveAttribute('data-state', /done|unavailable|failed/, { timeout: 200_000 });
+	expect(await violations(page)).toEqual([]);
+});
+
 test('/lab with a result on screen has no serious accessibility violations', async ({ page }) => {
 	test.setTimeout(300_000);
 	await open(page, '/lab?model=tiny-gqa&task=passkey&len=128&seed=1');

@@ -7,6 +7,7 @@ const ROUTES = [
 	{ path: '/sweep', heading: 'Sweep' },
 	{ path: '/models', heading: 'Models' },
 	{ path: '/techniques', heading: 'Techniques' },
+	{ path: '/kernels?cases=1&seed=not-a-number', heading: 'GPU kernels' },
 	{ path: '/notebooks/01-attention-sinks', heading: 'Attention sinks and streaming' },
 	{ path: '/notebooks/no-such-notebook', heading: 'Not found' }
 ];
