@@ -19,7 +19,7 @@ import { questPages, tokenSelectChoice } from '../../../kernels/select';
 
 export type ExecutionProvider = 'wasm' | 'webgpu';
 
-/** The kernels on onnxruntime's own device, named by its adapter (null where it cannot say). */
+/** The kernels on onnxruntime's own device, named by its adapter where the device says. */
 function kernelsOn(device: GPUDevice): Kernels {
 	const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).adapterInfo;
 	const description = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'WebGPU device';
