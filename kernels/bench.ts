@@ -7,11 +7,11 @@
  */
 import * as ort from 'onnxruntime-web';
 import { blockSpec } from '../src/lib/engine/block';
-import { parseConfig } from '../src/lib/engine/config';
 import { attentionGraph } from '../src/lib/engine/graphs';
 import type { PatternRule } from '../src/lib/engine/pattern-rule';
 import { createRng } from '../src/lib/random';
 import { attend } from './attention';
+import { kernelConfig } from './cases';
 import type { Kernels } from './gpu';
 
 export interface BenchRow {
@@ -45,7 +45,7 @@ const PATTERNS: { name: string; rule: PatternRule; keeps: (i: number, j: number)
 /** One prefill of `tokens` queries over as many keys, `heads` heads of `headDim`, per pattern. */
 export async function benchKernels(kernels: Kernels, options: { lengths: number[]; heads: number; headDim: number; repeats: number; onRow?: (row: BenchRow) => void }): Promise<BenchRow[]> {
 	const { heads, headDim } = options;
-	const config = parseConfig({ hidden_size: heads * headDim, head_dim: headDim, num_attention_heads: heads, num_key_value_heads: heads, num_hidden_layers: 1, intermediate_size: 4, vocab_size: 8, position_encoding: 'none' });
+	const config = kernelConfig(heads, heads, headDim, 1);
 	const session = await ort.InferenceSession.create(attentionGraph(config, blockSpec(config), { far: false, stats: false, oneHead: false }).bytes, { executionProviders: ['webgpu'], logSeverityLevel: 3 });
 	const rows: BenchRow[] = [];
 	try {

@@ -70,6 +70,15 @@ export function paramWords(call: Omit<AttentionCall, 'q' | 'k' | 'v' | 'rules'>,
 }
 
 
+/** q·k of query row (h, t) and key slot s of KV head kvh, for shaders that bind q and k and declare D. */
+export const QK_WGSL = /* wgsl */ `
+fn qk(h: u32, t: u32, kvh: u32, s: u32) -> f32 {
+	var dot = 0.0;
+	for (var e = 0u; e < D; e++) { dot += q[(h * P.T + t) * D + e] * k[(kvh * P.S + s) * D + e]; }
+	return dot;
+}
+`;
+
 /** The score of query row (h, t) and key slot s as the softmax sees it: q·k, soft-capped, ALiBi. */
 export const SCORE_WGSL = /* wgsl */ `
 fn finishScore(dot: f32, h: u32, distance: i32) -> f32 {

@@ -21,6 +21,10 @@ export interface KernelCase extends AttentionCall {
 
 const LAYERS = 3;
 
+/** A model config with just the attention shape of a kernel call (what patterns and policies read). */
+export const kernelConfig = (heads: number, kvHeads: number, headDim: number, layers: number, positionEncoding: 'alibi' | 'none' = 'none') =>
+	parseConfig({ hidden_size: heads * headDim, head_dim: headDim, num_attention_heads: heads, num_key_value_heads: kvHeads, num_hidden_layers: layers, intermediate_size: 4, vocab_size: 8, position_encoding: positionEncoding });
+
 /** Standard normal draws (Box–Muller) from the seeded generator. */
 const normals = (rng: Rng, n: number, scale = 1) =>
 	Float32Array.from({ length: n }, () => scale * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()));
@@ -60,7 +64,7 @@ export function patternCase(pattern: AttentionPattern, seed: number): KernelCase
 	const q = normals(rng, heads * T * headDim, 1 / Math.sqrt(Math.max(1, headDim / 4)));
 	const k = normals(rng, kvHeads * S * headDim);
 	const v = normals(rng, kvHeads * S * headDim);
-	const config = parseConfig({ hidden_size: heads * headDim, head_dim: headDim, num_attention_heads: heads, num_key_value_heads: kvHeads, num_hidden_layers: LAYERS, intermediate_size: 4, vocab_size: 8, position_encoding: slopes ? 'alibi' : 'none' });
+	const config = kernelConfig(heads, kvHeads, headDim, LAYERS, slopes ? 'alibi' : 'none');
 	let params = randomParams(pattern, rng, kvHeads);
 	if (pattern.refuse?.(params, config)) params = defaultValues(pattern.params);
 	const logits = softcapped(attentionScores(q, k, heads, kvHeads, T, S, headDim), softcap);

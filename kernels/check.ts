@@ -4,14 +4,14 @@
  * /kernels page runs it and shows each result; the end-to-end test runs it on Chromium's
  * software adapter.
  */
-import { parseConfig } from '../src/lib/engine/config';
+import { attentionScores } from '../src/lib/engine/bias';
 import type { MaskContext } from '../src/lib/engine/hooks';
 import { defaultValues, type ParamValues } from '../src/lib/params/param-spec';
 import { createRng } from '../src/lib/random';
 import { quest } from '../src/lib/techniques/kv/quest';
 import { tokenSelect } from '../src/lib/techniques/kv/token-select';
 import { attend } from './attention';
-import { registryCases, type KernelCase } from './cases';
+import { kernelConfig, registryCases, type KernelCase } from './cases';
 import type { Kernels } from './gpu';
 import { referenceAttention, referencePool, referenceRowStatistics, referenceTile, visibilityOf } from './reference';
 import { pooledMap, rowStatistics, tileMaps } from './statistics';
@@ -114,19 +114,8 @@ function causalDifferences(call: KernelCase, a: Uint8Array, b: Uint8Array, heads
 
 /** A MaskContext over a case, as the engine gives KV policies at a decode step. */
 function maskContext(call: KernelCase, layer: number): MaskContext {
-	const config = parseConfig({ hidden_size: call.heads * call.headDim, head_dim: call.headDim, num_attention_heads: call.heads, num_key_value_heads: call.kvHeads, num_hidden_layers: layer + 1, intermediate_size: 4, vocab_size: 8, position_encoding: 'none' });
-	const T = call.queryPositions.length;
-	const scores = new Float32Array(call.heads * T * call.S);
-	for (let h = 0; h < call.heads; h++) {
-		const kvh = Math.floor(h / (call.heads / call.kvHeads));
-		for (let t = 0; t < T; t++) {
-			for (let s = 0; s < call.S; s++) {
-				let dot = 0;
-				for (let e = 0; e < call.headDim; e++) dot += call.q[(h * T + t) * call.headDim + e] * call.k[(kvh * call.S + s) * call.headDim + e];
-				scores[(h * T + t) * call.S + s] = dot;
-			}
-		}
-	}
+	const config = kernelConfig(call.heads, call.kvHeads, call.headDim, layer + 1);
+	const scores = attentionScores(call.q, call.k, call.heads, call.kvHeads, call.queryPositions.length, call.S, call.headDim);
 	return {
 		config,
 		layer,

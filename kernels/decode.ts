@@ -4,7 +4,7 @@
  * so here each workgroup takes one chunk of keys for every row of one head, and a second pass
  * joins the chunks' softmax parts. Chunks the pattern masks whole are skipped.
  */
-import { checkShapes, fromMasked, paramWords, PARAMS_WGSL, SCORE_WGSL, tablesWithSlopes, type AttentionCall, type AttentionOutput } from './call';
+import { checkShapes, fromMasked, paramWords, PARAMS_WGSL, QK_WGSL, SCORE_WGSL, tablesWithSlopes, type AttentionCall, type AttentionOutput } from './call';
 import { release, type Kernels } from './gpu';
 import { RULE_WGSL } from './tables';
 
@@ -27,6 +27,7 @@ ${PARAMS_WGSL}
 @group(0) @binding(7) var<storage, read_write> computedTiles: array<atomic<u32>>;
 ${RULE_WGSL}
 ${SCORE_WGSL}
+${QK_WGSL}
 const D: u32 = ${d}u;
 var<workgroup> weights: array<f32, ${CHUNK}>;
 var<workgroup> reduce: array<f32, ${THREADS}>;
@@ -61,9 +62,7 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
 			if (s < c1) {
 				let j = keyPosition(kvh, s);
 				if (visible(P.rulesAt, h, i, j, t, s)) {
-					var dot = 0.0;
-					for (var e = 0u; e < D; e++) { dot += q[(h * P.T + t) * D + e] * k[(kvh * P.S + s) * D + e]; }
-					score = finishScore(dot, h, i - j);
+					score = finishScore(qk(h, t, kvh, s), h, i - j);
 				}
 			}
 			weights[s - c0] = score;

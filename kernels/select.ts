@@ -3,7 +3,7 @@
  * where the keys are, and a radix select picks each row's top k (ties to the earlier index, as
  * techniques/ranking.ts does). Only the chosen flags come back.
  */
-import { paramWords, PARAMS_WGSL, SCORE_WGSL } from './call';
+import { paramWords, PARAMS_WGSL, QK_WGSL, SCORE_WGSL } from './call';
 import { KernelError, release, type Kernels } from './gpu';
 import { packTables, RULE_WGSL, type Positions } from './tables';
 
@@ -99,6 +99,7 @@ ${PARAMS_WGSL}
 @group(0) @binding(3) var<storage, read> tables: array<u32>;
 ${RULE_WGSL}
 ${SCORE_WGSL}
+${QK_WGSL}
 ${ORDERABLE_WGSL}
 const D: u32 = ${d}u;
 `;
@@ -156,9 +157,7 @@ fn candidate(i: i32, j: i32) -> bool {
 	return j <= i && u32(j) >= P.extra[0].x && u32(i - j) >= P.extra[0].y;
 }
 fn rawScore(h: u32, t: u32, kvh: u32, s: u32) -> f32 {
-	var dot = 0.0;
-	for (var e = 0u; e < D; e++) { dot += q[(h * P.T + t) * D + e] * k[(kvh * P.S + s) * D + e]; }
-	return finishScore(dot, h, 0) * bitcast<f32>(P.extra[0].z);
+	return finishScore(qk(h, t, kvh, s), h, 0) * bitcast<f32>(P.extra[0].z);
 }
 `;
 

@@ -4,8 +4,9 @@
  * entropy, top key and the recall of a second pattern; and max- or mean-pooled maps of a window
  * of the [T, S] probabilities (≤ 512 × 512 per head), never the full tensor.
  */
-import { MASKED, paramWords, PARAMS_WGSL, SCORE_WGSL, tablesWithSlopes, checkShapes, type AttentionCall } from './call';
+import { MASKED, paramWords, PARAMS_WGSL, QK_WGSL, SCORE_WGSL, tablesWithSlopes, checkShapes, type AttentionCall } from './call';
 import { KernelError, release, type Kernels } from './gpu';
+import type { PositionTile } from '../src/lib/engine/hooks';
 import type { PatternRule } from '../src/lib/engine/pattern-rule';
 import { RULE_WGSL } from './tables';
 
@@ -39,6 +40,7 @@ ${PARAMS_WGSL}
 @group(0) @binding(5) var<storage, read_write> result: array<f32>;
 ${RULE_WGSL}
 ${SCORE_WGSL}
+${QK_WGSL}
 const D: u32 = ${d}u;
 // The probability of row (h, t) at slot s, 0 where the rule hides the key.
 fn probability(h: u32, t: u32, s: u32) -> f32 {
@@ -48,9 +50,7 @@ fn probability(h: u32, t: u32, s: u32) -> f32 {
 	let i = queryPosition(t);
 	let j = keyPosition(kvh, s);
 	if (!visible(P.rulesAt, h, i, j, t, s)) { return 0.0; }
-	var dot = 0.0;
-	for (var e = 0u; e < D; e++) { dot += q[(h * P.T + t) * D + e] * k[(kvh * P.S + s) * D + e]; }
-	return exp(finishScore(dot, h, i - j) - rowLse);
+	return exp(finishScore(qk(h, t, kvh, s), h, i - j) - rowLse);
 }
 `;
 
@@ -170,16 +170,6 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 	result[a * cols + b] = value;
 }
 `;
-
-export interface PositionTile {
-	q0: number;
-	q1: number;
-	k0: number;
-	k1: number;
-	block: number;
-	rows: number;
-	cols: number;
-}
 
 /** Each tile's cells for head `head` over the call's rows from `rowFrom` on, [rows, cols] each (see tileShader). */
 export async function tileMaps(kernels: Kernels, call: StatisticsCall, head: number, rowFrom: number, tiles: PositionTile[]): Promise<Float32Array[]> {

@@ -4,6 +4,7 @@
  * [Hkv, S], key counts [Hkv], then one header of {@link HEADER} words per rule set and head,
  * then the rules' sorted lists. Positions are stored as their i32 bits.
  */
+import { ascending } from '../src/lib/engine/kv-cache';
 import { KernelError } from './gpu';
 import type { PatternRule } from '../src/lib/engine/pattern-rule';
 
@@ -26,10 +27,7 @@ export interface Positions {
 	S: number;
 }
 
-const ascending = (p: ArrayLike<number>) => {
-	for (let n = 1; n < p.length; n++) if (p[n] <= p[n - 1]) return false;
-	return true;
-};
+
 
 /** Packs positions and `ruleSets` (each one rule per query head) for the kernels. */
 export function packTables(positions: Positions, ruleSets: PatternRule[][]): Tables {

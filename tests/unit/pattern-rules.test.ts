@@ -5,11 +5,10 @@
  * browser (tests/e2e/kernels.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { registryCases } from '../../kernels/cases';
+import { kernelConfig, registryCases } from '../../kernels/cases';
 import { referenceAttention, visibilityOf } from '../../kernels/reference';
 import { packTables } from '../../kernels/tables';
 import { attentionBias } from '$lib/engine/bias';
-import { parseConfig } from '$lib/engine/config';
 import { bytesRead } from '$lib/engine/kernel-attention';
 import { ruleMask, visibleByRule } from '$lib/engine/pattern-rule';
 import { attentionPatterns } from '$lib/techniques/registry';
@@ -43,7 +42,7 @@ describe('KV bytes a decode step reads on the kernels', () => {
 	it('equal what the mask path counts for the same keys (bias.ts)', () => {
 		let compared = 0;
 		for (const call of registryCases(23, 6)) {
-			const config = parseConfig({ hidden_size: call.heads * call.headDim, head_dim: call.headDim, num_attention_heads: call.heads, num_key_value_heads: call.kvHeads, num_hidden_layers: 3, intermediate_size: 4, vocab_size: 8, position_encoding: 'none' });
+			const config = kernelConfig(call.heads, call.kvHeads, call.headDim, 3);
 			const ctx = { config, layer: 0, phase: 'decode' as const, queryPositions: call.queryPositions, keyPositions: call.keyPositions, slots: call.S, callPositions: call.queryPositions, rowOffset: 0, window: call.layerWindow };
 			const mask = new Uint8Array(call.heads * call.queryPositions.length * call.S);
 			call.rules.forEach((rule, h) => {

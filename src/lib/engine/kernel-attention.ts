@@ -8,11 +8,9 @@ import type { AttentionCall } from '../../../kernels/call';
 import type { ModelConfig } from './config';
 import { EngineError } from './errors';
 import { sameKeyPositions, type Hooks, type LayerContext, type MaskContext, type PositionPlan, type SelectionRequest } from './hooks';
-import { visibleRange } from './kv-cache';
+import { ascending, visibleRange } from './kv-cache';
 import { visibleByRule, type PatternRule } from './pattern-rule';
 import type { AttentionWants } from './runtime';
-
-const ascending = (values: Int32Array) => values.every((value, n) => n === 0 || value > values[n - 1]);
 
 /** The kernels' call for this attention call, or null where onnxruntime must run it. */
 export function kernelCall(

@@ -129,6 +129,12 @@ export function visibleRange(keyPositions: Int32Array, query: number, window: nu
 	return [window === null ? 0 : countAtMost(keyPositions, query - window), countAtMost(keyPositions, query)];
 }
 
+/** Whether positions strictly increase (no eviction or revival reordered them). */
+export function ascending(positions: ArrayLike<number>): boolean {
+	for (let n = 1; n < positions.length; n++) if (positions[n] <= positions[n - 1]) return false;
+	return true;
+}
+
 /** How many of the ascending `values` are ≤ `limit`. */
 export function countAtMost(values: Int32Array, limit: number): number {
 	let lo = 0;

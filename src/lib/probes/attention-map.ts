@@ -5,21 +5,14 @@
  * whole map when it is small, else the prompt's last rows and every decode step over all keys).
  * No T × T array is ever allocated, and only one head of one layer is read.
  */
-import type { Hooks, LayerContext } from '../engine/hooks';
+import type { Hooks, LayerContext, PositionTile } from '../engine/hooks';
+import { ascending } from '../engine/kv-cache';
 
 /** A cell no query–key entry of the run fell in: above the diagonal, or tokens a pruner skipped. */
 export const NOT_COMPUTED = -1;
 
-/** A grid of cells over token positions: queries [q0, q1) down, keys [k0, k1) across. */
-export interface MapTile {
-	q0: number;
-	q1: number;
-	k0: number;
-	k1: number;
-	/** Positions per cell side: each cell is the max over block queries × block keys. */
-	block: number;
-	rows: number;
-	cols: number;
+/** A grid of cells over token positions; each cell is the max over `block` queries × `block` keys. */
+export interface MapTile extends PositionTile {
 	/** Row-major [rows, cols]; NOT_COMPUTED where no entry fell, 0 where every entry was masked. */
 	probs: Float32Array;
 }
@@ -155,10 +148,10 @@ export function attentionMapCollector(capture: MapCapture, group: number, span: 
 			const folded = begin(ctx);
 			if (!folded) return;
 			const keys = ctx.keyPositions[Math.floor(capture.head / group)];
-			const ascending = keys.every((k, s) => s === 0 || k > keys[s - 1]);
+			const inOrder = ascending(keys);
 			const columns = folded.map((tile) => columnsOf(tile, keys));
 			for (let t = firstRow(ctx); t < ctx.queryPositions.length; t++) {
-				folded.forEach((tile, n) => addRow(tile, columns[n], ctx.queryPositions[t], keys, ascending, probs, t * ctx.slots));
+				folded.forEach((tile, n) => addRow(tile, columns[n], ctx.queryPositions[t], keys, inOrder, probs, t * ctx.slots));
 			}
 			finish(ctx);
 		},

@@ -17,3 +17,6 @@ export const loadedModel: {
 	/** The model as the last run on it reports it: which path its attention took (attention-path.ts). */
 	lastRun: RunResult['model'] | null;
 } = $state({ summary: null, name: null, tokenizer: null, byId: false, loadedBy: null, lastRun: null });
+
+/** The loaded model in a result cache key: its name, size and execution provider (timings differ between providers). */
+export const loadedModelKey = () => `${loadedModel.name}/${loadedModel.summary?.parameters}/${loadedModel.summary?.executionProvider}`;

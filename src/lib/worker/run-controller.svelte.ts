@@ -15,7 +15,7 @@ import type { Experiment } from '../experiment/schema';
 import { experimentHash } from '../experiment/hash';
 import { engineClient } from './client';
 import { useModel } from './load-model';
-import { loadedModel } from './loaded-model.svelte';
+import { loadedModel, loadedModelKey } from './loaded-model.svelte';
 import type { EngineApi } from './protocol';
 
 type RunRequest = Parameters<Runner>[1];
@@ -40,9 +40,8 @@ export interface Comparison {
 	liveLengths: number[];
 }
 
-/** The cache key of a run on the loaded model: its name, size and execution provider (timings differ), the experiment's hash, the options. */
-const resultKey = (experiment: Experiment, options: RunRequest) =>
-	cacheKey(`${loadedModel.name}/${loadedModel.summary?.parameters}/${loadedModel.summary?.executionProvider}`, experimentHash(experiment), options);
+/** The cache key of a run on the loaded model: the model, the experiment's hash, the options. */
+const resultKey = (experiment: Experiment, options: RunRequest) => cacheKey(loadedModelKey(), experimentHash(experiment), options);
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
